@@ -1,0 +1,44 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// The import graph is DESIGN.md's table: a target lists only what it may import.
+let package = Package(
+    name: "mailgate",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "mailgate", targets: ["mailgate"]),
+        .library(name: "MIME", targets: ["MIME"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+    ],
+    targets: [
+        // libcurl plus typed wrappers for its variadic setopt/getinfo (Swift cannot call C variadics).
+        .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
+        .target(name: "MIME"),
+        .target(name: "MailSource", dependencies: ["CCurl"]),
+        .target(name: "MailStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "Routing", dependencies: ["MIME"]),
+        .target(name: "OdooRPC", dependencies: ["CCurl"]),
+        .target(name: "Gateway", dependencies: [
+            "MIME", "MailSource", "MailStore", "Routing", "OdooRPC",
+            .product(name: "TOMLKit", package: "TOMLKit"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "mailgate", dependencies: [
+            "Gateway",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        // Shared by the test targets: the Dovecot fixture (ports, users, Maildir filling), temp dirs, running the CLI.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "MIMETests", dependencies: ["MIME"]),
+        .testTarget(name: "MailSourceTests", dependencies: ["MailSource", "TestSupport"]),
+        .testTarget(name: "MailStoreTests", dependencies: ["MailStore", "TestSupport"]),
+        .testTarget(name: "RoutingTests", dependencies: ["Routing", "MIME"]),
+        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "MailStore", "MailSource", "MIME", "TestSupport"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

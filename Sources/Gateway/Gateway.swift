@@ -1,0 +1,1 @@
+// Gateway: see DESIGN.md for this module's one job.

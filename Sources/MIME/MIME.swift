@@ -1,0 +1,1 @@
+// MIME: see DESIGN.md for this module's one job.

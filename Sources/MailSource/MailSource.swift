@@ -1,0 +1,1 @@
+// MailSource: see DESIGN.md for this module's one job.

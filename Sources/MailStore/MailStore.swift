@@ -1,0 +1,1 @@
+// MailStore: see DESIGN.md for this module's one job.

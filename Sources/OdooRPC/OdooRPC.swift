@@ -1,0 +1,1 @@
+// OdooRPC: see DESIGN.md for this module's one job.

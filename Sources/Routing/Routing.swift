@@ -1,0 +1,1 @@
+// Routing: see DESIGN.md for this module's one job.
