@@ -1,1 +1,0 @@
-// Gateway: see DESIGN.md for this module's one job.

@@ -1,0 +1,29 @@
+import Foundation
+
+/// What one poll of one alias did: the `mailgate fetch --json` line and the `status` history.
+public struct PollReport: Sendable {
+    public var alias: String
+    /// The mailbox as a URL without credentials, e.g. `imaps://imap.acme.test:993/INBOX`.
+    public var mailbox: String
+    public var fetched = 0
+    public var skipped = 0
+    public var failed = 0
+    public var uidValidity: UInt32?
+    public var elapsedMilliseconds = 0
+    /// The failure in words an admin understands (never a secret); nil when the poll succeeded.
+    public var error: String?
+    /// sysexits code: 0, 68, 75, 77 or 78.
+    public var exitCode: Int32 = 0
+
+    public init(alias: String, mailbox: String) {
+        self.alias = alias
+        self.mailbox = mailbox
+    }
+
+    /// Most serious first: a config problem hides everything else, then a refused login, then
+    /// an unknown host, then a temporary failure.
+    public static func mostSerious(_ codes: [Int32]) -> Int32 {
+        let order: [Int32] = [78, 77, 68, 75]
+        return order.first(where: codes.contains) ?? codes.first(where: { $0 != 0 }) ?? 0
+    }
+}

@@ -1,0 +1,194 @@
+import Foundation
+
+/// Odoo 17/18's `mail.thread.message_route` order for the local target. The first step that
+/// decides wins; every step leaves a line in `steps` saying why it did or did not decide.
+public struct Router {
+    public let rules: RoutingRules
+    public let lookup: RoutingLookup
+
+    public init(rules: RoutingRules, lookup: RoutingLookup) {
+        self.rules = rules
+        self.lookup = lookup
+    }
+
+    /// Odoo's loop-detection bounces carry this in their Message-ID.
+    static let loopMarker = "-loop-detection-bounce-email@"
+    /// Odoo looks only at the last 32 References (long threads carry hundreds).
+    static let referenceWindow = 32
+
+    public func route(_ message: RoutingInput, now: Date = Date()) -> (route: Route, steps: [RoutingStep]) {
+        var steps: [RoutingStep] = []
+        func step(_ name: String, _ decided: Bool, _ why: String) {
+            steps.append(RoutingStep(name: name, decided: decided, explanation: why))
+        }
+
+        // 1. Duplicate.
+        for id in [message.messageID] + [message.odooMessageID].compactMap({ $0 }) {
+            if let existing = lookup.routedMessage(messageID: id) {
+                let why = "A message with Message-ID \(id) was already routed, so this copy creates nothing."
+                step("duplicate", true, why)
+                return (Route(kind: .duplicate, model: existing.model, threadID: existing.threadID, reason: why), steps)
+            }
+        }
+        step("duplicate", false, "No message with Message-ID \(message.messageID) was routed before.")
+
+        // 2. Loop headers.
+        if let id = (message.references + message.inReplyTo).first(where: { $0.lowercased().contains(Self.loopMarker) }) {
+            let why = "It refers to \(id), a loop-detection bounce Odoo sent itself: routing it again would loop."
+            step("loop headers", true, why)
+            return (Route(kind: .loop, reason: why), steps)
+        }
+        step("loop headers", false, "No References or In-Reply-To id carries Odoo's loop-detection marker.")
+
+        // 3. Bounce.
+        if let why = bounceEvidence(message) {
+            step("bounce", true, why)
+            let original = message.bouncedMessageID
+            let thread = original.flatMap { lookup.routedMessage(messageID: $0)?.threadID }
+            var route = Route(kind: .bounce, threadID: thread, alias: rules.bounceAlias?.name, reason: why)
+            route.bounce = Route.Bounce(recipients: message.bounceRecipients, originalMessageID: original)
+            return (guardLoop(route, message, now: now, steps: &steps), steps)
+        }
+        step("bounce", false, "Not addressed to the bounce alias, not from MAILER-DAEMON and not a delivery report.")
+
+        // 4. Reply.
+        let window = message.references.isEmpty ? message.inReplyTo : Array(message.references.suffix(Self.referenceWindow))
+        if let (id, original) = window.reversed().lazy.compactMap({ id in lookup.routedMessage(messageID: id).map { (id, $0) } }).first,
+           original.threadID != nil {
+            let forwardAliases = matchingAliases(in: message.to).filter { $0.model != nil && $0.model != original.model }
+            if forwardAliases.isEmpty {
+                let why = "It answers \(id), which belongs to thread \(original.threadID!) (\(original.model ?? "no model")), so it is a reply there."
+                step("reply", true, why)
+                let route = Route(kind: .reply, model: original.model, threadID: original.threadID, reason: why)
+                return (guardLoop(route, message, now: now, steps: &steps), steps)
+            }
+            step("reply", false, "It answers \(id) in thread \(original.threadID!), but it is addressed to \(forwardAliases.map(\.address).joined(separator: ", ")), an alias of another model: a forward, so it is new mail there.")
+            return newRoute(forwardAliases, message, now: now, steps: &steps, via: "the forward")
+        }
+        step("reply", false, window.isEmpty
+             ? "It has no References or In-Reply-To."
+             : "None of the \(window.count) ids it refers to is a routed message.")
+
+        // 5. Catchall only.
+        if let catchall = rules.catchallAlias, !message.to.isEmpty,
+           message.to.allSatisfy({ matches(catchall, $0) }) {
+            let why = "Every To address is the catchall alias \(catchall.address) and it replies to nothing known: Odoo bounces such mail."
+            step("catchall", true, why)
+            return (Route(kind: .catchall, alias: catchall.name, reason: why), steps)
+        }
+        step("catchall", false, "Not addressed to the catchall alias alone.")
+
+        // 6. Alias.
+        let recipients = message.deliveredTo + message.to + message.cc + message.resentTo + message.resentCc
+        let aliases = matchingAliases(in: recipients).filter { $0.role == .normal && $0.model != nil }
+        if !aliases.isEmpty {
+            return newRoute(aliases, message, now: now, steps: &steps, via: "the alias")
+        }
+        step("alias", false, recipients.isEmpty
+             ? "It has no recipient headers."
+             : "No recipient (\(recipients.map(\.address).joined(separator: ", "))) is an alias with a model.")
+
+        // 7. Fallback: the mailbox it came from.
+        if let name = message.arrivedVia, let alias = rules.aliases.first(where: { $0.name == name }), alias.model != nil {
+            return newRoute([alias], message, now: now, steps: &steps, via: "the mailbox it was fetched from")
+        }
+        step("fallback", false, message.arrivedVia.map { "The alias \($0) it arrived through has no model." }
+             ?? "It did not arrive through an alias mailbox.")
+
+        let why = "No rule claims it: not a reply, not addressed to an alias with a model, and its mailbox has no model."
+        step("unrouted", true, why)
+        return (Route(kind: .unrouted, reason: why), steps)
+    }
+
+    // MARK: - Steps' helpers
+
+    private func bounceEvidence(_ message: RoutingInput) -> String? {
+        if let bounce = rules.bounceAlias {
+            if let to = message.to.first(where: { isBounceAddress($0, bounce) }) {
+                return "It is addressed to the bounce alias (\(to.address))."
+            }
+            if message.arrivedVia == bounce.name {
+                return "It arrived in the bounce alias's mailbox (\(bounce.name))."
+            }
+        }
+        if message.from?.local == "mailer-daemon" {
+            return "It comes from MAILER-DAEMON."
+        }
+        if message.contentType == "multipart/report" {
+            return "It is a delivery report (multipart/report\(message.reportType.map { "; report-type=\($0)" } ?? ""))."
+        }
+        return nil
+    }
+
+    /// `bounce@domain` or its VERP form `bounce+<mail_id>-<model>-<res_id>@domain`.
+    private func isBounceAddress(_ address: MailAddress, _ bounce: AliasRule) -> Bool {
+        guard domainMatches(address.domain, bounce) else { return false }
+        return address.local == bounce.local || address.local.hasPrefix(bounce.local + "+")
+    }
+
+    private func matches(_ alias: AliasRule, _ address: MailAddress) -> Bool {
+        address.address == alias.address || (address.local == alias.local && domainMatches(address.domain, alias))
+    }
+
+    private func domainMatches(_ domain: String, _ alias: AliasRule) -> Bool {
+        domain == alias.domain || alias.allowedDomains.contains(domain)
+    }
+
+    /// Aliases matching any of the addresses, each once, in config order.
+    private func matchingAliases(in addresses: [MailAddress]) -> [AliasRule] {
+        rules.aliases.filter { alias in addresses.contains { matches(alias, $0) } }
+    }
+
+    private func newRoute(_ aliases: [AliasRule], _ message: RoutingInput, now: Date,
+                          steps: inout [RoutingStep], via: String) -> (route: Route, steps: [RoutingStep]) {
+        let sender = message.from?.address
+        var admitted: [AliasRule] = []
+        var refusal: (AliasRule, String)?
+        for alias in aliases {
+            switch alias.contact {
+            case .everyone:
+                admitted.append(alias)
+            case .partners:
+                if let sender, lookup.isKnownContact(sender) { admitted.append(alias) }
+                else { refusal = refusal ?? (alias, "only accepts mail from known contacts and \(sender ?? "the sender") is not one") }
+            case .followers:
+                if let sender, lookup.isFollower(sender, alias: alias.name) { admitted.append(alias) }
+                else { refusal = refusal ?? (alias, "only accepts mail from followers and \(sender ?? "the sender") follows none of its threads") }
+            }
+        }
+        let stepName = via == "the alias" ? "alias" : via == "the forward" ? "reply" : "fallback"
+        guard let first = admitted.first else {
+            let (alias, words) = refusal!
+            let why = "The alias \(alias.name) \(words)."
+            step(&steps, stepName, true, why)
+            return (Route(kind: .refused, model: nil, alias: alias.name, bouncedContent: alias.bouncedContent, reason: why), steps)
+        }
+        let targets = admitted.map { Route.Target(model: $0.model!, alias: $0.name, values: $0.values) }
+        let why = admitted.count == 1
+            ? "It is new mail for \(via) \(first.name), so it creates a \(first.model!) record."
+            : "It is new mail for the aliases \(admitted.map(\.name).joined(separator: ", ")), so it creates one record for each."
+        step(&steps, stepName, true, why)
+        let route = Route(kind: .new, model: first.model, alias: first.name, targets: targets, reason: why)
+        return (guardLoop(route, message, now: now, steps: &steps), steps)
+    }
+
+    private func step(_ steps: inout [RoutingStep], _ name: String, _ decided: Bool, _ why: String) {
+        steps.append(RoutingStep(name: name, decided: decided, explanation: why))
+    }
+
+    /// After a route is chosen: a sender who created or posted `loop_threshold` or more
+    /// records/messages in the last `loop_minutes` is looping (an auto-responder war).
+    private func guardLoop(_ route: Route, _ message: RoutingInput, now: Date, steps: inout [RoutingStep]) -> Route {
+        guard route.kind == .new || route.kind == .reply, let sender = message.from?.address,
+              !rules.loopAllowed.contains(sender) else { return route }
+        let since = now.addingTimeInterval(-Double(rules.loopMinutes) * 60)
+        let count = lookup.messagesFrom(sender, since: since)
+        guard count >= rules.loopThreshold else {
+            step(&steps, "loop guard", false, "\(sender) sent \(count) messages in the last \(rules.loopMinutes) minutes (limit \(rules.loopThreshold)).")
+            return route
+        }
+        let why = "\(sender) already sent \(count) messages in the last \(rules.loopMinutes) minutes (limit \(rules.loopThreshold)): treated as a mail loop, nothing created."
+        step(&steps, "loop guard", true, why)
+        return Route(kind: .loop, reason: why)
+    }
+}

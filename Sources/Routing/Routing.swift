@@ -1,1 +1,0 @@
-// Routing: see DESIGN.md for this module's one job.

@@ -1,0 +1,63 @@
+import ArgumentParser
+import Gateway
+
+/// `mailgate fetch`: one poll of the named aliases (every alias with a url when none is named).
+struct FetchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fetch",
+        abstract: "Poll alias mailboxes once and record every new message.",
+        discussion: """
+            Each message is stored durably (spool fsync + SQLite commit) before the server is told \
+            it was fetched (after_fetch). The exit code is the most serious of the aliases' codes: \
+            78 config, 77 login refused, 68 host not found, 75 temporary, else 0.
+            """)
+
+    @Option(name: .long, help: ArgumentHelp("An alias to poll (repeatable; default: every alias with a url).", valueName: "name"))
+    var alias: [String] = []
+
+    @OptionGroup var configOption: ConfigOption
+
+    @Flag(name: .long, help: "Print one JSON object per alias (JSON Lines).")
+    var json = false
+
+    func run() throws {
+        let config = try configOption.load()
+        let aliases = try selectAliases(config, names: alias, requireURL: true)
+        let poller: Poller
+        do { poller = try Poller(config: config) } catch {
+            printError("mailgate: \(error)")
+            throw ExitCode(Poller.exitCode(of: error))
+        }
+        var codes: [Int32] = []
+        for alias in aliases {
+            let report = poller.poll(alias)
+            codes.append(report.exitCode)
+            print(json ? report.jsonLine : report.humanLine)
+            if !json, let error = report.error { printError("mailgate: \(alias.name): \(error)") }
+        }
+        poller.cleanupSpool()
+        let code = PollReport.mostSerious(codes)
+        if code != 0 { throw ExitCode(code) }
+    }
+}
+
+/// Resolves `--alias` names against the config; an unknown name is a usage error (64).
+func selectAliases(_ config: Config, names: [String], requireURL: Bool) throws -> [AliasConfig] {
+    if names.isEmpty {
+        let all = config.aliases.filter { !requireURL || $0.hasMailbox }
+        if all.isEmpty { printError("mailgate: no alias in the config has a url to poll") }
+        return all
+    }
+    return try names.map { name in
+        guard let alias = config.aliases.first(where: { $0.name == name }) else {
+            let known = config.aliases.map(\.name).joined(separator: ", ")
+            printError("mailgate: no alias named \"\(name)\" in the config (known: \(known))")
+            throw ExitCode(64)
+        }
+        if requireURL && !alias.hasMailbox {
+            printError("mailgate: alias \"\(name)\" has no url: it is routing-only, there is no mailbox to poll")
+            throw ExitCode(64)
+        }
+        return alias
+    }
+}

@@ -1,0 +1,25 @@
+import ArgumentParser
+import Gateway
+
+/// `mailgate status`: per alias counts and the last poll, read from the store.
+struct StatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Show per alias what is recorded, done, skipped, failed and quarantined, and the last poll.",
+        discussion: "Reads the SQLite store only, so it works while `mailgate run` is polling.")
+
+    @OptionGroup var configOption: ConfigOption
+
+    @Flag(name: .long, help: "Print one JSON object per alias (JSON Lines).")
+    var json = false
+
+    func run() throws {
+        let config = try configOption.load()
+        let lines: [StatusLine]
+        do { lines = try Poller(config: config).statusLines() } catch {
+            printError("mailgate: \(error)")
+            throw ExitCode(Poller.exitCode(of: error))
+        }
+        for line in lines { print(json ? line.jsonLine : line.humanText) }
+    }
+}
