@@ -1,0 +1,196 @@
+import Foundation
+import GRDB
+
+// Records: what routing decided for each message, and the threads it created or joined.
+extension Store {
+    /// Routes that put a message into the records: a later copy of it is a duplicate.
+    static let routedKinds = "('new', 'reply', 'bounce')"
+
+    /// Records a message and its route in one transaction; `replacing` re-routes an existing
+    /// row (replay), removing what its previous decision created. Returns the message row id.
+    @discardableResult
+    public func recordRouting(_ message: MessageRecord, _ route: RouteRecord, replacing: Int64? = nil,
+                              now: Date = Date()) throws(StoreError) -> Int64 {
+        try write("recording the route of \(message.messageID)") { db in
+            if let old = replacing { try Self.forget(messageRow: old, db) }
+            var threadIDs: [Int64] = []
+            for thread in route.newThreads {
+                try db.execute(sql: """
+                    INSERT INTO threads (model, alias, subject, contact_email, "values", created_at)
+                    VALUES (?, ?, ?, ?, ?, ?)
+                    """, arguments: [thread.model, thread.alias, message.subject, message.author,
+                                     Self.json(thread.values), now])
+                threadIDs.append(db.lastInsertedRowID)
+            }
+            let thread = threadIDs.first ?? route.threadID
+            let parent: Int64? = route.kind == "reply"
+                ? try Int64.fetchOne(db, sql: "SELECT MIN(id) FROM messages WHERE thread_id = ?", arguments: [thread])
+                : nil
+            try db.execute(sql: """
+                INSERT INTO messages (seen_id, thread_id, message_id, parent_id, author, author_name, recipients,
+                    date, subject, text, html, attachments, raw_sha256, arrived_via, route, route_alias,
+                    route_reason, routed_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [message.seenID, route.kind == "new" || route.kind == "reply" ? thread : nil,
+                                 message.messageID, parent, message.author, message.authorName,
+                                 Self.json(message.recipients), message.date, message.subject, message.text,
+                                 message.html, message.attachmentsJSON, message.rawSHA256, message.arrivedVia,
+                                 route.kind, route.alias, route.reason, now])
+            let row = db.lastInsertedRowID
+            for t in threadIDs {
+                try db.execute(sql: "INSERT INTO message_threads (message_id, thread_id) VALUES (?, ?)", arguments: [row, t])
+            }
+            if route.kind == "new" || route.kind == "reply", let author = message.author {
+                // A message from an address is proof it works again: Odoo resets the counter.
+                try db.execute(sql: """
+                    INSERT INTO contacts (email, name, created_at) VALUES (?, ?, ?)
+                    ON CONFLICT (email) DO UPDATE SET bounce_count = 0, name = COALESCE(excluded.name, name)
+                    """, arguments: [author, message.authorName, now])
+                for t in threadIDs + (route.kind == "reply" ? [thread].compactMap { $0 } : []) {
+                    try db.execute(sql: "INSERT OR IGNORE INTO followers (thread_id, email) VALUES (?, ?)",
+                                   arguments: [t, author])
+                }
+            }
+            for bounce in route.bounces {
+                try db.execute(sql: """
+                    INSERT INTO bounces (message_row, recipient, status, reply_code, diagnostic, reason, hard,
+                        original_message_id, thread_id, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [row, bounce.recipient.lowercased(), bounce.status, bounce.replyCode,
+                                     bounce.diagnostic, bounce.reason, bounce.hard, bounce.originalMessageID,
+                                     route.threadID, now])
+                if route.countsAgainstContacts {
+                    try db.execute(sql: """
+                        UPDATE contacts SET bounce_count = bounce_count + 1, last_bounce_at = ? WHERE email = ?
+                        """, arguments: [now, bounce.recipient.lowercased()])
+                }
+            }
+            return row
+        }
+    }
+
+    /// Undoes a message row's previous decision: its bounces, and threads only it created.
+    private static func forget(messageRow: Int64, _ db: Database) throws {
+        try db.execute(sql: """
+            DELETE FROM threads WHERE id IN (SELECT thread_id FROM message_threads WHERE message_id = ?)
+              AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.thread_id = threads.id AND m.id <> ?)
+            """, arguments: [messageRow, messageRow])
+        try db.execute(sql: "DELETE FROM messages WHERE id = ?", arguments: [messageRow])
+    }
+
+    // MARK: Routing lookups
+
+    /// The thread (and its model) of a message already routed with this Message-ID; rows in
+    /// `excluding` (the message's own, on replay) do not count.
+    public func routedMessage(messageID: String, excluding: Int64? = nil) throws(StoreError) -> (threadID: Int64?, model: String?)? {
+        try read("looking up Message-ID \(messageID)") { db in
+            guard let row = try Row.fetchOne(db, sql: """
+                SELECT m.thread_id, t.model FROM messages m LEFT JOIN threads t ON t.id = m.thread_id
+                WHERE m.message_id = ? AND m.route IN \(Self.routedKinds) AND m.id IS NOT ?
+                ORDER BY m.id LIMIT 1
+                """, arguments: [messageID, excluding]) else { return nil }
+            return (row["thread_id"], row["model"])
+        }
+    }
+
+    public func isKnownContact(_ email: String) throws(StoreError) -> Bool {
+        try read("looking up contact \(email)") { db in
+            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM contacts WHERE email = ?)", arguments: [email.lowercased()]) ?? false
+        }
+    }
+
+    public func isFollower(_ email: String, alias: String) throws(StoreError) -> Bool {
+        try read("looking up followers of \(alias)") { db in
+            try Bool.fetchOne(db, sql: """
+                SELECT EXISTS (SELECT 1 FROM followers f JOIN threads t ON t.id = f.thread_id
+                               WHERE f.email = ? AND t.alias = ?)
+                """, arguments: [email.lowercased(), alias]) ?? false
+        }
+    }
+
+    /// Records and messages this sender created since the date (the loop guard).
+    public func messagesFrom(_ email: String, since: Date) throws(StoreError) -> Int {
+        try read("counting recent mail from \(email)") { db in
+            try Int.fetchOne(db, sql: """
+                SELECT COUNT(*) FROM messages WHERE author = ? AND routed_at >= ? AND route IN ('new', 'reply')
+                """, arguments: [email.lowercased(), since]) ?? 0
+        }
+    }
+
+    // MARK: Queries
+
+    public func threads(alias: String? = nil) throws(StoreError) -> [ThreadSummary] {
+        try read("listing threads") { db in
+            try ThreadSummary.fetchAll(db, sql: """
+                SELECT t.*, (SELECT COUNT(*) FROM messages m WHERE m.thread_id = t.id) AS message_count
+                FROM threads t WHERE ? IS NULL OR t.alias = ? ORDER BY t.id
+                """, arguments: [alias, alias])
+        }
+    }
+
+    public func thread(_ id: Int64) throws(StoreError) -> ThreadSummary? {
+        try read("reading thread \(id)") { db in
+            try ThreadSummary.fetchOne(db, sql: """
+                SELECT t.*, (SELECT COUNT(*) FROM messages m WHERE m.thread_id = t.id) AS message_count
+                FROM threads t WHERE t.id = ?
+                """, arguments: [id])
+        }
+    }
+
+    public func messages(inThread id: Int64) throws(StoreError) -> [MessageSummary] {
+        try read("reading the messages of thread \(id)") { db in
+            try MessageSummary.fetchAll(db, sql: "SELECT * FROM messages WHERE thread_id = ? ORDER BY id", arguments: [id])
+        }
+    }
+
+    /// Message rows by id, or every row with one of the routes.
+    public func messages(ids: [Int64] = [], routes: [String] = []) throws(StoreError) -> [MessageSummary] {
+        try read("reading messages") { db in
+            var rows: [MessageSummary] = []
+            if !ids.isEmpty {
+                rows += try MessageSummary.fetchAll(db, sql: "SELECT * FROM messages WHERE id IN (\(ids.map { _ in "?" }.joined(separator: ",")))",
+                                                    arguments: StatementArguments(ids))
+            }
+            if !routes.isEmpty {
+                rows += try MessageSummary.fetchAll(db, sql: "SELECT * FROM messages WHERE route IN (\(routes.map { _ in "?" }.joined(separator: ","))) ORDER BY id",
+                                                    arguments: StatementArguments(routes))
+            }
+            return rows
+        }
+    }
+
+    /// How many messages went each way, for `status`.
+    public func routeCounts() throws(StoreError) -> [String: Int] {
+        try read("counting routes") { db in
+            var counts: [String: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT route, COUNT(*) AS n FROM messages GROUP BY route") {
+                counts[row["route"]] = row["n"]
+            }
+            return counts
+        }
+    }
+
+    public func contact(_ email: String) throws(StoreError) -> ContactInfo? {
+        try read("reading contact \(email)") { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM contacts WHERE email = ?", arguments: [email.lowercased()]).map {
+                ContactInfo(email: $0["email"], bounceCount: $0["bounce_count"], lastBounce: $0["last_bounce_at"])
+            }
+        }
+    }
+
+    public func bounces(forMessageRow row: Int64) throws(StoreError) -> [BounceRow] {
+        try read("reading bounces") { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM bounces WHERE message_row = ? ORDER BY id", arguments: [row]).map {
+                BounceRow(recipient: $0["recipient"], status: $0["status"], replyCode: $0["reply_code"],
+                          diagnostic: $0["diagnostic"], reason: $0["reason"], hard: $0["hard"],
+                          originalMessageID: $0["original_message_id"])
+            }
+        }
+    }
+
+    static func json(_ value: some Encodable) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return (try? String(decoding: encoder.encode(value), as: UTF8.self)) ?? "null"
+    }
+}
