@@ -1,3 +1,4 @@
+import MIME
 import Foundation
 import MailStore
 
@@ -12,19 +13,19 @@ public struct StatusLine: Sendable {
     public var nextPoll: Date?
 
     public var jsonLine: String {
-        JSON.object([
+        JSONValue.object([
             ("alias", .string(alias)),
-            ("mailbox", mailbox.map(JSON.string) ?? .null),
+            ("mailbox", .string(mailbox)),
             ("recorded", .int(counts.recorded)),
             ("done", .int(counts.done)),
             ("skipped", .int(counts.skipped)),
             ("failed", .int(counts.failed)),
             ("quarantined", .int(counts.quarantined)),
             ("last_poll", lastPoll.map { .string(iso8601($0)) } ?? .null),
-            ("last_result", lastResult.map(JSON.string) ?? .null),
-            ("last_error", lastError.map(JSON.string) ?? .null),
+            ("last_result", .string(lastResult)),
+            ("last_error", .string(lastError)),
             ("next_poll", nextPoll.map { .string(iso8601($0)) } ?? .null),
-        ]).rendered
+        ]).serialized()
     }
 
     public var humanText: String {

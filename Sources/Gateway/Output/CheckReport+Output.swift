@@ -1,18 +1,19 @@
+import MIME
 extension CheckReport {
     public var jsonLine: String {
-        JSON.object([
+        JSONValue.object([
             ("alias", .string(alias)),
             ("mailbox", .string(mailbox)),
-            ("greeting", greeting.map(JSON.string) ?? .null),
-            ("capabilities", .array(capabilities.map(JSON.string))),
-            ("messages", messages.map(JSON.int) ?? .null),
+            ("greeting", .string(greeting)),
+            ("capabilities", .array(capabilities.map { JSONValue.string($0) })),
+            ("messages", messages.map { JSONValue.int($0) } ?? .null),
             ("uidvalidity", uidValidity.map { .int(Int($0)) } ?? .null),
-            ("would_fetch", wouldFetch.map(JSON.int) ?? .null),
-            ("would_skip", wouldSkip.map(JSON.int) ?? .null),
-            ("notes", .array(notes.map(JSON.string))),
-            ("error", error.map(JSON.string) ?? .null),
+            ("would_fetch", wouldFetch.map { JSONValue.int($0) } ?? .null),
+            ("would_skip", wouldSkip.map { JSONValue.int($0) } ?? .null),
+            ("notes", .array(notes.map { JSONValue.string($0) })),
+            ("error", .string(error)),
             ("exit_code", .int(Int(exitCode))),
-        ]).rendered
+        ]).serialized()
     }
 
     public var humanText: String {

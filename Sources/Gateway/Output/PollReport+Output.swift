@@ -1,9 +1,10 @@
+import MIME
 import Foundation
 
 extension PollReport {
     /// The `fetch --json` line: every key always present, in a stable order.
     public var jsonLine: String {
-        JSON.object([
+        JSONValue.object([
             ("alias", .string(alias)),
             ("mailbox", .string(mailbox)),
             ("fetched", .int(fetched)),
@@ -11,9 +12,9 @@ extension PollReport {
             ("failed", .int(failed)),
             ("uidvalidity", uidValidity.map { .int(Int($0)) } ?? .null),
             ("elapsed_ms", .int(elapsedMilliseconds)),
-            ("error", error.map(JSON.string) ?? .null),
+            ("error", .string(error)),
             ("exit_code", .int(Int(exitCode))),
-        ]).rendered
+        ]).serialized()
     }
 
     public var humanLine: String {
