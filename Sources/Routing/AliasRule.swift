@@ -62,16 +62,17 @@ public struct RoutingRules: Sendable {
     }
 }
 
-/// What routing asks the store; the Gateway implements it over SQLite.
+/// What routing asks the store; the Gateway implements it over SQLite. A failing lookup
+/// fails the routing (the message is retried), never guesses.
 public protocol RoutingLookup {
     /// The thread of a message already routed with this Message-ID, if any.
-    func routedMessage(messageID: String) -> RoutedMessage?
+    func routedMessage(messageID: String) throws -> RoutedMessage?
     /// True when the address is a known contact (Odoo: a partner).
-    func isKnownContact(_ address: String) -> Bool
+    func isKnownContact(_ address: String) throws -> Bool
     /// True when the address follows a thread of this alias.
-    func isFollower(_ address: String, alias: String) -> Bool
+    func isFollower(_ address: String, alias: String) throws -> Bool
     /// How many records or messages this sender created since the date.
-    func messagesFrom(_ address: String, since: Date) -> Int
+    func messagesFrom(_ address: String, since: Date) throws -> Int
 }
 
 public struct RoutedMessage: Sendable, Equatable {

@@ -16,7 +16,7 @@ public struct Router {
     /// Odoo looks only at the last 32 References (long threads carry hundreds).
     static let referenceWindow = 32
 
-    public func route(_ message: RoutingInput, now: Date = Date()) -> (route: Route, steps: [RoutingStep]) {
+    public func route(_ message: RoutingInput, now: Date = Date()) throws -> (route: Route, steps: [RoutingStep]) {
         var steps: [RoutingStep] = []
         func step(_ name: String, _ decided: Bool, _ why: String) {
             steps.append(RoutingStep(name: name, decided: decided, explanation: why))
@@ -24,7 +24,7 @@ public struct Router {
 
         // 1. Duplicate.
         for id in [message.messageID] + [message.odooMessageID].compactMap({ $0 }) {
-            if let existing = lookup.routedMessage(messageID: id) {
+            if let existing = try lookup.routedMessage(messageID: id) {
                 let why = "A message with Message-ID \(id) was already routed, so this copy creates nothing."
                 step("duplicate", true, why)
                 return (Route(kind: .duplicate, model: existing.model, threadID: existing.threadID, reason: why), steps)
@@ -44,26 +44,32 @@ public struct Router {
         if let why = bounceEvidence(message) {
             step("bounce", true, why)
             let original = message.bouncedMessageID
-            let thread = original.flatMap { lookup.routedMessage(messageID: $0)?.threadID }
+            let thread = try original.flatMap { try lookup.routedMessage(messageID: $0)?.threadID }
             var route = Route(kind: .bounce, threadID: thread, alias: rules.bounceAlias?.name, reason: why)
             route.bounce = Route.Bounce(recipients: message.bounceRecipients, originalMessageID: original)
-            return (guardLoop(route, message, now: now, steps: &steps), steps)
+            return (try guardLoop(route, message, now: now, steps: &steps), steps)
         }
         step("bounce", false, "Not addressed to the bounce alias, not from MAILER-DAEMON and not a delivery report.")
 
         // 4. Reply.
         let window = message.references.isEmpty ? message.inReplyTo : Array(message.references.suffix(Self.referenceWindow))
-        if let (id, original) = window.reversed().lazy.compactMap({ id in lookup.routedMessage(messageID: id).map { (id, $0) } }).first,
-           original.threadID != nil {
+        var replied: (id: String, original: RoutedMessage)?
+        for id in window.reversed() {
+            if let original = try lookup.routedMessage(messageID: id), original.threadID != nil {
+                replied = (id, original)
+                break
+            }
+        }
+        if let (id, original) = replied {
             let forwardAliases = matchingAliases(in: message.to).filter { $0.model != nil && $0.model != original.model }
             if forwardAliases.isEmpty {
                 let why = "It answers \(id), which belongs to thread \(original.threadID!) (\(original.model ?? "no model")), so it is a reply there."
                 step("reply", true, why)
                 let route = Route(kind: .reply, model: original.model, threadID: original.threadID, reason: why)
-                return (guardLoop(route, message, now: now, steps: &steps), steps)
+                return (try guardLoop(route, message, now: now, steps: &steps), steps)
             }
             step("reply", false, "It answers \(id) in thread \(original.threadID!), but it is addressed to \(forwardAliases.map(\.address).joined(separator: ", ")), an alias of another model: a forward, so it is new mail there.")
-            return newRoute(forwardAliases, message, now: now, steps: &steps, via: "the forward")
+            return try newRoute(forwardAliases, message, now: now, steps: &steps, via: "the forward")
         }
         step("reply", false, window.isEmpty
              ? "It has no References or In-Reply-To."
@@ -82,7 +88,7 @@ public struct Router {
         let recipients = message.deliveredTo + message.to + message.cc + message.resentTo + message.resentCc
         let aliases = matchingAliases(in: recipients).filter { $0.role == .normal && $0.model != nil }
         if !aliases.isEmpty {
-            return newRoute(aliases, message, now: now, steps: &steps, via: "the alias")
+            return try newRoute(aliases, message, now: now, steps: &steps, via: "the alias")
         }
         step("alias", false, recipients.isEmpty
              ? "It has no recipient headers."
@@ -90,7 +96,7 @@ public struct Router {
 
         // 7. Fallback: the mailbox it came from.
         if let name = message.arrivedVia, let alias = rules.aliases.first(where: { $0.name == name }), alias.model != nil {
-            return newRoute([alias], message, now: now, steps: &steps, via: "the mailbox it was fetched from")
+            return try newRoute([alias], message, now: now, steps: &steps, via: "the mailbox it was fetched from")
         }
         step("fallback", false, message.arrivedVia.map { "The alias \($0) it arrived through has no model." }
              ?? "It did not arrive through an alias mailbox.")
@@ -140,7 +146,7 @@ public struct Router {
     }
 
     private func newRoute(_ aliases: [AliasRule], _ message: RoutingInput, now: Date,
-                          steps: inout [RoutingStep], via: String) -> (route: Route, steps: [RoutingStep]) {
+                          steps: inout [RoutingStep], via: String) throws -> (route: Route, steps: [RoutingStep]) {
         let sender = message.from?.address
         var admitted: [AliasRule] = []
         var refusal: (AliasRule, String)?
@@ -149,10 +155,10 @@ public struct Router {
             case .everyone:
                 admitted.append(alias)
             case .partners:
-                if let sender, lookup.isKnownContact(sender) { admitted.append(alias) }
+                if let sender, try lookup.isKnownContact(sender) { admitted.append(alias) }
                 else { refusal = refusal ?? (alias, "only accepts mail from known contacts and \(sender ?? "the sender") is not one") }
             case .followers:
-                if let sender, lookup.isFollower(sender, alias: alias.name) { admitted.append(alias) }
+                if let sender, try lookup.isFollower(sender, alias: alias.name) { admitted.append(alias) }
                 else { refusal = refusal ?? (alias, "only accepts mail from followers and \(sender ?? "the sender") follows none of its threads") }
             }
         }
@@ -169,7 +175,7 @@ public struct Router {
             : "It is new mail for the aliases \(admitted.map(\.name).joined(separator: ", ")), so it creates one record for each."
         step(&steps, stepName, true, why)
         let route = Route(kind: .new, model: first.model, alias: first.name, targets: targets, reason: why)
-        return (guardLoop(route, message, now: now, steps: &steps), steps)
+        return (try guardLoop(route, message, now: now, steps: &steps), steps)
     }
 
     private func step(_ steps: inout [RoutingStep], _ name: String, _ decided: Bool, _ why: String) {
@@ -178,11 +184,11 @@ public struct Router {
 
     /// After a route is chosen: a sender who created or posted `loop_threshold` or more
     /// records/messages in the last `loop_minutes` is looping (an auto-responder war).
-    private func guardLoop(_ route: Route, _ message: RoutingInput, now: Date, steps: inout [RoutingStep]) -> Route {
+    private func guardLoop(_ route: Route, _ message: RoutingInput, now: Date, steps: inout [RoutingStep]) throws -> Route {
         guard route.kind == .new || route.kind == .reply, let sender = message.from?.address,
               !rules.loopAllowed.contains(sender) else { return route }
         let since = now.addingTimeInterval(-Double(rules.loopMinutes) * 60)
-        let count = lookup.messagesFrom(sender, since: since)
+        let count = try lookup.messagesFrom(sender, since: since)
         guard count >= rules.loopThreshold else {
             step(&steps, "loop guard", false, "\(sender) sent \(count) messages in the last \(rules.loopMinutes) minutes (limit \(rules.loopThreshold)).")
             return route

@@ -27,7 +27,7 @@ final class RouterTests: XCTestCase {
                   bouncedContent: "Only customers may write here."),
     ], domain: "acme.test")
 
-    func route(_ m: RoutingInput) -> Route { Router(rules: rules, lookup: memory).route(m).route }
+    func route(_ m: RoutingInput) -> Route { try! Router(rules: rules, lookup: memory).route(m).route }
 
     func message(_ id: String = "<m1@x.test>", from: String = "li@customer.test", to: [String] = [],
                  cc: [String] = [], references: [String] = []) -> RoutingInput {
@@ -175,7 +175,7 @@ final class RouterTests: XCTestCase {
     }
 
     func testExplainSaysWhyEachStepDidOrDidNotDecide() {
-        let (r, steps) = Router(rules: rules, lookup: memory).route(message(to: ["sales@acme.test"]))
+        let (r, steps) = try! Router(rules: rules, lookup: memory).route(message(to: ["sales@acme.test"]))
         XCTAssertEqual(r.kind, .new)
         XCTAssertEqual(steps.map(\.name), ["duplicate", "loop headers", "bounce", "reply", "catchall", "alias", "loop guard"])
         XCTAssertEqual(steps.filter(\.decided).map(\.name), ["alias"])

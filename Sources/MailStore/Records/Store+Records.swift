@@ -1,72 +1,73 @@
 import Foundation
 import GRDB
 
-// Records: what routing decided for each message, and the threads it created or joined.
-extension Store {
+/// One write transaction over the records: routing a batch reads what earlier messages of
+/// the same batch recorded (a lead and its reply fetched together) and commits once.
+public struct RecordsTransaction {
+    let db: Database
+
     /// Routes that put a message into the records: a later copy of it is a duplicate.
     static let routedKinds = "('new', 'reply', 'bounce')"
 
-    /// Records a message and its route in one transaction; `replacing` re-routes an existing
+    /// Records a message and its route; `replacing` re-routes an existing
     /// row (replay), removing what its previous decision created. Returns the message row id.
     @discardableResult
     public func recordRouting(_ message: MessageRecord, _ route: RouteRecord, replacing: Int64? = nil,
-                              now: Date = Date()) throws(StoreError) -> Int64 {
-        try write("recording the route of \(message.messageID)") { db in
-            if let old = replacing { try Self.forget(messageRow: old, db) }
-            var threadIDs: [Int64] = []
-            for thread in route.newThreads {
-                try db.execute(sql: """
-                    INSERT INTO threads (model, alias, subject, contact_email, "values", created_at)
-                    VALUES (?, ?, ?, ?, ?, ?)
-                    """, arguments: [thread.model, thread.alias, message.subject, message.author,
-                                     Self.json(thread.values), now])
-                threadIDs.append(db.lastInsertedRowID)
-            }
-            let thread = threadIDs.first ?? route.threadID
-            let parent: Int64? = route.kind == "reply"
-                ? try Int64.fetchOne(db, sql: "SELECT MIN(id) FROM messages WHERE thread_id = ?", arguments: [thread])
-                : nil
+                              now: Date = Date()) throws -> Int64 {
+        if let old = replacing { try Self.forget(messageRow: old, db) }
+        var threadIDs: [Int64] = []
+        for thread in route.newThreads {
             try db.execute(sql: """
-                INSERT INTO messages (seen_id, thread_id, message_id, parent_id, author, author_name, recipients,
-                    date, subject, text, html, attachments, raw_sha256, arrived_via, route, route_alias,
-                    route_reason, routed_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [message.seenID, route.kind == "new" || route.kind == "reply" ? thread : nil,
-                                 message.messageID, parent, message.author, message.authorName,
-                                 Self.json(message.recipients), message.date, message.subject, message.text,
-                                 message.html, message.attachmentsJSON, message.rawSHA256, message.arrivedVia,
-                                 route.kind, route.alias, route.reason, now])
-            let row = db.lastInsertedRowID
-            for t in threadIDs {
-                try db.execute(sql: "INSERT INTO message_threads (message_id, thread_id) VALUES (?, ?)", arguments: [row, t])
-            }
-            if route.kind == "new" || route.kind == "reply", let author = message.author {
-                // A message from an address is proof it works again: Odoo resets the counter.
-                try db.execute(sql: """
-                    INSERT INTO contacts (email, name, created_at) VALUES (?, ?, ?)
-                    ON CONFLICT (email) DO UPDATE SET bounce_count = 0, name = COALESCE(excluded.name, name)
-                    """, arguments: [author, message.authorName, now])
-                for t in threadIDs + (route.kind == "reply" ? [thread].compactMap { $0 } : []) {
-                    try db.execute(sql: "INSERT OR IGNORE INTO followers (thread_id, email) VALUES (?, ?)",
-                                   arguments: [t, author])
-                }
-            }
-            for bounce in route.bounces {
-                try db.execute(sql: """
-                    INSERT INTO bounces (message_row, recipient, status, reply_code, diagnostic, reason, hard,
-                        original_message_id, thread_id, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [row, bounce.recipient.lowercased(), bounce.status, bounce.replyCode,
-                                     bounce.diagnostic, bounce.reason, bounce.hard, bounce.originalMessageID,
-                                     route.threadID, now])
-                if route.countsAgainstContacts {
-                    try db.execute(sql: """
-                        UPDATE contacts SET bounce_count = bounce_count + 1, last_bounce_at = ? WHERE email = ?
-                        """, arguments: [now, bounce.recipient.lowercased()])
-                }
-            }
-            return row
+                INSERT INTO threads (model, alias, subject, contact_email, "values", created_at)
+                VALUES (?, ?, ?, ?, ?, ?)
+                """, arguments: [thread.model, thread.alias, message.subject, message.author,
+                                 Self.json(thread.values), now])
+            threadIDs.append(db.lastInsertedRowID)
         }
+        let thread = threadIDs.first ?? route.threadID
+        let parent: Int64? = route.kind == "reply"
+            ? try Int64.fetchOne(db, sql: "SELECT MIN(id) FROM messages WHERE thread_id = ?", arguments: [thread])
+            : nil
+        try db.execute(sql: """
+            INSERT INTO messages (seen_id, thread_id, message_id, parent_id, author, author_name, recipients,
+                date, subject, text, html, attachments, raw_sha256, arrived_via, route, route_alias,
+                route_reason, routed_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [message.seenID, route.kind == "new" || route.kind == "reply" ? thread : nil,
+                             message.messageID, parent, message.author, message.authorName,
+                             Self.json(message.recipients), message.date, message.subject, message.text,
+                             message.html, message.attachmentsJSON, message.rawSHA256, message.arrivedVia,
+                             route.kind, route.alias, route.reason, now])
+        let row = db.lastInsertedRowID
+        for t in threadIDs {
+            try db.execute(sql: "INSERT INTO message_threads (message_id, thread_id) VALUES (?, ?)", arguments: [row, t])
+        }
+        if route.kind == "new" || route.kind == "reply", let author = message.author {
+            // A message from an address is proof it works again: Odoo resets the counter.
+            try db.execute(sql: """
+                INSERT INTO contacts (email, name, created_at) VALUES (?, ?, ?)
+                ON CONFLICT (email) DO UPDATE SET bounce_count = 0, name = COALESCE(excluded.name, name)
+                """, arguments: [author, message.authorName, now])
+            for t in threadIDs + (route.kind == "reply" ? [thread].compactMap { $0 } : []) {
+                try db.execute(sql: "INSERT OR IGNORE INTO followers (thread_id, email) VALUES (?, ?)",
+                               arguments: [t, author])
+            }
+        }
+        for bounce in route.bounces {
+            try db.execute(sql: """
+                INSERT INTO bounces (message_row, recipient, status, reply_code, diagnostic, reason, hard,
+                    original_message_id, thread_id, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [row, bounce.recipient.lowercased(), bounce.status, bounce.replyCode,
+                                 bounce.diagnostic, bounce.reason, bounce.hard, bounce.originalMessageID,
+                                 route.threadID, now])
+            if route.countsAgainstContacts {
+                try db.execute(sql: """
+                    UPDATE contacts SET bounce_count = bounce_count + 1, last_bounce_at = ? WHERE email = ?
+                    """, arguments: [now, bounce.recipient.lowercased()])
+            }
+        }
+        return row
     }
 
     /// Undoes a message row's previous decision: its bounces, and threads only it created.
@@ -80,41 +81,54 @@ extension Store {
 
     // MARK: Routing lookups
 
-    /// The thread (and its model) of a message already routed with this Message-ID; rows in
-    /// `excluding` (the message's own, on replay) do not count.
-    public func routedMessage(messageID: String, excluding: Int64? = nil) throws(StoreError) -> (threadID: Int64?, model: String?)? {
-        try read("looking up Message-ID \(messageID)") { db in
-            guard let row = try Row.fetchOne(db, sql: """
-                SELECT m.thread_id, t.model FROM messages m LEFT JOIN threads t ON t.id = m.thread_id
-                WHERE m.message_id = ? AND m.route IN \(Self.routedKinds) AND m.id IS NOT ?
-                ORDER BY m.id LIMIT 1
-                """, arguments: [messageID, excluding]) else { return nil }
-            return (row["thread_id"], row["model"])
-        }
+    /// The thread (and its model) of a message already routed with this Message-ID; the row
+    /// `excluding` (the message's own, on replay) does not count.
+    public func routedMessage(messageID: String, excluding: Int64? = nil) throws -> (threadID: Int64?, model: String?)? {
+        guard let row = try Row.fetchOne(db, sql: """
+            SELECT m.thread_id, t.model FROM messages m LEFT JOIN threads t ON t.id = m.thread_id
+            WHERE m.message_id = ? AND m.route IN \(Self.routedKinds) AND m.id IS NOT ?
+            ORDER BY m.id LIMIT 1
+            """, arguments: [messageID, excluding]) else { return nil }
+        return (row["thread_id"], row["model"])
     }
 
-    public func isKnownContact(_ email: String) throws(StoreError) -> Bool {
-        try read("looking up contact \(email)") { db in
-            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM contacts WHERE email = ?)", arguments: [email.lowercased()]) ?? false
-        }
+    public func isKnownContact(_ email: String) throws -> Bool {
+        try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM contacts WHERE email = ?)",
+                          arguments: [email.lowercased()]) ?? false
     }
 
-    public func isFollower(_ email: String, alias: String) throws(StoreError) -> Bool {
-        try read("looking up followers of \(alias)") { db in
-            try Bool.fetchOne(db, sql: """
-                SELECT EXISTS (SELECT 1 FROM followers f JOIN threads t ON t.id = f.thread_id
-                               WHERE f.email = ? AND t.alias = ?)
-                """, arguments: [email.lowercased(), alias]) ?? false
-        }
+    public func isFollower(_ email: String, alias: String) throws -> Bool {
+        try Bool.fetchOne(db, sql: """
+            SELECT EXISTS (SELECT 1 FROM followers f JOIN threads t ON t.id = f.thread_id
+                           WHERE f.email = ? AND t.alias = ?)
+            """, arguments: [email.lowercased(), alias]) ?? false
     }
 
     /// Records and messages this sender created since the date (the loop guard).
-    public func messagesFrom(_ email: String, since: Date) throws(StoreError) -> Int {
-        try read("counting recent mail from \(email)") { db in
-            try Int.fetchOne(db, sql: """
-                SELECT COUNT(*) FROM messages WHERE author = ? AND routed_at >= ? AND route IN ('new', 'reply')
-                """, arguments: [email.lowercased(), since]) ?? 0
-        }
+    public func messagesFrom(_ email: String, since: Date) throws -> Int {
+        try Int.fetchOne(db, sql: """
+            SELECT COUNT(*) FROM messages WHERE author = ? AND routed_at >= ? AND route IN ('new', 'reply')
+            """, arguments: [email.lowercased(), since]) ?? 0
+    }
+
+    static func json(_ value: some Encodable) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return (try? String(decoding: encoder.encode(value), as: UTF8.self)) ?? "null"
+    }
+}
+
+// Records: what routing decided for each message, and the threads it created or joined.
+extension Store {
+    /// Runs `body` in one write transaction over the records (one commit for a batch).
+    public func recordsTransaction<T>(_ action: @autoclosure () -> String,
+                                      _ body: (RecordsTransaction) throws -> T) throws(StoreError) -> T {
+        try write(action()) { db in try body(RecordsTransaction(db: db)) }
+    }
+
+    /// The records as they are now, read in one read transaction.
+    public func readRecords<T>(_ body: (RecordsTransaction) throws -> T) throws(StoreError) -> T {
+        try read("reading the records") { db in try body(RecordsTransaction(db: db)) }
     }
 
     // MARK: Queries
@@ -188,9 +202,4 @@ extension Store {
         }
     }
 
-    static func json(_ value: some Encodable) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return (try? String(decoding: encoder.encode(value), as: UTF8.self)) ?? "null"
-    }
 }

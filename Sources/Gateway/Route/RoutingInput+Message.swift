@@ -1,0 +1,37 @@
+import Foundation
+import MIME
+import Routing
+
+extension RoutingInput {
+    /// The routing facts of a parsed message. A message without Message-ID gets a
+    /// deterministic one from its bytes, so an identical copy is a duplicate and a
+    /// different message is not.
+    init(_ message: Message, rawSHA256: String, arrivedVia: String?) {
+        self.init(messageID: message.messageID ?? "<\(rawSHA256)@mailgate.invalid>")
+        odooMessageID = message.decodedHeader("X-Odoo-Message-Id").flatMap { $0.isEmpty ? nil : $0 }
+        inReplyTo = message.inReplyTo
+        references = message.references
+        from = message.from.first?.address.flatMap(MailAddress.init)
+        to = Self.addresses(message.to)
+        cc = Self.addresses(message.cc)
+        deliveredTo = Self.addresses(headerValues: message, "Delivered-To")
+        resentTo = Self.addresses(headerValues: message, "Resent-To")
+        resentCc = Self.addresses(headerValues: message, "Resent-Cc")
+        contentType = message.contentType.map { "\($0.type)/\($0.subtype)".lowercased() } ?? "text/plain"
+        reportType = message.contentType?.parameter("report-type")?.lowercased()
+        self.arrivedVia = arrivedVia
+        date = message.date
+        let autoSubmitted = message.decodedHeader("Auto-Submitted")?.lowercased() ?? "no"
+        isAutoReply = autoSubmitted.hasPrefix("auto-replied")
+    }
+
+    private static func addresses(_ list: [Address]) -> [MailAddress] {
+        list.compactMap { $0.address.flatMap(MailAddress.init) }
+    }
+
+    private static func addresses(headerValues message: Message, _ name: String) -> [MailAddress] {
+        message.headers(named: name).flatMap { field in
+            addresses(AddressParser.parseList(field.value))
+        }
+    }
+}
