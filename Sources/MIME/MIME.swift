@@ -1,1 +1,0 @@
-// MIME: see DESIGN.md for this module's one job.

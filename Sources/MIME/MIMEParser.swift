@@ -1,0 +1,85 @@
+/// Bytes → `Message`. Pure and synchronous; never throws for mail that can be read at all.
+///
+/// A value type: copies may be used from any thread (the iconv descriptors it uses are per thread).
+public struct MIMEParser: Sendable {
+    public var options: ParserOptions
+
+    public init(options: ParserOptions = ParserOptions()) {
+        self.options = options
+    }
+
+    public func parse(_ bytes: [UInt8]) -> Message {
+        var message = Message(raw: bytes)
+        bytes.withUnsafeBufferPointer { parse(into: &message, $0) }
+        return message
+    }
+
+    public func parse(_ bytes: ArraySlice<UInt8>) -> Message { parse(Array(bytes)) }
+
+    public func parse(_ bytes: UnsafeRawBufferPointer) -> Message { parse(Array(bytes)) }
+
+    private func parse(into m: inout Message, _ buf: UnsafeBufferPointer<UInt8>) {
+        let fallback = options.fallbackCharset
+        var defects: [String] = []
+        let split = HeaderSplitter.split(buf, maxHeaderBytes: options.maxHeaderBytes, defects: &defects)
+        m.headers = split.fields
+        m.headerRange = 0..<split.headerEnd
+        m.bodyRange = split.bodyStart..<buf.count
+
+        var seen: Set<String> = []
+        for f in split.fields {
+            let name = f.name.lowercased()
+            let first = !seen.contains(name)
+            seen.insert(name)
+            switch name {
+            case "subject":
+                if first { m.subject = EncodedWords.decode(f.value, fallback: fallback, defects: &defects) }
+                else { defects.append("duplicate Subject header") }
+            case "from":
+                if first { m.from = AddressParser.parse(f.value, fallback: fallback, defects: &defects, field: "From") }
+                else { defects.append("duplicate From header") }
+            case "sender":
+                if first { m.sender = AddressParser.parse(f.value, fallback: fallback, defects: &defects, field: "Sender") }
+                else { defects.append("duplicate Sender header") }
+            case "reply-to":
+                if first { m.replyTo = AddressParser.parse(f.value, fallback: fallback, defects: &defects, field: "Reply-To") }
+                else { defects.append("duplicate Reply-To header") }
+            case "to":
+                m.to += AddressParser.parse(f.value, fallback: fallback, defects: &defects, field: "To")
+            case "cc":
+                m.cc += AddressParser.parse(f.value, fallback: fallback, defects: &defects, field: "Cc")
+            case "bcc":
+                m.bcc += AddressParser.parse(f.value, fallback: fallback, defects: &defects, field: "Bcc")
+            case "message-id":
+                if first {
+                    m.messageID = MessageIDParser.parseList(f.value, defects: &defects, field: "Message-ID").first
+                    if m.messageID == nil { defects.append("unreadable Message-ID") }
+                } else { defects.append("duplicate Message-ID header") }
+            case "in-reply-to":
+                if first { m.inReplyTo = MessageIDParser.parseList(f.value, defects: &defects, field: "In-Reply-To") }
+                else { defects.append("duplicate In-Reply-To header") }
+            case "references":
+                m.references += MessageIDParser.parseList(f.value, defects: &defects, field: "References")
+            case "date":
+                if first {
+                    if let d = DateParser.parse(f.value) {
+                        m.dateEpochSeconds = d.epochSeconds
+                        if !d.hadZone { defects.append("Date without a time zone, taken as UTC") }
+                    } else {
+                        let text = String(decoding: f.value.prefix(80), as: UTF8.self)
+                        defects.append("unreadable Date: \(text)")
+                    }
+                } else { defects.append("duplicate Date header") }
+            case "content-type":
+                if first { m.contentType = ContentTypeParser.parse(f.value, isDisposition: false, fallback: fallback, defects: &defects) }
+                else { defects.append("duplicate Content-Type header") }
+            case "content-disposition":
+                if first { m.contentDisposition = ContentTypeParser.parse(f.value, isDisposition: true, fallback: fallback, defects: &defects) }
+            default:
+                break
+            }
+        }
+        m.defects = defects
+        BodyDecoder.decodeSinglePart(&m, buf, options: options)
+    }
+}

@@ -1,0 +1,147 @@
+import Foundation
+
+/// Options of the parser.
+public struct ParserOptions: Sendable, Equatable {
+    /// Charset for raw 8-bit header bytes (and unlabelled 8-bit text) that are not valid UTF-8, and for
+    /// text whose charset label is unknown and whose bytes are not UTF-8. Any label the WHATWG table
+    /// knows; default `gb18030` (a superset of GBK/GB2312, the commonest unlabelled 8-bit mail).
+    public var fallbackCharset: String
+    /// The header section is cut here (the rest is taken as body) with a defect.
+    public var maxHeaderBytes: Int
+
+    public init(fallbackCharset: String = "gb18030", maxHeaderBytes: Int = 1 << 20) {
+        self.fallbackCharset = fallbackCharset
+        self.maxHeaderBytes = maxHeaderBytes
+    }
+}
+
+/// A parsed message. Everything is decoded; what could not be read cleanly is listed in `defects`.
+/// The raw bytes are kept, with the ranges of the header section and of the body, so the body model
+/// (multipart, attachments, DSN) reads from the same storage.
+public struct Message: Sendable {
+    /// The message as received.
+    public let raw: [UInt8]
+    /// Every header field in order, undecoded.
+    public var headers: [HeaderField]
+    /// The header section in `raw` (without the empty line that ends it).
+    public var headerRange: Range<Int>
+    /// The body in `raw` (after the empty line); empty when there is none.
+    public var bodyRange: Range<Int>
+
+    public var subject: String?
+    public var from: [Address]
+    public var sender: [Address]
+    public var replyTo: [Address]
+    public var to: [Address]
+    public var cc: [Address]
+    public var bcc: [Address]
+    /// With angle brackets, as Odoo stores it: `<id@host>`.
+    public var messageID: String?
+    public var inReplyTo: [String]
+    public var references: [String]
+    /// The Date header in seconds since 1970 (UTC); nil when missing or unreadable.
+    public var dateEpochSeconds: Int64?
+    public var contentType: ContentType?
+    public var contentDisposition: ContentType?
+    /// Decoded text/plain body (single-part messages for now), line endings normalised to LF.
+    public var text: String?
+    /// Decoded text/html body (single-part messages for now), line endings normalised to LF.
+    public var html: String?
+    /// Attachments (filled by the body parser of the next issue).
+    public var attachments: [Attachment]
+    /// Human-readable descriptions of everything that was not according to the RFCs.
+    public var defects: [String]
+
+    public init(raw: [UInt8]) {
+        self.raw = raw
+        headers = []
+        headerRange = 0..<0
+        bodyRange = raw.count..<raw.count
+        subject = nil
+        from = []; sender = []; replyTo = []; to = []; cc = []; bcc = []
+        messageID = nil
+        inReplyTo = []; references = []
+        dateEpochSeconds = nil
+        contentType = nil
+        contentDisposition = nil
+        text = nil; html = nil
+        attachments = []
+        defects = []
+    }
+
+    public var date: Date? { dateEpochSeconds.map { Date(timeIntervalSince1970: TimeInterval($0)) } }
+
+    /// `2026-11-26T08:00:00Z`, or nil.
+    public var dateISO8601: String? { dateEpochSeconds.map(DateParser.iso8601) }
+
+    /// The raw body bytes.
+    public var body: ArraySlice<UInt8> { raw[bodyRange] }
+
+    /// All fields of that name (case-insensitive), in order.
+    public func headers(named name: String) -> [HeaderField] {
+        headers.filter { $0.name.caseInsensitiveEquals(name) }
+    }
+
+    /// The first field of that name.
+    public func header(_ name: String) -> HeaderField? {
+        headers.first { $0.name.caseInsensitiveEquals(name) }
+    }
+
+    /// The first field of that name as decoded text (RFC 2047 words, raw 8-bit), whitespace unfolded.
+    public func decodedHeader(_ name: String, fallbackCharset: String = "gb18030") -> String? {
+        guard let f = header(name) else { return nil }
+        var ignored: [String] = []
+        return EncodedWords.decode(f.value, fallback: fallbackCharset, defects: &ignored)
+    }
+
+    /// The object printed by `mailgate parse --json`: every key always present.
+    public var jsonObject: JSONValue {
+        func list(_ a: [Address]) -> JSONValue { .array(a.map(\.jsonValue)) }
+        return .object([
+            ("subject", .string(subject)),
+            ("from", list(from)),
+            ("sender", list(sender)),
+            ("reply_to", list(replyTo)),
+            ("to", list(to)),
+            ("cc", list(cc)),
+            ("bcc", list(bcc)),
+            ("message_id", .string(messageID)),
+            ("in_reply_to", .array(inReplyTo.map { .string($0) })),
+            ("references", .array(references.map { .string($0) })),
+            ("date", .string(dateISO8601)),
+            ("text", .string(text)),
+            ("html", .string(html)),
+            ("attachments", .array(attachments.map(\.jsonValue))),
+            ("dsn", .null),
+            ("defects", .array(defects.map { .string($0) })),
+        ])
+    }
+
+    /// `jsonObject` as one line of JSON (no trailing newline).
+    public func jsonLine() -> String { jsonObject.serialized() }
+}
+
+/// An attachment (the body parser of the next issue fills these).
+public struct Attachment: Sendable, Equatable {
+    public var filename: String?
+    public var contentType: String
+    public var disposition: String?
+    public var contentID: String?
+    public var size: Int
+    public var sha256: String
+
+    public init(filename: String?, contentType: String, disposition: String?, contentID: String?, size: Int, sha256: String) {
+        self.filename = filename
+        self.contentType = contentType
+        self.disposition = disposition
+        self.contentID = contentID
+        self.size = size
+        self.sha256 = sha256
+    }
+
+    public var jsonValue: JSONValue {
+        .object([("filename", .string(filename)), ("content_type", .string(contentType)),
+                 ("disposition", .string(disposition)), ("content_id", .string(contentID)),
+                 ("size", .int(size)), ("sha256", .string(sha256))])
+    }
+}

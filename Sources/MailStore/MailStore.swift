@@ -1,1 +1,0 @@
-// MailStore: see DESIGN.md for this module's one job.

@@ -1,0 +1,74 @@
+import Foundation
+import GRDB
+
+/// The SQLite database of Mailgate: mailboxes, seen-state, poll history (and, as later
+/// migrations add them, threads, records, bounces, contacts, outbox, leases).
+///
+/// Opening creates the file with mode 0600, sets `journal_mode=WAL`, `synchronous=FULL`,
+/// a busy timeout and foreign keys, and runs the migrations. Every method is synchronous
+/// (call it off the cooperative pool) and throws `StoreError`. Each method is one
+/// transaction.
+public final class Store: Sendable {
+    /// The database file.
+    public let path: String
+    let db: DatabaseQueue
+
+    /// Opens (creating if needed) the database at `path`.
+    /// - Parameter busyTimeout: how long to wait for another process's write lock.
+    public init(path: String, busyTimeout: TimeInterval = 5) throws(StoreError) {
+        self.path = path
+        let created = try FileModes.createPrivateFile(path, action: "creating the database")
+        var config = Configuration()
+        config.busyMode = .timeout(busyTimeout)
+        config.foreignKeysEnabled = true
+        config.label = "mailgate"
+        config.prepareDatabase { db in
+            // Not `config.journalMode = .wal`: GRDB would then lower synchronous to NORMAL.
+            let mode = try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL")
+            guard mode?.lowercased() == "wal" else {
+                throw DatabaseError(resultCode: .SQLITE_IOERR,
+                                    message: "could not switch the journal to WAL (got \(mode ?? "nothing"))")
+            }
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        do {
+            db = try DatabaseQueue(path: path, configuration: config)
+            try Schema.migrator.migrate(db)
+        } catch {
+            throw StoreError.wrap(error, path: path, action: created ? "creating the database" : "opening the database")
+        }
+        FileModes.restrictSidecars(of: path)
+    }
+
+    /// The names of the migrations applied, oldest first.
+    public func appliedMigrations() throws(StoreError) -> [String] {
+        try read("reading the schema version") { db in try Schema.migrator.appliedMigrations(db) }
+    }
+
+    /// Runs the migrations again (a no-op when the schema is current).
+    public func migrate() throws(StoreError) {
+        do { try Schema.migrator.migrate(db) } catch {
+            throw StoreError.wrap(error, path: path, action: "migrating the database")
+        }
+    }
+
+    /// The value of a `PRAGMA` (for `check` and tests), e.g. `pragma("journal_mode")`.
+    public func pragma(_ name: String) throws(StoreError) -> String? {
+        guard name.allSatisfy({ $0.isLetter || $0 == "_" }) else {
+            throw StoreError(kind: .invalidArgument, path: path, action: "reading a pragma", message: "bad pragma name \(name)")
+        }
+        return try read("reading PRAGMA \(name)") { db in try String.fetchOne(db, sql: "PRAGMA \(name)") }
+    }
+
+    // MARK: - Transactions
+
+    /// One write transaction; errors become `StoreError`.
+    func write<T>(_ action: @autoclosure () -> String, _ body: (Database) throws -> T) throws(StoreError) -> T {
+        do { return try db.write(body) } catch { throw StoreError.wrap(error, path: path, action: action()) }
+    }
+
+    /// One read transaction; errors become `StoreError`.
+    func read<T>(_ action: @autoclosure () -> String, _ body: (Database) throws -> T) throws(StoreError) -> T {
+        do { return try db.read(body) } catch { throw StoreError.wrap(error, path: path, action: action()) }
+    }
+}
