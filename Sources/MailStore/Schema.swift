@@ -6,6 +6,7 @@ enum Schema {
     static let migrator: DatabaseMigrator = {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1-seen-state", migrate: v1SeenState)
+        migrator.registerMigration("v2-records", migrate: v2Records)
         return migrator
     }()
 

@@ -26,10 +26,16 @@ extension Poller {
     public func check(_ alias: AliasConfig) -> CheckReport {
         var report = CheckReport(alias: alias.name, mailbox: alias.mailboxDescription)
         do {
+            guard let mailbox = alias.mailbox else {
+                throw ConfigError(file: alias.file, alias: alias.name, key: "url", message: "a routing-only alias has no mailbox to check")
+            }
             let secret = try alias.resolveSecret()
-            switch alias.scheme {
-            case .pop3, .pop3s: try checkPOP3(alias, secret: secret, into: &report)
-            case .imap, .imaps: try checkIMAP(alias, secret: secret, into: &report)
+            let id = try store.mailboxID(host: mailbox.host, port: mailbox.port, user: mailbox.user,
+                                         folder: mailbox.isIMAP ? mailbox.folder : "INBOX")
+            if mailbox.isIMAP {
+                try checkIMAP(alias, mailbox, id, secret: secret, into: &report)
+            } else {
+                try checkPOP3(alias, mailbox, id, secret: secret, into: &report)
             }
         } catch {
             report.error = String(describing: error)
@@ -38,22 +44,22 @@ extension Poller {
         return report
     }
 
-    private func checkPOP3(_ alias: AliasConfig, secret: String, into report: inout CheckReport) throws {
-        let session = try POP3Session(endpoint: alias.endpoint, secret: secret)
+    private func checkPOP3(_ alias: AliasConfig, _ mailbox: AliasConfig.Mailbox, _ mailboxID: Int64, secret: String,
+                           into report: inout CheckReport) throws {
+        let session = try POP3Session(endpoint: mailbox.endpoint, secret: secret)
         report.greeting = session.greeting
         report.capabilities = session.capabilities.sorted()
         let listing = try session.listing()
         try session.quit()
         report.messages = listing.count
-        let mailbox = try store.mailboxID(host: alias.host, port: alias.port, user: alias.user, folder: "")
-        let recorded = try store.recordedUIDLs(mailbox: mailbox)
+        let recorded = try store.recordedUIDLs(mailbox: mailboxID)
         let fresh = listing.filter { recorded[$0.uidl] == nil }
-        if recorded.isEmpty && alias.start == .new {
+        if recorded.isEmpty && mailbox.start == .new {
             report.wouldFetch = 0
             report.wouldSkip = 0
             report.notes.append("first poll with start = \"new\": the \(listing.count) messages there now are recorded as baseline")
         } else {
-            report.wouldSkip = fresh.filter { $0.size > alias.maxMessageSize }.count
+            report.wouldSkip = fresh.filter { Int64($0.size) > alias.maxMessageSize }.count
             report.wouldFetch = fresh.count - report.wouldSkip!
         }
         if !session.capabilities.contains("PIPELINING") {
@@ -61,39 +67,39 @@ extension Poller {
         }
     }
 
-    private func checkIMAP(_ alias: AliasConfig, secret: String, into report: inout CheckReport) throws {
-        let session = try IMAPSession(endpoint: alias.endpoint, secret: secret)
-        defer { try? session.logout() }
+    private func checkIMAP(_ alias: AliasConfig, _ mailbox: AliasConfig.Mailbox, _ mailboxID: Int64, secret: String,
+                           into report: inout CheckReport) throws {
+        let session = try IMAPSession(endpoint: mailbox.endpoint, secret: secret)
+        defer { session.logout() }
         report.greeting = session.greeting
         report.capabilities = session.capabilities.sorted()
-        let selected = try session.select(alias.folder, readOnly: true)
+        let selected = try session.select(mailbox.folder, readOnly: true)
         report.messages = selected.exists
         report.uidValidity = selected.uidValidity
-        let mailbox = try store.mailboxID(host: alias.host, port: alias.port, user: alias.user, folder: alias.folder)
-        let previous = try store.mailboxState(mailbox: mailbox)
+        let previous = try store.uidValidity(mailbox: mailboxID)
         let candidates: [UInt32]
-        if previous.uidValidity == nil {
-            switch alias.start {
+        if previous == nil {
+            switch mailbox.start {
             case .all: candidates = try session.searchUIDs(above: 0)
             case .new: candidates = []
             case .unseen: candidates = try session.searchUnseen()
             }
-            report.notes.append("first poll of this folder: start = \"\(alias.start)\" decides what is fetched")
-        } else if previous.uidValidity != selected.uidValidity {
+            report.notes.append("first poll of this folder: start = \"\(mailbox.start.rawValue)\" decides what is fetched")
+        } else if previous != selected.uidValidity {
             candidates = try session.searchUIDs(above: 0)
             report.notes.append("UIDVALIDITY changed since the last poll: messages will be matched by Message-ID and size")
         } else {
-            let highWater = try store.highWaterMark(mailbox: mailbox, uidValidity: selected.uidValidity) ?? 0
+            let highWater = try store.highWaterMark(mailbox: mailboxID, uidValidity: selected.uidValidity) ?? 0
             candidates = try session.searchUIDs(above: highWater)
         }
-        let sizes = candidates.isEmpty ? [:] : try session.fetchSizes(candidates)
-        report.wouldSkip = sizes.values.filter { $0.size > alias.maxMessageSize }.count
+        let sizes = try session.fetchSizes(candidates)
+        report.wouldSkip = sizes.values.filter { Int64($0) > alias.maxMessageSize }.count
         report.wouldFetch = sizes.count - report.wouldSkip!
         let caps = session.capabilities
-        if case .delete = alias.afterFetch, !caps.contains("UIDPLUS") {
+        if case .delete = mailbox.afterFetch, !caps.contains("UIDPLUS") {
             report.notes.append("the server lacks UIDPLUS: after_fetch = \"delete\" can only flag messages \\Deleted, never expunge them (that would expunge other clients' deleted mail too)")
         }
-        if case .move = alias.afterFetch, !caps.contains("MOVE") {
+        if case .move = mailbox.afterFetch, !caps.contains("MOVE") {
             report.notes.append("the server lacks MOVE: after_fetch = \"move\" copies, then deletes")
         }
         if !caps.contains("IDLE") {

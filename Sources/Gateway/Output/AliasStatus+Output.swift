@@ -6,36 +6,34 @@ import MailStore
 public struct StatusLine: Sendable {
     public var alias: String
     public var mailbox: String?
-    public var counts: SeenCounts
-    public var lastPoll: Date?
-    public var lastResult: String?
-    public var lastError: String?
-    public var nextPoll: Date?
+    /// What the store knows; nil before the alias's first poll.
+    public var stored: AliasStatus?
 
     public var jsonLine: String {
         JSONValue.object([
             ("alias", .string(alias)),
             ("mailbox", .string(mailbox)),
-            ("recorded", .int(counts.recorded)),
-            ("done", .int(counts.done)),
-            ("skipped", .int(counts.skipped)),
-            ("failed", .int(counts.failed)),
-            ("quarantined", .int(counts.quarantined)),
-            ("last_poll", lastPoll.map { .string(iso8601($0)) } ?? .null),
-            ("last_result", .string(lastResult)),
-            ("last_error", .string(lastError)),
-            ("next_poll", nextPoll.map { .string(iso8601($0)) } ?? .null),
+            ("recorded", .int(stored?.recorded ?? 0)),
+            ("done", .int(stored?.done ?? 0)),
+            ("skipped", .int(stored?.skipped ?? 0)),
+            ("failed", .int(stored?.failed ?? 0)),
+            ("quarantined", .int(stored?.quarantined ?? 0)),
+            ("last_poll", .string(stored?.lastPoll.map(iso8601))),
+            ("last_result", .string(stored?.lastResult)),
+            ("last_error", .string(stored?.lastError)),
+            ("next_poll", .string(stored?.nextPoll.map(iso8601))),
         ]).serialized()
     }
 
     public var humanText: String {
         var line = "\(alias): "
         line += mailbox ?? "(routing only)"
-        line += "\n  recorded \(counts.recorded), done \(counts.done), skipped \(counts.skipped), failed \(counts.failed), quarantined \(counts.quarantined)"
-        line += "\n  last poll \(lastPoll.map(iso8601) ?? "never")"
-        if let lastResult { line += " (\(lastResult))" }
-        if let lastError { line += "\n  last error: \(lastError)" }
-        if let nextPoll { line += "\n  next poll \(iso8601(nextPoll))" }
+        guard let s = stored else { return line + "\n  never polled" }
+        line += "\n  recorded \(s.recorded), done \(s.done), skipped \(s.skipped), failed \(s.failed), quarantined \(s.quarantined)"
+        line += "\n  last poll \(s.lastPoll.map(iso8601) ?? "never")"
+        if let result = s.lastResult { line += " (\(result))" }
+        if let error = s.lastError { line += "\n  last error: \(error)" }
+        if let next = s.nextPoll { line += "\n  next poll \(iso8601(next))" }
         return line
     }
 }

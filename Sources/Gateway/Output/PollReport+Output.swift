@@ -1,4 +1,5 @@
 import MIME
+import Routing
 import Foundation
 
 extension PollReport {
@@ -10,6 +11,7 @@ extension PollReport {
             ("fetched", .int(fetched)),
             ("skipped", .int(skipped)),
             ("failed", .int(failed)),
+            ("routes", .object(Route.Kind.allCases.map { ($0.rawValue, .int(routes[$0.rawValue] ?? 0)) })),
             ("uidvalidity", uidValidity.map { .int(Int($0)) } ?? .null),
             ("elapsed_ms", .int(elapsedMilliseconds)),
             ("error", .string(error)),
@@ -21,6 +23,8 @@ extension PollReport {
         var line = "\(alias): \(mailbox): fetched \(fetched)"
         if skipped > 0 { line += ", skipped \(skipped) (too large)" }
         if failed > 0 { line += ", failed \(failed)" }
+        let routed = Route.Kind.allCases.compactMap { kind in routes[kind.rawValue].map { "\(kind.rawValue) \($0)" } }
+        if !routed.isEmpty { line += " (\(routed.joined(separator: ", ")))" }
         line += " in \(elapsedMilliseconds) ms"
         if error != nil { line += " — FAILED (exit \(exitCode))" }
         return line

@@ -1,45 +1,121 @@
 import Foundation
 import MIME
 import MailStore
+import Routing
+
+/// What every poll shares: the store, the spool, the router and the batch limits.
+struct BatchPipeline {
+    let store: Store
+    let spool: Spool
+    let router: MessageRouter
+    /// A batch is made durable (one fsync + one transaction) every this many messages or bytes.
+    var batchMessages = 500
+    var batchBytes = 32_000_000
+
+    func recorder(mailboxID: Int64, arrivedVia: String) -> BatchRecorder {
+        BatchRecorder(pipeline: self, mailboxID: mailboxID, arrivedVia: arrivedVia)
+    }
+
+    /// Splits work into batches of at most `batchMessages` messages and about `batchBytes`.
+    func batches<T>(_ items: [T], size: (T) -> Int) -> [ArraySlice<T>] {
+        var result: [ArraySlice<T>] = []
+        var start = 0
+        while start < items.count {
+            var end = start, bytes = 0
+            while end < items.count && end - start < batchMessages && (bytes == 0 || bytes + size(items[end]) <= batchBytes) {
+                bytes += size(items[end])
+                end += 1
+            }
+            result.append(items[start..<end])
+            start = end
+        }
+        return result
+    }
+
+    func tooLarge(_ alias: AliasConfig) -> String {
+        "larger than max_message_size (\(alias.maxMessageSize) bytes): not downloaded"
+    }
+
+    /// Routes recorded messages that were never routed (a crash or a store error between
+    /// recording and routing), so nothing waits forever in the spool.
+    func routePending(mailboxID: Int64, arrivedVia: String, into report: inout PollReport) throws {
+        let pending = try store.unroutedSeenRows(mailbox: mailboxID)
+        guard !pending.isEmpty else { return }
+        try route(pending.compactMap { row in row.sha256.map { (row.id, $0) } }, arrivedVia: arrivedVia, into: &report)
+    }
+
+    /// Parses, routes and records messages already in the spool.
+    func route(_ messages: [(seenID: Int64, sha256: String)], arrivedVia: String, into report: inout PollReport) throws {
+        let parsed = try messages.map { ParsedMessage(seenID: $0.seenID, sha256: $0.sha256,
+                                                      message: router.parser.parse(try spool.read(sha256: $0.sha256))) }
+        try route(parsed, arrivedVia: arrivedVia, into: &report)
+    }
+
+    /// Routes and records a batch in one records transaction; a seen-row routed before (a
+    /// repeat after a crash) is not routed twice.
+    func route(_ messages: [ParsedMessage], arrivedVia: String, into report: inout PollReport) throws {
+        let kinds = try store.recordsTransaction("routing \(messages.count) message(s)") { records in
+            try messages.compactMap { m -> Route.Kind? in
+                guard try !records.isRouted(seenID: m.seenID) else { return nil }
+                return try router.routeAndRecord(m.message, rawSHA256: m.sha256, seenID: m.seenID,
+                                                 arrivedVia: arrivedVia, in: records).route.kind
+            }
+        }
+        for kind in kinds { report.routes[kind.rawValue, default: 0] += 1 }
+    }
+}
 
 /// Collects fetched messages into one durable batch: raw bytes into the spool (one fsync for
-/// the batch), then one SQLite transaction for their seen-rows. Only after `commit()` returns
-/// may the server hear that the messages are done (DESIGN.md guarantee 1).
+/// the batch), then one SQLite transaction for their seen-rows, then one for their routes.
+/// Only after `commit` returns may the server hear that the messages are done (DESIGN.md
+/// guarantee 1).
 final class BatchRecorder {
-    private let store: Store
-    private let spool: Spool
+    private let pipeline: BatchPipeline
+    private let mailboxID: Int64
+    private let arrivedVia: String
     private var pending: [NewSeenRow] = []
-    private(set) var pendingBytes = 0
+    private var parsed: [Message] = []
 
-    init(store: Store, spool: Spool) {
-        self.store = store
-        self.spool = spool
+    init(pipeline: BatchPipeline, mailboxID: Int64, arrivedVia: String) {
+        self.pipeline = pipeline
+        self.mailboxID = mailboxID
+        self.arrivedVia = arrivedVia
     }
-
-    var isEmpty: Bool { pending.isEmpty }
-    var count: Int { pending.count }
 
     /// Spools one message (not yet durable) and queues its seen-row.
-    func add(_ raw: [UInt8], mailbox: Int64, uidValidity: UInt32?, uid: UInt32?, uidl: String?) throws {
+    func add(_ raw: [UInt8], uidValidity: UInt32?, uid: UInt32?, uidl: String?) throws {
         let digest = SHA256.hex(raw)
-        try spool.write(raw, sha256: digest)
-        pending.append(NewSeenRow(
-            mailbox: mailbox, uidValidity: uidValidity, uid: uid, uidl: uidl,
-            size: raw.count, sha256: digest, messageID: MessageIDScanner.messageID(in: raw)))
-        pendingBytes += raw.count
+        try pipeline.spool.write(raw, sha256: digest)
+        let message = pipeline.router.parser.parse(raw)
+        let messageID = message.messageID
+        parsed.append(message)
+        if let uid, let uidValidity {
+            pending.append(NewSeenRow(mailbox: mailboxID, uidValidity: uidValidity, uid: uid,
+                                      size: Int64(raw.count), sha256: digest, messageID: messageID))
+        } else if let uidl {
+            pending.append(NewSeenRow(mailbox: mailboxID, uidl: uidl, size: Int64(raw.count), sha256: digest,
+                                      messageID: messageID))
+        }
     }
 
-    /// Makes the batch durable: fsync the spool, then commit the rows in one transaction.
-    @discardableResult
-    func commit() throws -> Int {
-        guard !pending.isEmpty else { return 0 }
-        try spool.sync()
+    /// Makes the batch durable (fsync the spool, commit the rows), then routes it.
+    func commit(into report: inout PollReport) throws {
+        guard !pending.isEmpty else { return }
+        try pipeline.spool.sync()
         CrashPoint.reach(.spooled)
-        try store.record(pending)
+        let ids = try pipeline.store.record(pending)
         CrashPoint.reach(.committed)
-        let n = pending.count
+        report.fetched += pending.count
+        let batch = zip(ids, zip(pending, parsed)).map { ParsedMessage(seenID: $0, sha256: $1.0.sha256, message: $1.1) }
         pending.removeAll(keepingCapacity: true)
-        pendingBytes = 0
-        return n
+        parsed.removeAll(keepingCapacity: true)
+        try pipeline.route(batch, arrivedVia: arrivedVia, into: &report)
     }
+}
+
+/// A recorded message, parsed once for both its seen-row and its route.
+struct ParsedMessage {
+    var seenID: Int64
+    var sha256: String
+    var message: Message
 }

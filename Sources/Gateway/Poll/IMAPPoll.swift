@@ -5,126 +5,120 @@ import MailStore
 /// One poll of an IMAP folder. Seen key: (mailbox, UIDVALIDITY, UID).
 ///
 /// Candidates are the UIDs above the store's high-water mark for the folder's UIDVALIDITY,
-/// never "what is unseen" (another client reading mail must not hide it from us); an idle
-/// poll is one SELECT because UIDNEXT has not moved. Messages are fetched in batches; each
-/// batch is made durable, then flagged/moved/deleted on the server, then marked done.
+/// never "what is unseen" (another client reading mail must not hide it from us), and an
+/// idle poll is one SELECT because UIDNEXT has not moved. Messages are fetched in batches;
+/// each batch is made durable, then flagged/moved/deleted on the server, then marked done.
 struct IMAPPoll {
     let alias: AliasConfig
-    let store: Store
-    let spool: Spool
-    let batchMessages: Int
-    let batchBytes: Int
+    let mailbox: AliasConfig.Mailbox
+    let mailboxID: Int64
+    let pipeline: BatchPipeline
+    var store: Store { pipeline.store }
 
     func run(into report: inout PollReport, secret: String) throws {
-        let session = try IMAPSession(endpoint: alias.endpoint, secret: secret)
-        defer { try? session.logout() }
-        let selected = try session.select(alias.folder, readOnly: alias.afterFetch == .keep)
+        let session = try IMAPSession(endpoint: mailbox.endpoint, secret: secret)
+        defer { session.logout() }
+        let selected = try session.select(mailbox.folder, readOnly: mailbox.afterFetch == .keep)
         let uidValidity = selected.uidValidity
         report.uidValidity = uidValidity
-        let mailbox = try store.mailboxID(
-            host: alias.host, port: alias.port, user: alias.user, folder: alias.folder)
-        let previous = try store.mailboxState(mailbox: mailbox)
+        let previous = try store.mailbox(mailboxID)
 
         var candidates: [UInt32]
-        var unfinished = try store.notDoneUIDs(mailbox: mailbox, uidValidity: uidValidity)
-        if previous.uidValidity == nil {
-            candidates = try firstPollCandidates(session: session, mailbox: mailbox, uidValidity: uidValidity)
-        } else if previous.uidValidity != uidValidity {
-            candidates = try candidatesAfterReset(session: session, mailbox: mailbox, uidValidity: uidValidity)
+        var unfinished = try store.notDone(mailbox: mailboxID, uidValidity: uidValidity)
+            .filter { $0.state == .recorded }.compactMap(\.uid)
+        if previous?.uidValidity == nil {
+            candidates = try firstPollCandidates(session)
+        } else if previous?.uidValidity != uidValidity {
+            candidates = try candidatesAfterReset(session, uidValidity: uidValidity)
             unfinished = []
-        } else if previous.uidNext == selected.uidNext && unfinished.isEmpty {
+        } else if previous?.uidNext == selected.uidNext && unfinished.isEmpty {
             return  // nothing arrived since the last poll: this poll cost one SELECT
         } else {
-            let highWater = try store.highWaterMark(mailbox: mailbox, uidValidity: uidValidity) ?? 0
+            let highWater = try store.highWaterMark(mailbox: mailboxID, uidValidity: uidValidity) ?? 0
             candidates = try session.searchUIDs(above: highWater)
         }
+        try store.setUIDValidity(mailbox: mailboxID, value: uidValidity)
 
         // Sizes first, so an oversized message is recorded as skipped without being downloaded.
         var wanted: [(uid: UInt32, size: Int)] = []
-        if !candidates.isEmpty {
-            for (uid, info) in try session.fetchSizes(candidates).sorted(by: { $0.key < $1.key }) {
-                if info.size > alias.maxMessageSize {
-                    try store.recordSkipped(mailbox: mailbox, uidValidity: uidValidity, uid: uid, uidl: nil,
-                                            size: info.size,
-                                            reason: "larger than max_message_size (\(alias.maxMessageSize) bytes)")
+        for (uid, size) in try session.fetchSizes(candidates).sorted(by: { $0.key < $1.key }) {
+            if Int64(size) > alias.maxMessageSize {
+                if try store.recordSkipped(mailbox: mailboxID, uidValidity: uidValidity, uid: uid, size: Int64(size),
+                                           reason: pipeline.tooLarge(alias)) {
                     report.skipped += 1
-                } else {
-                    wanted.append((uid, info.size))
                 }
+            } else {
+                wanted.append((uid, size))
             }
         }
 
-        // Messages a crash left recorded but not flagged: tell the server now.
-        if !unfinished.isEmpty { try finish(unfinished, session: session, mailbox: mailbox, uidValidity: uidValidity) }
+        // Messages a crash left recorded but not acknowledged: tell the server now.
+        try finish(unfinished, session, uidValidity: uidValidity)
+        try pipeline.routePending(mailboxID: mailboxID, arrivedVia: alias.name, into: &report)
 
-        let recorder = BatchRecorder(store: store, spool: spool)
-        var start = 0
-        while start < wanted.count {
-            var end = start, bytes = 0
-            while end < wanted.count && end - start < batchMessages && (bytes == 0 || bytes + wanted[end].size <= batchBytes) {
-                bytes += wanted[end].size
-                end += 1
-            }
-            let uids = wanted[start..<end].map(\.uid)
+        for batch in pipeline.batches(wanted, size: { $0.size }) {
+            let recorder = pipeline.recorder(mailboxID: mailboxID, arrivedVia: alias.name)
             var got: [UInt32] = []
-            try session.fetchBodies(uids) { uid, raw in
-                try recorder.add(raw, mailbox: mailbox, uidValidity: uidValidity, uid: uid, uidl: nil)
+            try session.fetchBodies(batch.map(\.uid)) { uid, raw in
+                try recorder.add(raw, uidValidity: uidValidity, uid: uid, uidl: nil)
                 got.append(uid)
             }
-            report.fetched += try recorder.commit()
-            try finish(got, session: session, mailbox: mailbox, uidValidity: uidValidity)
-            start = end
+            try recorder.commit(into: &report)
+            try finish(got, session, uidValidity: uidValidity)
         }
-        try store.setMailboxState(mailbox: mailbox, uidValidity: uidValidity, uidNext: selected.uidNext)
+        // UIDNEXT is saved last: an interrupted poll is never mistaken for an idle one.
+        try store.setUIDValidity(mailbox: mailboxID, value: uidValidity, uidNext: selected.uidNext)
     }
 
     /// The first poll of a folder: `start` decides what counts as already handled.
-    private func firstPollCandidates(session: IMAPSession, mailbox: Int64, uidValidity: UInt32) throws -> [UInt32] {
-        switch alias.start {
+    private func firstPollCandidates(_ session: IMAPSession) throws -> [UInt32] {
+        let uidValidity = session.selected!.uidValidity
+        switch mailbox.start {
         case .all:
             return try session.searchUIDs(above: 0)
         case .new:
-            try store.recordBaseline(mailbox: mailbox, uidValidity: uidValidity, uids: try session.searchUIDs(above: 0))
+            try store.recordBaseline(mailbox: mailboxID, uidValidity: uidValidity, uids: try session.searchUIDs(above: 0))
             return []
         case .unseen:
             let unseen = try session.searchUnseen()
             let unseenSet = Set(unseen)
             let baseline = try session.searchUIDs(above: 0).filter { !unseenSet.contains($0) }
-            try store.recordBaseline(mailbox: mailbox, uidValidity: uidValidity, uids: baseline)
+            try store.recordBaseline(mailbox: mailboxID, uidValidity: uidValidity, uids: baseline)
             return unseen
         }
     }
 
     /// UIDVALIDITY changed: every UID is new to us, but most messages are not. Match the
     /// server's messages to recorded ones by Message-ID and size; fetch only the rest.
-    private func candidatesAfterReset(session: IMAPSession, mailbox: Int64, uidValidity: UInt32) throws -> [UInt32] {
+    private func candidatesAfterReset(_ session: IMAPSession, uidValidity: UInt32) throws -> [UInt32] {
         let all = try session.searchUIDs(above: 0)
         guard !all.isEmpty else { return [] }
         let sizes = try session.fetchSizes(all)
         let ids = try session.fetchMessageIDs(all)
-        let known = try store.recordedMessageKeys(mailbox: mailbox)
-        var baseline: [UInt32] = [], fresh: [UInt32] = []
+        let known = try store.messageIDs(mailbox: mailboxID)
+        var matches: [(uid: UInt32, from: Int64)] = []
+        var fresh: [UInt32] = []
         for uid in all {
-            if let id = ids[uid], let size = sizes[uid]?.size, known.contains(MessageKey(messageID: id, size: size)) {
-                baseline.append(uid)
+            if let id = ids[uid], let size = sizes[uid], let row = known[MessageIdentity(messageID: id, size: Int64(size))] {
+                matches.append((uid, row.id))
             } else {
                 fresh.append(uid)
             }
         }
-        try store.recordBaseline(mailbox: mailbox, uidValidity: uidValidity, uids: baseline)
+        try store.carryOver(mailbox: mailboxID, uidValidity: uidValidity, matches)
         return fresh
     }
 
     /// Applies `after_fetch` to committed messages, then marks them done.
-    private func finish(_ uids: [UInt32], session: IMAPSession, mailbox: Int64, uidValidity: UInt32) throws {
+    private func finish(_ uids: [UInt32], _ session: IMAPSession, uidValidity: UInt32) throws {
         guard !uids.isEmpty else { return }
-        switch alias.afterFetch {
+        switch mailbox.afterFetch {
         case .seen: try session.markSeen(uids)
         case .delete: try session.delete(uids)
         case .move(let folder): try session.move(uids, to: folder)
         case .keep: break
         }
         CrashPoint.reach(.acknowledged)
-        try store.markDone(mailbox: mailbox, uidValidity: uidValidity, uids: uids)
+        try store.markDone(mailbox: mailboxID, uidValidity: uidValidity, uids: uids)
     }
 }

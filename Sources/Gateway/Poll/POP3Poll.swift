@@ -10,17 +10,14 @@ import MailStore
 /// on the server; the next poll finds the rows recorded and deletes them then.
 struct POP3Poll {
     let alias: AliasConfig
-    let store: Store
-    let spool: Spool
-    let batchMessages: Int
-    let batchBytes: Int
+    let mailbox: AliasConfig.Mailbox
+    let mailboxID: Int64
+    let pipeline: BatchPipeline
 
     func run(into report: inout PollReport, secret: String) throws {
-        let session = try POP3Session(endpoint: alias.endpoint, secret: secret)
-        let mailbox = try store.mailboxID(
-            host: alias.host, port: alias.port, user: alias.user, folder: "")
+        let session = try POP3Session(endpoint: mailbox.endpoint, secret: secret)
         let listing = try session.listing()
-        let recorded = try store.recordedUIDLs(mailbox: mailbox)
+        let recorded = try pipeline.store.recordedUIDLs(mailbox: mailboxID)
         let firstPoll = recorded.isEmpty
 
         var toFetch: [POP3Entry] = []
@@ -31,49 +28,35 @@ struct POP3Poll {
                 if state == .recorded { unfinished.append(entry) }
                 continue
             }
-            if firstPoll && alias.start == .new {
+            if firstPoll && mailbox.start == .new {
                 baseline.append(entry.uidl)
-            } else if entry.size > alias.maxMessageSize {
-                try store.recordSkipped(mailbox: mailbox, uidValidity: nil, uid: nil,
-                                        uidl: entry.uidl, size: entry.size,
-                                        reason: "larger than max_message_size (\(alias.maxMessageSize) bytes)")
-                report.skipped += 1
+            } else if Int64(entry.size) > alias.maxMessageSize {
+                if try pipeline.store.recordSkipped(mailbox: mailboxID, uidl: entry.uidl, size: Int64(entry.size),
+                                                    reason: pipeline.tooLarge(alias)) {
+                    report.skipped += 1
+                }
             } else {
                 toFetch.append(entry)
             }
         }
-        if !baseline.isEmpty { try store.recordBaseline(mailbox: mailbox, uidls: baseline) }
+        if !baseline.isEmpty { try pipeline.store.recordBaseline(mailbox: mailboxID, uidls: baseline) }
 
-        let recorder = BatchRecorder(store: store, spool: spool)
-        var fetchedEntries: [POP3Entry] = []
-        var start = 0
-        while start < toFetch.count {
-            // A batch ends at batchMessages messages or batchBytes bytes, whichever comes first.
-            var end = start, bytes = 0
-            while end < toFetch.count && end - start < batchMessages && (bytes == 0 || bytes + toFetch[end].size <= batchBytes) {
-                bytes += toFetch[end].size
-                end += 1
-            }
-            let batch = Array(toFetch[start..<end])
+        var fetched: [POP3Entry] = []
+        for batch in pipeline.batches(toFetch, size: { $0.size }) {
             let byNumber = Dictionary(uniqueKeysWithValues: batch.map { ($0.number, $0) })
+            let recorder = pipeline.recorder(mailboxID: mailboxID, arrivedVia: alias.name)
             try session.retrieve(batch.map(\.number)) { number, raw in
                 guard let entry = byNumber[number] else { return }
-                try recorder.add(raw, mailbox: mailbox, uidValidity: nil, uid: nil, uidl: entry.uidl)
+                try recorder.add(raw, uidValidity: nil, uid: nil, uidl: entry.uidl)
             }
-            report.fetched += try recorder.commit()
-            fetchedEntries += batch
-            start = end
+            try recorder.commit(into: &report)
+            fetched += batch
         }
 
-        let finished = unfinished + fetchedEntries
-        switch alias.afterFetch {
-        case .delete:
-            if !finished.isEmpty { try session.delete(finished.map(\.number)) }
-            try session.quit()
-        default:
-            try session.quit()
-        }
+        let finished = unfinished + fetched
+        if mailbox.afterFetch == .delete && !finished.isEmpty { try session.delete(finished.map(\.number)) }
+        try session.quit()
         CrashPoint.reach(.acknowledged)
-        try store.markDone(mailbox: mailbox, uidls: finished.map(\.uidl))
+        try pipeline.store.markDone(mailbox: mailboxID, uidls: finished.map(\.uidl))
     }
 }

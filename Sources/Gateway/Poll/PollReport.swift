@@ -8,6 +8,8 @@ public struct PollReport: Sendable {
     public var fetched = 0
     public var skipped = 0
     public var failed = 0
+    /// How the fetched messages were routed, by route kind (`new`, `reply`, …).
+    public var routes: [String: Int] = [:]
     public var uidValidity: UInt32?
     public var elapsedMilliseconds = 0
     /// The failure in words an admin understands (never a secret); nil when the poll succeeded.

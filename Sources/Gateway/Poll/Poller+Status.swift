@@ -7,13 +7,8 @@ extension Poller {
         let stored = try store.aliasStatus()
         let byAlias = Dictionary(stored.map { ($0.alias, $0) }, uniquingKeysWith: { a, _ in a })
         return config.aliases.map { alias in
-            let s = byAlias[alias.name]
-            return StatusLine(
-                alias: alias.name,
-                mailbox: alias.hasMailbox ? alias.mailboxDescription : nil,
-                counts: s?.counts ?? SeenCounts(),
-                lastPoll: s?.lastPoll, lastResult: s?.lastResult, lastError: s?.lastError,
-                nextPoll: s?.nextPoll)
+            StatusLine(alias: alias.name, mailbox: alias.hasMailbox ? alias.mailboxDescription : nil,
+                       stored: byAlias[alias.name])
         }
     }
 }

@@ -14,10 +14,10 @@ extension RoutingInput {
         from = message.from.first?.address.flatMap(MailAddress.init)
         to = Self.addresses(message.to)
         cc = Self.addresses(message.cc)
-        deliveredTo = Self.addresses(headerValues: message, "Delivered-To")
-        resentTo = Self.addresses(headerValues: message, "Resent-To")
-        resentCc = Self.addresses(headerValues: message, "Resent-Cc")
-        contentType = message.contentType.map { "\($0.type)/\($0.subtype)".lowercased() } ?? "text/plain"
+        deliveredTo = Self.addresses(message.addresses(inFields: "Delivered-To"))
+        resentTo = Self.addresses(message.addresses(inFields: "Resent-To"))
+        resentCc = Self.addresses(message.addresses(inFields: "Resent-Cc"))
+        contentType = message.contentType?.mimeType ?? "text/plain"
         reportType = message.contentType?.parameter("report-type")?.lowercased()
         self.arrivedVia = arrivedVia
         date = message.date
@@ -27,11 +27,5 @@ extension RoutingInput {
 
     private static func addresses(_ list: [Address]) -> [MailAddress] {
         list.compactMap { $0.address.flatMap(MailAddress.init) }
-    }
-
-    private static func addresses(headerValues message: Message, _ name: String) -> [MailAddress] {
-        message.headers(named: name).flatMap { field in
-            addresses(AddressParser.parseList(field.value))
-        }
     }
 }

@@ -203,3 +203,26 @@ extension Store {
     }
 
 }
+
+extension RecordsTransaction {
+    /// True when the seen-row already has its routing recorded.
+    public func isRouted(seenID: Int64) throws -> Bool {
+        try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM messages WHERE seen_id = ?)", arguments: [seenID]) ?? false
+    }
+}
+
+extension Store {
+    /// Recorded messages of a mailbox (raw bytes in the spool) that were never routed.
+    public func unroutedSeenRows(mailbox: Int64) throws(StoreError) -> [SeenRow] {
+        try read("looking for unrouted messages of mailbox \(mailbox)") { db in
+            try SeenRow.fetchAll(db, sql: """
+                SELECT * FROM seen s WHERE s.mailbox_id = ? AND s.sha256 IS NOT NULL AND s.raw_removed = 0
+                  AND s.state IN ('recorded', 'done')
+                  AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.seen_id = s.id)
+                  -- rows carried over a UIDVALIDITY change share the routed row's content
+                  AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.raw_sha256 = s.sha256)
+                ORDER BY s.id
+                """, arguments: [mailbox])
+        }
+    }
+}

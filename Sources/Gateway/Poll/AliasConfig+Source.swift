@@ -1,0 +1,21 @@
+import MailSource
+
+extension AliasConfig {
+    /// True when the alias has a mailbox to poll (a `url`); false for routing-only aliases.
+    public var hasMailbox: Bool { mailbox != nil }
+
+    /// The mailbox as a URL without credentials, e.g. `imaps://imap.acme.test:993/INBOX`.
+    public var mailboxDescription: String {
+        guard let m = mailbox else { return "(routing only)" }
+        return m.isIMAP ? "\(m.scheme.rawValue)://\(m.host):\(m.port)/\(m.folder)" : "\(m.scheme.rawValue)://\(m.host):\(m.port)/"
+    }
+}
+
+extension AliasConfig.Mailbox {
+    /// How MailSource reaches this mailbox.
+    var endpoint: Endpoint {
+        Endpoint(scheme: Endpoint.Scheme(rawValue: scheme.rawValue)!, host: host, port: port, folder: folder,
+                 user: user, auth: Endpoint.Auth(rawValue: auth.rawValue)!,
+                 tls: Endpoint.TLS(rawValue: tls.rawValue)!, caFile: caFile, verifyTLS: tlsVerify, proxy: proxy)
+    }
+}
