@@ -45,6 +45,11 @@ final class ConfigTests: XCTestCase {
         }
     }
 
+    /// An `[alias.NAME]` table with a url, user "u" and the given secret/extra lines.
+    func alias(_ name: String, url: String, _ extra: String = "password = \"p\"") -> String {
+        "[alias.\(name)]\nurl = \"\(url)\"\nuser = \"u\"\n\(extra)\n"
+    }
+
     let minimal = """
         [alias.sales]
         url = "imaps://imap.acme.test/INBOX"
@@ -151,24 +156,8 @@ final class ConfigTests: XCTestCase {
     }
 
     func testDefaultsByScheme() throws {
-        let config = try load("""
-            [alias.a]
-            url = "imap://h"
-            user = "u"
-            password = "p"
-            [alias.b]
-            url = "imaps://h/"
-            user = "u"
-            password = "p"
-            [alias.c]
-            url = "pop3://h"
-            user = "u"
-            password = "p"
-            [alias.d]
-            url = "POP3S://H.Example/"
-            user = "u"
-            password = "p"
-            """)
+        let config = try load(["imap://h", "imaps://h/", "pop3://h", "POP3S://H.Example/"].enumerated()
+            .map { alias("a\($0.offset)", url: $0.element) }.joined())
         let boxes = config.aliases.map { $0.mailbox! }
         XCTAssertEqual(boxes.map(\.port), [143, 993, 110, 995])
         XCTAssertEqual(boxes.map(\.tls), [.starttls, .implicit, .starttls, .implicit])
@@ -377,16 +366,8 @@ final class ConfigTests: XCTestCase {
     }
 
     func testPasswordCommand() throws {
-        let config = try load("""
-            [alias.ok]
-            url = "imaps://h"
-            user = "u"
-            password_command = "echo from-command"
-            [alias.bad]
-            url = "imaps://h"
-            user = "u"
-            password_command = "echo leaked-output; exit 3"
-            """)
+        let config = try load(alias("ok", url: "imaps://h", "password_command = \"echo from-command\"")
+            + alias("bad", url: "imaps://h", "password_command = \"echo leaked-output; exit 3\""))
         XCTAssertEqual(try config.alias(named: "ok")!.resolveSecret(), "from-command")
         XCTAssertThrowsError(try config.alias(named: "bad")!.resolveSecret()) { error in
             let error = error as! ConfigError
