@@ -13,11 +13,13 @@ public final class Spool: @unchecked Sendable {
     private var pendingFiles: Set<String> = []
     private var pendingDirectories: Set<String> = []
 
-    /// Opens the spool, creating the directory (mode 0700) when missing.
+    /// Opens the spool, creating the directory (mode 0700) when missing, and removes
+    /// temporary files a crash left more than a day ago.
     public init(directory: String) throws(StoreError) {
         self.directory = URL(fileURLWithPath: directory, isDirectory: true).standardizedFileURL
         try FileModes.createPrivateDirectory(self.directory.path, action: "creating the spool")
         try FileModes.createPrivateDirectory(temporaryDirectory, action: "creating the spool")
+        removeStaleTemporaries()
     }
 
     /// The path where the message with this SHA-256 hex is kept (whether or not it exists).

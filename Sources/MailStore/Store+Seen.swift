@@ -345,3 +345,17 @@ extension Store {
         return (existing, false)
     }
 }
+
+extension Store {
+    /// `keep_raw` cleanup: removes from `spool` the raw files of messages done before
+    /// `date` (content still needed by another row stays) and notes them removed.
+    /// Crash-safe in any order: removing a missing file is not an error.
+    /// - Returns: how many files were removed.
+    @discardableResult
+    public func removeRaw(doneBefore date: Date, from spool: Spool) throws(StoreError) -> Int {
+        let keys = try doneRawOlderThan(date)
+        for key in keys { try spool.remove(sha256: key) }
+        try markRawRemoved(sha256s: keys)
+        return keys.count
+    }
+}

@@ -8,6 +8,17 @@ import GRDB
 /// a busy timeout and foreign keys, and runs the migrations. Every method is synchronous
 /// (call it off the cooperative pool) and throws `StoreError`. Each method is one
 /// transaction.
+///
+/// One poll, in order (DESIGN.md guarantee 1):
+/// 1. `mailboxID(host:port:user:folder:)`; IMAP: compare `uidValidity(mailbox:)` with the
+///    server's, on a change match by `messageIDs(mailbox:)` + `carryOver`, then
+///    `setUIDValidity`; first poll with `start = unseen|new`: `recordBaseline`.
+/// 2. Decide what to fetch with `highWaterMark`/`recordedUIDs` (IMAP) or `recordedUIDLs` (POP3);
+///    oversized: `recordSkipped` (report when it returns true).
+/// 3. `Spool.write` each message, `Spool.sync()` once, then `record(batch)` (one transaction).
+/// 4. Only now flag/delete/move on the server (also re-flag rows recorded earlier).
+/// 5. Hand each `notDone(mailbox:dueBy:)` row to its target: `markDone` or `markFailed`.
+/// 6. `recordPoll(...)`; now and then `removeRaw(doneBefore:from:)` and `prunePolls`.
 public final class Store: Sendable {
     /// The database file.
     public let path: String
@@ -38,6 +49,11 @@ public final class Store: Sendable {
             throw StoreError.wrap(error, path: path, action: created ? "creating the database" : "opening the database")
         }
         FileModes.restrictSidecars(of: path)
+    }
+
+    /// Closes the database (also done when the store is released).
+    public func close() throws(StoreError) {
+        do { try db.close() } catch { throw StoreError.wrap(error, path: path, action: "closing the database") }
     }
 
     /// The names of the migrations applied, oldest first.

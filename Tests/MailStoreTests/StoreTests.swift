@@ -271,6 +271,25 @@ final class StoreTests: TemporaryDirectoryTestCase {
         XCTAssertEqual(try store.rows(sha256: key(2)).count, 2)
     }
 
+    func testRemoveRawDeletesOnlyOldDoneContent() throws {
+        let store = try Store(path: path)
+        let spool = try Spool(directory: directory + "/spool")
+        let mb = try store.mailboxID(host: "h", port: 993, user: "u", folder: "INBOX")
+        let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+        for n in 1...2 { try spool.write([UInt8(n)], sha256: key(n)) }
+        try spool.sync()
+        let ids = try store.record([
+            NewSeenRow(mailbox: mb, uidValidity: 1, uid: 1, size: 1, sha256: key(1), messageID: nil),
+            NewSeenRow(mailbox: mb, uidValidity: 1, uid: 2, size: 1, sha256: key(2), messageID: nil),
+        ], now: t0)
+        try store.markDone(ids: [ids[0]], now: t0)
+        XCTAssertEqual(try store.removeRaw(doneBefore: t0 + 1, from: spool), 1)
+        XCTAssertFalse(try spool.contains(sha256: key(1)))
+        XCTAssertTrue(try spool.contains(sha256: key(2)), "not done yet: kept")
+        XCTAssertEqual(try store.removeRaw(doneBefore: t0 + 1, from: spool), 0)
+        try store.close()
+    }
+
     func testReopenKeepsData() throws {
         var mb: Int64 = 0
         do {

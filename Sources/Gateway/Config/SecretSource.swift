@@ -83,7 +83,7 @@ public enum SecretSource: Equatable, Sendable, CustomStringConvertible, CustomDe
         process.waitUntilExit()
         timeout.cancel()
         guard process.terminationReason == .exit else {
-            throw failure("the command was killed by signal \(process.terminationStatus) (timeout \(Int(commandTimeout))s)")
+            throw failure("the command was killed by signal \(process.terminationStatus) (it may have run longer than \(Int(commandTimeout))s)")
         }
         guard process.terminationStatus == 0 else {
             throw failure("the command exited with status \(process.terminationStatus)")
