@@ -159,6 +159,7 @@ public struct AliasStatus: Sendable, Equatable {
     public var mailboxID: Int64?
     /// `user@host:port/folder`, nil for a routing-only alias.
     public var mailbox: String?
+    /// Messages stored (any state but skipped); baseline rows are not messages we have.
     public var recorded: Int
     public var done: Int
     public var skipped: Int

@@ -41,7 +41,12 @@ extension Store {
                 ORDER BY p.alias
                 """)
             var countsByMailbox: [Int64: [SeenState: Int]] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT mailbox_id, state, COUNT(*) AS n FROM seen GROUP BY mailbox_id, state") {
+            // Baseline rows (present before the first poll, never fetched) have no content
+            // and count nowhere; "recorded" counts every stored message, done or not.
+            for row in try Row.fetchAll(db, sql: """
+                SELECT mailbox_id, state, COUNT(*) AS n FROM seen
+                WHERE sha256 IS NOT NULL OR state = 'skipped' GROUP BY mailbox_id, state
+                """) {
                 countsByMailbox[row["mailbox_id"], default: [:]][row["state"]] = row["n"]
             }
             return latest.map { row in
@@ -52,7 +57,7 @@ extension Store {
                 let error: String? = row["error"]
                 return AliasStatus(
                     alias: row["alias"], mailboxID: mailboxID, mailbox: label,
-                    recorded: counts[.recorded] ?? 0, done: counts[.done] ?? 0, skipped: counts[.skipped] ?? 0,
+                    recorded: counts.filter { $0.key != .skipped }.values.reduce(0, +), done: counts[.done] ?? 0, skipped: counts[.skipped] ?? 0,
                     failed: counts[.failed] ?? 0, quarantined: counts[.quarantined] ?? 0,
                     lastPoll: row["finished_at"], lastResult: error == nil ? "ok" : "error", lastError: error,
                     lastExitCode: row["exit_code"], lastFetched: row["fetched"], nextPoll: row["next_poll"])

@@ -33,6 +33,12 @@ public struct Config: Equatable, Sendable {
         public var maxMessageSize: Int64
         /// Charset assumed for undeclared 8-bit text (a WHATWG label); nil: the parser's default.
         public var fallbackCharset: String?
+        /// A sender with this many records/messages within `loopMinutes` is a mail loop (Odoo: 20).
+        public var loopThreshold = 20
+        /// The loop guard's window in minutes (Odoo: 120).
+        public var loopMinutes = 120
+        /// Senders the loop guard never stops (lower-case addresses).
+        public var loopAllowed: [String] = []
 
         public init(interval: TimeInterval = 300, domain: String? = nil, maxMessageSize: Int64 = 25_000_000,
                     fallbackCharset: String? = nil) {

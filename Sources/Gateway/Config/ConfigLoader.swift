@@ -10,7 +10,8 @@ struct ConfigLoader {
 
     static let topLevelKeys = ["store", "defaults", "alias"]
     static let storeKeys = ["path", "spool", "keep_raw"]
-    static let defaultsKeys = ["interval", "domain", "max_message_size", "fallback_charset"]
+    static let defaultsKeys = ["interval", "domain", "max_message_size", "fallback_charset",
+                               "loop_threshold", "loop_minutes", "loop_allowed"]
     static let secretKeys = ["password", "password_env", "password_file", "password_command"]
     /// Keys that only make sense with a `url`.
     static let mailboxKeys = ["user"] + secretKeys
@@ -52,6 +53,9 @@ struct ConfigLoader {
             defaults.domain = try reader.string("domain", nonEmpty: true)
             defaults.maxMessageSize = try reader.size("max_message_size") ?? defaults.maxMessageSize
             defaults.fallbackCharset = try reader.string("fallback_charset", nonEmpty: true)
+            defaults.loopThreshold = try reader.positiveInt("loop_threshold") ?? defaults.loopThreshold
+            defaults.loopMinutes = try reader.positiveInt("loop_minutes") ?? defaults.loopMinutes
+            defaults.loopAllowed = (try reader.stringArray("loop_allowed") ?? []).map { $0.lowercased() }
         }
 
         var aliases: [AliasConfig] = []
@@ -301,6 +305,12 @@ struct Reader {
         guard let value = table[key] else { return nil }
         guard let bool = value.bool else { throw error(key, "must be true or false, not \(typeName(value))") }
         return bool
+    }
+
+    func positiveInt(_ key: String) throws(ConfigError) -> Int? {
+        guard let value = table[key] else { return nil }
+        guard let int = value.int, int > 0 else { throw error(key, "must be a whole number above 0, not \(value)") }
+        return int
     }
 
     func table(_ key: String) throws(ConfigError) -> TOMLTable? {
