@@ -11,7 +11,8 @@ struct Mailgate: ParsableCommand {
             Exit codes follow sysexits.h: 0 ok, 64 usage, 66 input missing, 68 host not found, \
             75 temporary failure (retry later), 77 login refused, 78 configuration error.
             """,
-        subcommands: [FetchCommand.self, CheckCommand.self, StatusCommand.self, ParseCommand.self]
+        subcommands: [FetchCommand.self, CheckCommand.self, StatusCommand.self, ParseCommand.self, RouteCommand.self,
+                      DeliverCommand.self, ThreadsCommand.self, ShowCommand.self, ReplayCommand.self]
     )
 }
 

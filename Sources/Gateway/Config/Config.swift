@@ -15,6 +15,9 @@ public struct Config: Equatable, Sendable {
     public var spoolPath: String
     /// `[store] keep_raw`: seconds a raw message is kept after it is done. Default 90 days.
     public var keepRaw: TimeInterval
+    /// How long a command waits for another process's write lock on the store (`[store]
+    /// busy_timeout`, default 5 s); then it fails with exit 75 and the MTA or scheduler retries.
+    public var busyTimeout: TimeInterval = 5
     /// `[defaults]`.
     public var defaults: Defaults
     /// `[alias.NAME]` tables, in the order the file lists them.

@@ -9,7 +9,7 @@ struct ConfigLoader {
     let directory: String
 
     static let topLevelKeys = ["store", "defaults", "alias"]
-    static let storeKeys = ["path", "spool", "keep_raw"]
+    static let storeKeys = ["path", "spool", "keep_raw", "busy_timeout"]
     static let defaultsKeys = ["interval", "domain", "max_message_size", "fallback_charset",
                                "loop_threshold", "loop_minutes", "loop_allowed"]
     static let secretKeys = ["password", "password_env", "password_file", "password_command"]
@@ -45,6 +45,7 @@ struct ConfigLoader {
         let spoolPath = try store?.path("spool")
             ?? URL(fileURLWithPath: storePath).deletingLastPathComponent().appendingPathComponent("spool").path
         let keepRaw = try store?.duration("keep_raw") ?? 90 * 86_400
+        let busyTimeout = try store?.duration("busy_timeout", positive: true) ?? 5
 
         var defaults = Config.Defaults()
         if let table = try top.table("defaults") {
@@ -81,8 +82,10 @@ struct ConfigLoader {
                             + "(mode \(String(fileMode & 0o777, radix: 8))): chmod 600 \(file), or use password_file or password_env",
                             at: 0)
         }
-        return Config(file: file, directory: directory, storePath: storePath, spoolPath: spoolPath, keepRaw: keepRaw,
-                      defaults: defaults, aliases: aliases, warnings: warnings)
+        var config = Config(file: file, directory: directory, storePath: storePath, spoolPath: spoolPath, keepRaw: keepRaw,
+                            defaults: defaults, aliases: aliases, warnings: warnings)
+        config.busyTimeout = busyTimeout
+        return config
     }
 
     private func alias(_ name: String, _ reader: Reader, defaults: Config.Defaults,

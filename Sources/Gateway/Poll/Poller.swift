@@ -12,7 +12,7 @@ public final class Poller {
 
     public init(config: Config) throws {
         self.config = config
-        store = try Store(path: config.storePath)
+        store = try Store(path: config.storePath, busyTimeout: config.busyTimeout)
         spool = try Spool(directory: config.spoolPath)
         pipeline = BatchPipeline(store: store, spool: spool, router: MessageRouter(config: config))
     }
@@ -49,9 +49,7 @@ public final class Poller {
 
     /// Removes raw messages that have been done for longer than `keep_raw`.
     public func cleanupSpool(now: Date = Date()) {
-        guard let expired = try? store.doneRawOlderThan(now.addingTimeInterval(-config.keepRaw)), !expired.isEmpty else { return }
-        for digest in expired { try? spool.remove(sha256: digest) }
-        try? store.markRawRemoved(sha256s: expired)
+        _ = try? store.removeRaw(doneBefore: now.addingTimeInterval(-config.keepRaw), from: spool)
     }
 
     /// The sysexits code of a failure: each module's error knows its own.

@@ -1,0 +1,99 @@
+import Foundation
+import MIME
+import MailStore
+import Routing
+
+/// The embedded target: messages routed with all of Odoo's rules into the SQLite records.
+/// Serves `route` (dry run), `deliver` (the MTA pipe), `threads`, `show` and `replay`.
+public final class LocalTarget {
+    public let config: Config
+    let store: Store
+    let spool: Spool
+    let router: MessageRouter
+
+    public init(config: Config) throws {
+        self.config = config
+        store = try Store(path: config.storePath, busyTimeout: config.busyTimeout)
+        spool = try Spool(directory: config.spoolPath)
+        router = MessageRouter(config: config)
+    }
+
+    /// Decides where a message would go against the current records; records nothing.
+    public func dryRun(raw: [UInt8], arrivedVia: String?) throws -> RoutingResult {
+        let message = router.parser.parse(raw)
+        let outcome = try store.readRecords { records in
+            try router.decide(message, rawSHA256: SHA256.hex(raw), arrivedVia: arrivedVia, in: records)
+        }
+        return RoutingResult(outcome)
+    }
+
+    /// The MTA pipe: the raw bytes are fsynced into the spool, then the message is routed and
+    /// recorded in one transaction. A failure before the commit leaves nothing recorded (the
+    /// MTA keeps the message and retries); after it, the message is safe.
+    public func deliver(raw: [UInt8], arrivedVia: String?) throws -> RoutingResult {
+        let digest = SHA256.hex(raw)
+        try spool.write(raw, sha256: digest)
+        try spool.sync()
+        let message = router.parser.parse(raw)
+        let outcome = try store.recordsTransaction("delivering \(message.messageID ?? digest)") { records in
+            try router.routeAndRecord(message, rawSHA256: digest, seenID: nil, arrivedVia: arrivedVia, in: records)
+        }
+        return RoutingResult(outcome)
+    }
+
+    public func threads(alias: String?) throws -> [ThreadSummary] { try store.threads(alias: alias) }
+
+    public func thread(_ id: Int64) throws -> (thread: ThreadSummary, messages: [MessageSummary])? {
+        guard let thread = try store.thread(id) else { return nil }
+        return (thread, try store.messages(inThread: id))
+    }
+
+    /// Routes stored messages again (after a config change): the given message rows, every
+    /// unrouted one, and/or every quarantined seen-row. Each keeps its row; what its previous
+    /// decision created is replaced.
+    public func replay(ids: [Int64], unrouted: Bool, quarantined: Bool) throws -> [ReplayResult] {
+        var results: [ReplayResult] = []
+        let rows = try store.messages(ids: ids, routes: unrouted ? ["unrouted"] : [])
+        let missing = Set(ids).subtracting(rows.map(\.id))
+        for id in missing.sorted() { results.append(ReplayResult(id: id, before: nil, result: nil, error: "no message with id \(id)")) }
+        for row in rows {
+            do {
+                let raw = try spool.read(sha256: row.rawSHA256)
+                let message = router.parser.parse(raw)
+                let outcome = try store.recordsTransaction("replaying message \(row.id)") { records in
+                    try router.routeAndRecord(message, rawSHA256: row.rawSHA256, seenID: row.seenID,
+                                              arrivedVia: row.arrivedVia, in: records, replacing: row.id)
+                }
+                results.append(ReplayResult(id: row.id, before: row.route, result: RoutingResult(outcome), error: nil))
+            } catch {
+                results.append(ReplayResult(id: row.id, before: row.route, result: nil, error: String(describing: error)))
+            }
+        }
+        if quarantined {
+            let parked = try store.rows(states: [.quarantined])
+            try store.requeue(ids: parked.map(\.id))
+            for row in parked {
+                guard let digest = row.sha256 else { continue }
+                do {
+                    let message = router.parser.parse(try spool.read(sha256: digest))
+                    let outcome = try store.recordsTransaction("replaying quarantined message \(row.id)") { records in
+                        try router.routeAndRecord(message, rawSHA256: digest, seenID: row.id, arrivedVia: nil, in: records)
+                    }
+                    results.append(ReplayResult(id: outcome.messageRow ?? row.id, before: "quarantined",
+                                                result: RoutingResult(outcome), error: nil))
+                } catch {
+                    results.append(ReplayResult(id: row.id, before: "quarantined", result: nil, error: String(describing: error)))
+                }
+            }
+        }
+        return results
+    }
+}
+
+/// One replayed message: its route before and after.
+public struct ReplayResult {
+    public var id: Int64
+    public var before: String?
+    public var result: RoutingResult?
+    public var error: String?
+}
