@@ -38,14 +38,14 @@ struct FetchFixture {
             password = "\(password ?? dovecot.password)"
 
             """
-        if caFile { toml += "tls_ca_file = \"\(dovecot.certPath)\"\n" }
+        if caFile { toml += "tls_ca_file = \"\(dovecot.certificatePath)\"\n" }
         toml += extra + "\n"
         try toml.write(toFile: configPath, atomically: true, encoding: .utf8)
         chmod(configPath, 0o600)
     }
 
-    func mailgate(_ args: String..., environment: [String: String] = [:]) throws -> MailgateRun {
-        try runMailgate(args + ["--config", configPath], environment: environment)
+    func mailgate(_ args: String..., environment: [String: String] = [:], stdin: [UInt8]? = nil) throws -> MailgateRun {
+        try runMailgate(args: args + ["--config", configPath], env: environment, stdin: stdin)
     }
 
     /// `mailgate fetch --json` for the one alias, decoded.
@@ -81,14 +81,62 @@ struct FetchFixture {
 }
 
 /// What Dovecot serves for a message stored with LF line endings: CRLF everywhere.
-func crlf(_ message: [UInt8]) -> Data {
-    var out = Data()
-    out.reserveCapacity(message.count + message.count / 40)
-    var previous: UInt8 = 0
-    for byte in message {
-        if byte == 0x0A && previous != 0x0D { out.append(0x0D) }
-        out.append(byte)
-        previous = byte
+func crlf(_ message: [UInt8]) -> Data { Data(SampleMessage.crlf(message)) }
+
+extension Dovecot {
+    /// A test message stored with LF line endings, as most Maildirs hold them.
+    func sampleMessage(index: Int, size: Int) -> [UInt8] {
+        TestSupport.sampleMessage(index: index, size: size, crlf: false)
     }
-    return out
+
+    /// Messages in a folder of the user's Maildir++ (`nil`: INBOX); folder names in
+    /// modified UTF-7 as Dovecot stores them.
+    func messageCount(user: String, folder: String) -> Int {
+        let dir = maildir(user: user) + "/." + ModifiedUTF7.encode(folder)
+        return ["new", "cur"].reduce(0) { $0 + ((try? FileManager.default.contentsOfDirectory(atPath: "\(dir)/\($1)")) ?? []).count }
+    }
+
+    /// INBOX messages carrying the \Seen flag (`:2,…S…` in cur/).
+    func seenCount(user: String) -> Int {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: maildir(user: user) + "/cur")) ?? []
+        return names.filter { name in name.split(separator: ":").last.map { $0.hasPrefix("2,") && $0.contains("S") } ?? false }.count
+    }
+
+    /// `doveadm mailbox update --uid-validity`: what a server migration or restore does.
+    func resetUIDValidity(user: String) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/doveadm")
+        process.arguments = ["-c", directory + "/dovecot.conf", "mailbox", "update", "-u", user,
+                             "--uid-validity", String(UInt32.random(in: 1_000_000...2_000_000_000)), "INBOX"]
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw TestSupportError("doveadm mailbox update failed") }
+    }
+}
+
+/// Modified UTF-7 (RFC 3501 §5.1.3), the encoding of IMAP folder names on disk.
+enum ModifiedUTF7 {
+    static func encode(_ name: String) -> String {
+        var out = ""
+        var pending: [UInt16] = []
+        func flush() {
+            guard !pending.isEmpty else { return }
+            var bytes: [UInt8] = []
+            for unit in pending { bytes += [UInt8(unit >> 8), UInt8(unit & 0xFF)] }
+            let b64 = Data(bytes).base64EncodedString().replacingOccurrences(of: "/", with: ",")
+                .replacingOccurrences(of: "=", with: "")
+            out += "&" + b64 + "-"
+            pending = []
+        }
+        for scalar in name.unicodeScalars {
+            if scalar.value >= 0x20 && scalar.value <= 0x7E {
+                flush()
+                out += scalar == "&" ? "&-" : String(scalar)
+            } else {
+                pending += Array(String(scalar).utf16)
+            }
+        }
+        flush()
+        return out
+    }
 }

@@ -65,7 +65,10 @@ public func runMailgate(args: [String], env: [String: String] = [:], stdin: [UIn
     process.waitUntilExit()
     let stdoutText = (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
     let stderrText = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
-    return MailgateRun(exitCode: process.terminationStatus, stdout: stdoutText, stderr: stderrText)
+    // A process killed by a signal reports the signal number; the shell's 128+N keeps it
+    // distinct from an exit code (SIGKILL → 137).
+    let code = process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
+    return MailgateRun(exitCode: code, stdout: stdoutText, stderr: stderrText)
 }
 
 /// A loopback TCP port nobody listens on right now (bound, then released).
