@@ -234,3 +234,21 @@ final class JSONTests: XCTestCase {
         XCTAssertTrue(line.hasPrefix("{\"subject\":"))
     }
 }
+
+final class DecodedTextTests: XCTestCase {
+    func testLineBreaksFromEncodedWordsBecomeSpaces() {
+        XCTAssertEqual(parse("Subject: =?utf-8?q?line1=0D=0Aline2=0A?=\r\n\r\n").subject, "line1 line2")
+        XCTAssertEqual(parse("From: =?utf-8?q?Evil=0D=0ABcc:_x?= <e@example.com>\r\n\r\n").from.first?.name, "Evil Bcc: x")
+    }
+
+    func testQuotedCommentName() {
+        XCTAssertEqual(parse("From: postmaster@example.com (\"Neko Postmaster\")\r\n\r\n").from,
+                       [Address(name: "Neko Postmaster", address: "postmaster@example.com")])
+    }
+
+    func testNullReturnPath() {
+        let m = parse("From: MAILER-DAEMON <>\r\n\r\n")
+        XCTAssertEqual(m.from, [Address(name: "MAILER-DAEMON", address: nil)])
+        XCTAssertTrue(m.defects.contains { $0.contains("empty address") })
+    }
+}
