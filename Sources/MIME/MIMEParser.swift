@@ -33,7 +33,7 @@ public struct MIMEParser: Sendable {
             seen.insert(name)
             switch name {
             case "subject":
-                if first { m.subject = EncodedWords.decode(f.value, fallback: fallback, defects: &defects) }
+                if first { m.subject = EncodedWords.singleLine(EncodedWords.decode(f.value, fallback: fallback, defects: &defects)) }
                 else { defects.append("duplicate Subject header") }
             case "from":
                 if first { m.from = AddressParser.parse(f.value, fallback: fallback, defects: &defects, field: "From") }

@@ -44,7 +44,12 @@ enum AddressParser {
             return clean(EncodedWords.decode(bytes, fallback: fallback, defects: &defects))
         }
         func decodeComment(_ t: StructuredToken) -> String? {
-            clean(EncodedWords.decode(t.bytes, fallback: fallback, defects: &defects))
+            // `user@host ("Real Name")`: the quotes inside the comment are not part of the name.
+            var b = t.bytes[...]
+            while let f = b.first, f == 0x20 || f == 0x09 { b = b.dropFirst() }
+            while let l = b.last, l == 0x20 || l == 0x09 { b = b.dropLast() }
+            if b.count >= 2, b.first == 0x22, b.last == 0x22 { b = b.dropFirst().dropLast() }
+            return clean(EncodedWords.decode(Array(b), fallback: fallback, defects: &defects))
         }
 
         func finishMailbox() {
@@ -53,6 +58,7 @@ enum AddressParser {
             var address: String? = nil
             if let angle {
                 address = addrSpec(angle[...], fallback: fallback, defects: &defects)
+                if address == nil { defects.append("\(field): empty address <>") }
                 name = phrase.isEmpty ? comments.last.flatMap(decodeComment) : decodePhrase(phrase[...])
             } else if let at = phrase.firstIndex(where: { $0.kind == .special(0x40) }) {
                 var lo = at, hi = at + 1
@@ -172,9 +178,7 @@ enum AddressParser {
     }
 
     static func clean(_ s: String) -> String? {
-        var t = Substring(s)
-        while let c = t.first, c.isWhitespace { t.removeFirst() }
-        while let c = t.last, c.isWhitespace { t.removeLast() }
-        return t.isEmpty ? nil : String(t)
+        let t = EncodedWords.singleLine(s)
+        return t.isEmpty ? nil : t
     }
 }

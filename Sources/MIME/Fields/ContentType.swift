@@ -93,6 +93,8 @@ enum ContentTypeParser {
                 st = i
                 while i < n, v[i] != 0x3B { i += 1 }
                 var e = i
+                // A trailing comment after whitespace: `format=flowed (comment)`.
+                if let open = v[st..<e].firstIndex(of: 0x28), open > st, v[open - 1] == 0x20 || v[open - 1] == 0x09 { e = open }
                 while e > st, v[e - 1] == 0x20 || v[e - 1] == 0x09 { e -= 1 }
                 value = Array(v[st..<e])
             }

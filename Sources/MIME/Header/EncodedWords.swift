@@ -68,6 +68,27 @@ enum EncodedWords {
         return out
     }
 
+    /// Decoded header text made safe to show and to write back into a header: leading and trailing
+    /// whitespace trimmed, line breaks (which only encoded words can carry) turned into spaces.
+    static func singleLine(_ s: String) -> String {
+        var scalars = s.unicodeScalars[...]
+        while let c = scalars.first, c.properties.isWhitespace { scalars = scalars.dropFirst() }
+        while let c = scalars.last, c.properties.isWhitespace { scalars = scalars.dropLast() }
+        if !scalars.contains(where: { $0 == "\r" || $0 == "\n" }) { return String(scalars) }
+        var out = String.UnicodeScalarView()
+        var lastWasBreak = false
+        for c in scalars {
+            if c == "\r" || c == "\n" {
+                if !lastWasBreak { out.append(" ") }
+                lastWasBreak = true
+            } else {
+                out.append(c)
+                lastWasBreak = false
+            }
+        }
+        return String(out)
+    }
+
     struct Word {
         var charset: Range<Int>
         var isB: Bool
