@@ -40,7 +40,9 @@ public final class POP3Session: @unchecked Sendable {
 
     /// Connects, logs in (through libcurl) and asks for CAPA. Throws `MailSourceError`.
     public convenience init(endpoint: Endpoint, secret: String) throws {
-        precondition(endpoint.scheme.isPOP3, "POP3Session needs a pop3/pop3s endpoint")
+        guard endpoint.scheme.isPOP3 else {
+            throw MailSourceError.configuration("\(endpoint.url) is not a POP3 URL (pop3:// or pop3s://)")
+        }
         let connection = try CurlConnection(endpoint: endpoint, secret: secret)
         do {
             try self.init(connection: connection)
