@@ -35,11 +35,7 @@ public final class CurlConnection: ByteStream, @unchecked Sendable {
     /// The socket as it was at connect, for `interrupt()`.
     private let interruptSocket: Int32
     /// Guards `handle` between `close()` and `interrupt()` (another thread).
-    private let lock: UnsafeMutablePointer<pthread_mutex_t> = {
-        let m = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-        pthread_mutex_init(m, nil)
-        return m
-    }()
+    private let lock: UnsafeMutablePointer<pthread_mutex_t>
 
     /// Connects, secures and logs in. Throws `MailSourceError` (never containing `secret`).
     /// `secret` is the password, or the OAuth2 access token for `.xoauth2`.
@@ -155,6 +151,8 @@ public final class CurlConnection: ByteStream, @unchecked Sendable {
         handle = h
         socket = Int32(sock)
         interruptSocket = Int32(sock)
+        lock = .allocate(capacity: 1)
+        pthread_mutex_init(lock, nil)
     }
 
     deinit {
@@ -223,6 +221,7 @@ public final class CurlConnection: ByteStream, @unchecked Sendable {
         guard buffer.count > 0 else { return 0 }
         let wait = seconds ?? endpoint.timeouts.command
         let deadline = monotonicSeconds() + wait
+        errorBuffer[0] = 0
         var total = 0
         while total < buffer.count {
             var got = 0
