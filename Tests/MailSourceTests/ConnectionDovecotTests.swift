@@ -108,3 +108,59 @@ final class ConnectionDovecotTests: XCTestCase {
         }
     }
 }
+
+final class ConnectionWaitTests: XCTestCase {
+    func testSilenceTimesOutAsTemporary() throws {
+        let dovecot = try Dovecot.require()
+        let timeouts = Timeouts(connect: 30, command: 0.2, lowSpeed: 60, poll: 300)
+        let endpoint = Endpoint(scheme: .pop3, host: dovecot.host, port: dovecot.pop3Port,
+                                user: dovecot.makeUser(prefix: "wait"), tls: .none, timeouts: timeouts)
+        let connection = try CurlConnection(endpoint: endpoint, secret: dovecot.password)
+        defer { connection.close() }
+        let reader = LineReader(connection)
+        XCTAssertThrowsError(try reader.readLine()) { error in
+            guard case .temporary(let m)? = error as? MailSourceError else { return XCTFail("\(error)") }
+            XCTAssertTrue(m.contains("timed out after 0.2 s"), m)
+        }
+        // Still usable after a timeout.
+        try connection.send("NOOP\r\n")
+        XCTAssertEqual(Array(try reader.readLine().prefix(3)), Array("+OK".utf8))
+    }
+
+    func testServerCloseIsTemporaryAndCloseIsIdempotent() throws {
+        let dovecot = try Dovecot.require()
+        let endpoint = Endpoint(scheme: .pop3s, host: "localhost", port: dovecot.pop3sPort,
+                                user: dovecot.makeUser(prefix: "wait"), caFile: dovecot.certificatePath)
+        let connection = try CurlConnection(endpoint: endpoint, secret: dovecot.password)
+        let reader = LineReader(connection)
+        try connection.send("QUIT\r\n")
+        XCTAssertEqual(Array(try reader.readLine().prefix(3)), Array("+OK".utf8))
+        XCTAssertThrowsError(try reader.readLine()) { error in
+            guard case .temporary? = error as? MailSourceError else { return XCTFail("\(error)") }
+        }
+        connection.close()
+        connection.close()
+        XCTAssertThrowsError(try connection.send("NOOP\r\n"))
+    }
+
+    func testInterruptWakesABlockedReader() throws {
+        let dovecot = try Dovecot.require()
+        let endpoint = Endpoint(scheme: .pop3, host: dovecot.host, port: dovecot.pop3Port,
+                                user: dovecot.makeUser(prefix: "wait"), tls: .none)
+        let connection = try CurlConnection(endpoint: endpoint, secret: dovecot.password)
+        defer { connection.close() }
+        let blocked = expectation(description: "reader woke up")
+        let thread = Thread {
+            do {
+                _ = try LineReader(connection).readLine()
+                XCTFail("readLine returned after interrupt()")
+            } catch {
+                XCTAssertEqual((error as? MailSourceError)?.exitCode, 75, "\(error)")
+            }
+            blocked.fulfill()
+        }
+        thread.start()
+        connection.interrupt()
+        wait(for: [blocked], timeout: 60)
+    }
+}

@@ -22,10 +22,16 @@ public struct Dovecot: Sendable {
     /// DIR/mail: one home per user, DIR/mail/USER/Maildir.
     public let mailRoot: String
 
-    /// The Dovecot DIR/env describes, or nil if no env file is there (not started, or stopped).
+    /// The Dovecot DIR/env describes, or nil if no env file is there (not started, or stopped)
+    /// or its master process (DIR/run/master.pid) is gone.
     public static func running(directory: String? = nil) -> Dovecot? {
         let dir = directory ?? ProcessInfo.processInfo.environment["MAILGATE_DOVECOT_DIR"] ?? defaultDirectory
         guard let text = try? String(contentsOfFile: dir + "/env", encoding: .utf8) else { return nil }
+        if let pidText = try? String(contentsOfFile: dir + "/run/master.pid", encoding: .utf8),
+           let pid = Int32(pidText.trimmingCharacters(in: .whitespacesAndNewlines)),
+           kill(pid, 0) != 0 && errno == ESRCH {
+            return nil
+        }
         var env: [String: String] = [:]
         for line in text.split(whereSeparator: \.isNewline) {
             guard let eq = line.firstIndex(of: "="), !line.hasPrefix("#") else { continue }

@@ -7,7 +7,7 @@ public enum SampleMessage {
     /// POP3 dot-stuffing must get right (".", "..", ".text" at line starts). `crlf` chooses the
     /// line ends. The last line ends with a line end.
     public static func make(index: Int, size: Int = 2_000, crlf: Bool = true) -> [UInt8] {
-        let eol = crlf ? "\r\n" : "\n"
+        let eol = "\n"  // converted below, so that both forms have the same lines
         var text = ""
         text += "Return-Path: <sender\(index)@example.com>" + eol
         text += "Received: from mx.example.com (mx.example.com [192.0.2.\(index % 250 + 1)])" + eol
@@ -34,7 +34,7 @@ public enum SampleMessage {
             if line % 11 == 0 { text += "..." + eol }
         }
         text += "-- " + eol + "end of \(index)" + eol
-        return Array(text.utf8)
+        return crlf ? SampleMessage.crlf(Array(text.utf8)) : Array(text.utf8)
     }
 
     /// `bytes` with every bare LF turned into CRLF (what a POP3/IMAP server serves for an LF file).

@@ -24,6 +24,11 @@ extension ByteStream {
     public func send(_ text: String) throws {
         try send(Array(text.utf8))
     }
+
+    /// Reads at least one byte, waiting up to the command timeout (then throws).
+    public func receive(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        try receive(into: buffer, waitingAtMost: nil)
+    }
 }
 
 /// Seconds on the monotonic clock.

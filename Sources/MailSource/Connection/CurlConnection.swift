@@ -32,6 +32,10 @@ public final class CurlConnection: ByteStream, @unchecked Sendable {
     private let redactor: Redactor
     /// The connection's socket, for waiting (IMAP IDLE). -1 once closed.
     public private(set) var socket: Int32
+    /// The socket as it was at connect, for `interrupt()`.
+    private let interruptSocket: Int32
+    /// Guards `handle` between `close()` and `interrupt()` (another thread).
+    private let lock: UnsafeMutablePointer<pthread_mutex_t>
 
     /// Connects, secures and logs in. Throws `MailSourceError` (never containing `secret`).
     /// `secret` is the password, or the OAuth2 access token for `.xoauth2`.
@@ -146,11 +150,16 @@ public final class CurlConnection: ByteStream, @unchecked Sendable {
         }
         handle = h
         socket = Int32(sock)
+        interruptSocket = Int32(sock)
+        lock = .allocate(capacity: 1)
+        pthread_mutex_init(lock, nil)
     }
 
     deinit {
         close()
         errorBuffer.deallocate()
+        pthread_mutex_destroy(lock)
+        lock.deallocate()
     }
 
     public var isClosed: Bool { handle == nil }
@@ -158,11 +167,23 @@ public final class CurlConnection: ByteStream, @unchecked Sendable {
     /// Drops the connection without any protocol goodbye (a POP3 server then discards the
     /// session's DELEs; send QUIT/LOGOUT first to end a session properly). Idempotent.
     public func close() {
+        pthread_mutex_lock(lock)
+        defer { pthread_mutex_unlock(lock) }
         guard let h = handle else { return }
         handle = nil
         if socket >= 0 { _ = Glibc.shutdown(socket, Int32(SHUT_RDWR)) }
         socket = -1
         curl_easy_cleanup(h)
+    }
+
+    /// Wakes a thread blocked in `receive`/`send` on this connection (it then fails with
+    /// `MailSourceError.temporary`), by shutting the socket down. The one method that may be
+    /// called from another thread (e.g. to cancel an IDLE wait); call `close()` afterwards from
+    /// the thread that owns the connection.
+    public func interrupt() {
+        pthread_mutex_lock(lock)
+        defer { pthread_mutex_unlock(lock) }
+        if handle != nil { _ = Glibc.shutdown(interruptSocket, Int32(SHUT_RDWR)) }
     }
 
     // MARK: sending
@@ -200,6 +221,7 @@ public final class CurlConnection: ByteStream, @unchecked Sendable {
         guard buffer.count > 0 else { return 0 }
         let wait = seconds ?? endpoint.timeouts.command
         let deadline = monotonicSeconds() + wait
+        errorBuffer[0] = 0
         var total = 0
         while total < buffer.count {
             var got = 0
