@@ -70,30 +70,30 @@ extension Poller {
     private func checkIMAP(_ alias: AliasConfig, _ mailbox: AliasConfig.Mailbox, _ mailboxID: Int64, secret: String,
                            into report: inout CheckReport) throws {
         let session = try IMAPSession(endpoint: mailbox.endpoint, secret: secret)
-        defer { session.logout() }
+        defer { try? session.logout() }
         report.greeting = session.greeting
         report.capabilities = session.capabilities.sorted()
         let selected = try session.select(mailbox.folder, readOnly: true)
-        report.messages = selected.exists
+        report.messages = Int(selected.exists)
         report.uidValidity = selected.uidValidity
         let previous = try store.uidValidity(mailbox: mailboxID)
         let candidates: [UInt32]
         if previous == nil {
             switch mailbox.start {
-            case .all: candidates = try session.searchUIDs(above: 0)
+            case .all: candidates = try session.searchUIDs(from: 1)
             case .new: candidates = []
             case .unseen: candidates = try session.searchUnseen()
             }
             report.notes.append("first poll of this folder: start = \"\(mailbox.start.rawValue)\" decides what is fetched")
         } else if previous != selected.uidValidity {
-            candidates = try session.searchUIDs(above: 0)
+            candidates = try session.searchUIDs(from: 1)
             report.notes.append("UIDVALIDITY changed since the last poll: messages will be matched by Message-ID and size")
         } else {
             let highWater = try store.highWaterMark(mailbox: mailboxID, uidValidity: selected.uidValidity) ?? 0
-            candidates = try session.searchUIDs(above: highWater)
+            candidates = try session.searchUIDs(from: highWater + 1)
         }
         let sizes = try session.fetchSizes(candidates)
-        report.wouldSkip = sizes.values.filter { Int64($0) > alias.maxMessageSize }.count
+        report.wouldSkip = sizes.values.filter { Int64($0.size) > alias.maxMessageSize }.count
         report.wouldFetch = sizes.count - report.wouldSkip!
         let caps = session.capabilities
         if case .delete = mailbox.afterFetch, !caps.contains("UIDPLUS") {

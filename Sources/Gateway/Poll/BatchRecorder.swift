@@ -11,6 +11,8 @@ struct BatchPipeline {
     /// A batch is made durable (one fsync + one transaction) every this many messages or bytes.
     var batchMessages = 500
     var batchBytes = 32_000_000
+    /// Messages larger than this are streamed to the spool instead of held in memory.
+    var streamThreshold = 4_000_000
 
     func recorder(mailboxID: Int64, arrivedVia: String) -> BatchRecorder {
         BatchRecorder(pipeline: self, mailboxID: mailboxID, arrivedVia: arrivedVia)
@@ -96,6 +98,16 @@ final class BatchRecorder {
             pending.append(NewSeenRow(mailbox: mailboxID, uidl: uidl, size: Int64(raw.count), sha256: digest,
                                       messageID: messageID))
         }
+    }
+
+    /// Queues a message already streamed into the spool (large messages); it is read back
+    /// once to be parsed.
+    func addSpooled(sha256: String, uidValidity: UInt32, uid: UInt32) throws {
+        let raw = try pipeline.spool.read(sha256: sha256)
+        let message = pipeline.router.parser.parse(raw)
+        parsed.append(message)
+        pending.append(NewSeenRow(mailbox: mailboxID, uidValidity: uidValidity, uid: uid, size: Int64(raw.count),
+                                  sha256: sha256, messageID: message.messageID))
     }
 
     /// Makes the batch durable (fsync the spool, commit the rows), then routes it.

@@ -1,4 +1,5 @@
 import Foundation
+import MIME
 import MailSource
 import MailStore
 
@@ -17,7 +18,7 @@ struct IMAPPoll {
 
     func run(into report: inout PollReport, secret: String) throws {
         let session = try IMAPSession(endpoint: mailbox.endpoint, secret: secret)
-        defer { session.logout() }
+        defer { try? session.logout() }
         let selected = try session.select(mailbox.folder, readOnly: mailbox.afterFetch == .keep)
         let uidValidity = selected.uidValidity
         report.uidValidity = uidValidity
@@ -31,17 +32,18 @@ struct IMAPPoll {
         } else if previous?.uidValidity != uidValidity {
             candidates = try candidatesAfterReset(session, uidValidity: uidValidity)
             unfinished = []
-        } else if previous?.uidNext == selected.uidNext && unfinished.isEmpty {
+        } else if selected.uidNext != nil && previous?.uidNext == selected.uidNext && unfinished.isEmpty {
             return  // nothing arrived since the last poll: this poll cost one SELECT
         } else {
             let highWater = try store.highWaterMark(mailbox: mailboxID, uidValidity: uidValidity) ?? 0
-            candidates = try session.searchUIDs(above: highWater)
+            candidates = try session.searchUIDs(from: highWater + 1)
         }
         try store.setUIDValidity(mailbox: mailboxID, value: uidValidity)
 
         // Sizes first, so an oversized message is recorded as skipped without being downloaded.
         var wanted: [(uid: UInt32, size: Int)] = []
-        for (uid, size) in try session.fetchSizes(candidates).sorted(by: { $0.key < $1.key }) {
+        for (uid, info) in try session.fetchSizes(candidates).sorted(by: { $0.key < $1.key }) {
+            let size = Int(info.size)
             if Int64(size) > alias.maxMessageSize {
                 if try store.recordSkipped(mailbox: mailboxID, uidValidity: uidValidity, uid: uid, size: Int64(size),
                                            reason: pipeline.tooLarge(alias)) {
@@ -56,12 +58,33 @@ struct IMAPPoll {
         try finish(unfinished, session, uidValidity: uidValidity)
         try pipeline.routePending(mailboxID: mailboxID, arrivedVia: alias.name, into: &report)
 
-        for batch in pipeline.batches(wanted, size: { $0.size }) {
+        // Large messages stream straight to the spool, one at a time, never held twice.
+        let large = wanted.filter { $0.size > pipeline.streamThreshold }
+        let small = wanted.filter { $0.size <= pipeline.streamThreshold }
+        let limit = Int(clamping: alias.maxMessageSize)
+        for batch in pipeline.batches(small, size: { $0.size }) + pipeline.batches(large, size: { $0.size }) {
             let recorder = pipeline.recorder(mailboxID: mailboxID, arrivedVia: alias.name)
             var got: [UInt32] = []
-            try session.fetchBodies(batch.map(\.uid)) { uid, raw in
-                try recorder.add(raw, uidValidity: uidValidity, uid: uid, uidl: nil)
-                got.append(uid)
+            if batch.first.map({ $0.size > pipeline.streamThreshold }) == true {
+                for item in batch {
+                    let writer = try pipeline.spool.beginWrite()
+                    var hasher = SHA256.Hasher256()
+                    let size = try session.fetchBody(item.uid, maxSize: limit) { chunk in
+                        hasher.update(chunk)
+                        try writer.append(chunk)
+                    }
+                    guard size != nil else { writer.abort(); continue }  // expunged meanwhile
+                    let digest = SHA256.hexString(hasher.finish())
+                    try writer.finish(sha256: digest)
+                    try recorder.addSpooled(sha256: digest, uidValidity: uidValidity, uid: item.uid)
+                    got.append(item.uid)
+                }
+            } else {
+                let sizes = Dictionary(uniqueKeysWithValues: batch.map { ($0.uid, UInt64($0.size)) })
+                try session.fetchBodies(batch.map(\.uid), maxSize: limit, sizes: sizes) { uid, raw in
+                    try recorder.add(raw, uidValidity: uidValidity, uid: uid, uidl: nil)
+                    got.append(uid)
+                }
             }
             try recorder.commit(into: &report)
             try finish(got, session, uidValidity: uidValidity)
@@ -75,14 +98,14 @@ struct IMAPPoll {
         let uidValidity = session.selected!.uidValidity
         switch mailbox.start {
         case .all:
-            return try session.searchUIDs(above: 0)
+            return try session.searchUIDs(from: 1)
         case .new:
-            try store.recordBaseline(mailbox: mailboxID, uidValidity: uidValidity, uids: try session.searchUIDs(above: 0))
+            try store.recordBaseline(mailbox: mailboxID, uidValidity: uidValidity, uids: try session.searchUIDs(from: 1))
             return []
         case .unseen:
             let unseen = try session.searchUnseen()
             let unseenSet = Set(unseen)
-            let baseline = try session.searchUIDs(above: 0).filter { !unseenSet.contains($0) }
+            let baseline = try session.searchUIDs(from: 1).filter { !unseenSet.contains($0) }
             try store.recordBaseline(mailbox: mailboxID, uidValidity: uidValidity, uids: baseline)
             return unseen
         }
@@ -91,15 +114,15 @@ struct IMAPPoll {
     /// UIDVALIDITY changed: every UID is new to us, but most messages are not. Match the
     /// server's messages to recorded ones by Message-ID and size; fetch only the rest.
     private func candidatesAfterReset(_ session: IMAPSession, uidValidity: UInt32) throws -> [UInt32] {
-        let all = try session.searchUIDs(above: 0)
+        let all = try session.searchUIDs(from: 1)
         guard !all.isEmpty else { return [] }
-        let sizes = try session.fetchSizes(all)
         let ids = try session.fetchMessageIDs(all)
         let known = try store.messageIDs(mailbox: mailboxID)
         var matches: [(uid: UInt32, from: Int64)] = []
         var fresh: [UInt32] = []
         for uid in all {
-            if let id = ids[uid], let size = sizes[uid], let row = known[MessageIdentity(messageID: id, size: Int64(size))] {
+            if let found = ids[uid], let id = found.messageID.map(Self.normalisedMessageID),
+               let row = known[MessageIdentity(messageID: id, size: Int64(found.size))] {
                 matches.append((uid, row.id))
             } else {
                 fresh.append(uid)
@@ -107,6 +130,12 @@ struct IMAPPoll {
         }
         try store.carryOver(mailbox: mailboxID, uidValidity: uidValidity, matches)
         return fresh
+    }
+
+    /// The Message-ID as the parser records it: trimmed, in angle brackets.
+    static func normalisedMessageID(_ raw: String) -> String {
+        let trimmed = raw.trimmingCharacters(in: .whitespaces)
+        return trimmed.hasPrefix("<") ? trimmed : "<\(trimmed)>"
     }
 
     /// Applies `after_fetch` to committed messages, then marks them done.
