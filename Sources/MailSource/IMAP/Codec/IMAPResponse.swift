@@ -43,6 +43,29 @@ public enum IMAPResponseCode: Equatable {
     case overQuota
     case copyUID(uidValidity: UInt32, source: IMAPSequenceSet, destination: IMAPSequenceSet)
     case other(name: String, text: String)
+
+    /// The code's atom as the server wrote it ("UIDVALIDITY", "AUTHENTICATIONFAILED").
+    public var name: String {
+        switch self {
+        case .uidValidity: return "UIDVALIDITY"
+        case .uidNext: return "UIDNEXT"
+        case .unseen: return "UNSEEN"
+        case .highestModSeq: return "HIGHESTMODSEQ"
+        case .authenticationFailed: return "AUTHENTICATIONFAILED"
+        case .authorizationFailed: return "AUTHORIZATIONFAILED"
+        case .unavailable: return "UNAVAILABLE"
+        case .alert: return "ALERT"
+        case .capability: return "CAPABILITY"
+        case .permanentFlags: return "PERMANENTFLAGS"
+        case .readOnly: return "READ-ONLY"
+        case .readWrite: return "READ-WRITE"
+        case .tryCreate: return "TRYCREATE"
+        case .nonExistent: return "NONEXISTENT"
+        case .overQuota: return "OVERQUOTA"
+        case .copyUID: return "COPYUID"
+        case let .other(name, _): return name
+        }
+    }
 }
 
 public enum IMAPUntagged: Equatable {
