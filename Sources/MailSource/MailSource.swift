@@ -1,1 +1,0 @@
-// MailSource: see DESIGN.md for this module's one job.
