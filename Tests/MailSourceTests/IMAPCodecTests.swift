@@ -350,4 +350,36 @@ final class IMAPCodecTests: XCTestCase {
         XCTAssertEqual(attributes.uid, 42)
         XCTAssertEqual(attributes.body, .streamed(count: size))
     }
+
+    /// Mangled responses must produce responses or errors, never a crash or a hang.
+    func testMutatedInputNeverCrashes() {
+        let samples = [
+            "* 12 FETCH (UID 101 RFC822.SIZE 4 FLAGS (\\Seen) BODY[HEADER.FIELDS (MESSAGE-ID)] {4}\r\nabcd BODY[] ~{2}\r\nxy)\r\n",
+            "* ESEARCH (TAG \"A1\") UID MIN 1 MAX 7 COUNT 6 ALL 1:5,7\r\n* SEARCH 1 2\r\n",
+            "* OK [PERMANENTFLAGS (\\Seen \\*)] x\r\nA1 OK [COPYUID 1 2:3 4:5] done\r\n* ID (\"a\" NIL)\r\n",
+            "* LIST (\\Noselect) \"/\" {3}\r\nabc\r\n+ go\r\n* 3 EXPUNGE\r\n",
+        ].map { Array($0.utf8) }
+        var seed: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func random(_ bound: Int) -> Int {
+            seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((seed >> 33) % UInt64(bound))
+        }
+        let interesting: [UInt8] = Array("(){}[]~\"\\ *+0123456789\r\nNIL".utf8)
+        for _ in 0..<3000 {
+            var wire = samples[random(samples.count)]
+            for _ in 0..<(1 + random(4)) {
+                let position = random(wire.count)
+                switch random(3) {
+                case 0: wire[position] = interesting[random(interesting.count)]
+                case 1: wire.remove(at: position)
+                default: wire.insert(interesting[random(interesting.count)], at: position)
+                }
+            }
+            let decoder = IMAPResponseDecoder(maxLiteralSize: 64, maxLineLength: 256)
+            do {
+                try decoder.feed(wire)
+                while (try? decoder.next()) != nil {}
+            } catch {}
+        }
+    }
 }

@@ -34,6 +34,7 @@ public final class IMAPSession {
     private let readBuffer: UnsafeMutableRawBufferPointer
     private var broken: Error?
     private var loggingOut = false
+    private var byeSeen = false
     private var expungeCount = 0
 
     /// Connects and logs in through libcurl, then asks for CAPABILITY and sends ID when offered.
@@ -306,8 +307,8 @@ public final class IMAPSession {
         loggingOut = true
         do {
             try runChecked(.logout) { _ in }
-        } catch let error as MailSourceError {
-            if case .temporary = error, broken != nil { return } // closed right after BYE
+        } catch {
+            if byeSeen { return } // the server said goodbye and closed before its tagged OK
             throw error
         }
     }
@@ -422,6 +423,7 @@ public final class IMAPSession {
                     throw fail(MailSourceError.protocolViolation("\(address) answered tag \(answered) while \(tag) was expected"))
                 }
                 if let code = status.code { observe(code) }
+                if status.code == .alert { alerts.append(status.text) }
                 if let handlerError { throw handlerError }
                 return status
             }
@@ -453,8 +455,9 @@ public final class IMAPSession {
         case let .status(response):
             if let code = response.code { observe(code) }
             if response.code == .alert { alerts.append(response.text) }
-            if response.status == .bye && !loggingOut {
-                throw fail(MailSourceError.temporary("\(address) closed the session: \(response.text)"))
+            if response.status == .bye {
+                byeSeen = true
+                if !loggingOut { throw fail(MailSourceError.temporary("\(address) closed the session: \(response.text)")) }
             }
         case let .exists(count):
             selected?.exists = count
