@@ -123,6 +123,8 @@ final class IMAPCodecTests: XCTestCase {
         XCTAssertEqual(try parseOne("A4 BAD Error in IMAP command: Unknown command {5}\r\n"),
                        .tagged(tag: "A4", IMAPStatusResponse(status: .bad, code: nil, text: "Error in IMAP command: Unknown command {5}")))
         XCTAssertEqual(try parseOne("A5 OK\r\n"), .tagged(tag: "A5", IMAPStatusResponse(status: .ok, code: nil, text: "")))
+        XCTAssertEqual(try parseOne("A6 NO [UIDVALIDITY x] [half a code\r\n"),
+                       .tagged(tag: "A6", IMAPStatusResponse(status: .no, code: nil, text: "[UIDVALIDITY x] [half a code")))
     }
 
     func testUntaggedStatusCodes() throws {

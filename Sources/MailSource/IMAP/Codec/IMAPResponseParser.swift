@@ -180,7 +180,7 @@ private struct Cursor {
     /// `(\Seen \Answered)` → ["\\Seen", "\\Answered"]
     private mutating func flagList() throws -> [String] {
         try list(depth: 1).map { item in
-            guard let text = item.text, case .atom = item else { throw error("expected a flag") }
+            guard let text = item.text else { throw error("expected a flag") }
             return text
         }
     }
@@ -217,10 +217,17 @@ private struct Cursor {
     private mutating func statusText(_ status: IMAPStatus) throws -> IMAPStatusResponse {
         _ = skip(SP)
         var code: IMAPResponseCode?
+        let start = position
         if skip(LBRACKET) {
-            code = try responseCode()
-            try expect(RBRACKET)
-            _ = skip(SP)
+            do {
+                code = try responseCode()
+                try expect(RBRACKET)
+                _ = skip(SP)
+            } catch {
+                // Not a well-formed code ("[some text"): it is all text, as a person would read it.
+                code = nil
+                position = start
+            }
         }
         return IMAPStatusResponse(status: status, code: code, text: restOfLine())
     }
