@@ -258,6 +258,19 @@ final class IMAPSessionDovecotTests: XCTestCase {
         }
     }
 
+    func testIdleWakesUpForNewMail() throws {
+        let user = dovecot.makeUser(prefix: "imap-idle")
+        try dovecot.deliver(user: user, messages: [message(1, user: user)])
+        let session = try session(user)
+        XCTAssertEqual(try session.select().exists, 1)
+        try dovecot.deliver(user: user, messages: [message(2, user: user)])
+        // Dovecot checks the mailbox when IDLE starts; the bound is only for a broken server.
+        XCTAssertTrue(try session.idle(for: 60))
+        XCTAssertEqual(session.selected?.exists, 2)
+        XCTAssertEqual(try session.searchUIDs(from: 2), [2])
+        try session.logout()
+    }
+
     // MARK: searching
 
     func testWindowedSearchWithoutESearch() throws {

@@ -31,7 +31,10 @@ private final class IMAPScriptedServer: ByteStream {
     }
 
     func receive(into buffer: UnsafeMutableRawBufferPointer, waitingAtMost seconds: Double?) throws -> Int {
-        guard !outbound.isEmpty else { throw MailSourceError.temporary("scripted server closed the connection") }
+        guard !outbound.isEmpty else {
+            if seconds != nil { return 0 } // "nothing arrived in time", instantly
+            throw MailSourceError.temporary("scripted server closed the connection")
+        }
         events.append(.receive)
         let count = min(piece, buffer.count, outbound.count)
         buffer.copyBytes(from: outbound[..<count])
@@ -182,6 +185,29 @@ final class IMAPSessionScriptedTests: XCTestCase {
         // Three in flight, a fourth after UID 1 was answered; nothing after the failure.
         XCTAssertEqual(fake.commands.filter { $0.contains("UID FETCH") }.count, 4)
         XCTAssertEqual(try session.select().exists, 10)
+    }
+
+    func testIdleEndsWithDoneWhenNothingArrivesAndReportsNewMail() throws {
+        var idleTag = ""
+        var announce = false
+        let fake = server(capabilities: "IMAP4rev1 ID IDLE") { tag, command in
+            if command == "IDLE" {
+                idleTag = tag
+                return announce ? "+ idling\r\n* 3 EXPUNGE\r\n* 10 EXISTS\r\n" : "+ idling\r\n"
+            }
+            if tag == "DONE" { return "\(idleTag) OK Idle completed.\r\n" }
+            return nil
+        }
+        let session = try IMAPSession(stream: fake)
+        try session.select()
+        XCTAssertFalse(try session.idle(for: 30))
+        XCTAssertEqual(Array(fake.commands.suffix(2)), ["A0004 IDLE", "DONE"])
+        announce = true
+        // One gone and one new: the count is the same, but new mail arrived.
+        XCTAssertTrue(try session.idle(for: 30))
+        XCTAssertEqual(session.selected?.exists, 10)
+        XCTAssertEqual(Array(fake.commands.suffix(2)), ["A0005 IDLE", "DONE"])
+        XCTAssertEqual(try session.select().exists, 10, "the session goes on after IDLE")
     }
 
     func testProtocolGarbageIsAProtocolViolation() throws {

@@ -300,6 +300,65 @@ public final class IMAPSession {
         return try delete(uids)
     }
 
+    /// IDLE (RFC 2177) for at most `seconds`: returns true as soon as the server announces
+    /// new mail (an EXISTS above the count known just before it), false when the time
+    /// passed quietly. Ends IDLE with DONE either way, so the session can go on. To stop it
+    /// early from another thread, `CurlConnection.interrupt()` (the session is then over).
+    public func idle(for seconds: Double) throws -> Bool {
+        _ = try requireSelected("IDLE")
+        guard hasCapability("IDLE") else {
+            throw MailSourceError.configuration("\(address) does not offer IDLE; poll instead")
+        }
+        let command = IMAPCommand("IDLE")
+        let tag = try send(command)
+        var newMail = false
+        func observeArrival(_ untagged: IMAPUntagged) throws {
+            let known = selected?.exists ?? 0
+            try observe(untagged)
+            if case let .exists(count) = untagged, count > known { newMail = true }
+        }
+        // The server accepts with "+" (or refuses with a tagged NO/BAD).
+        accepting: while true {
+            switch try nextResponse() {
+            case .continuation: break accepting
+            case let .untagged(untagged): try observeArrival(untagged)
+            case let .tagged(answered, status):
+                guard answered == tag else { throw unexpectedTag(answered, expected: tag) }
+                try check(status, command)
+                return newMail
+            }
+        }
+        let deadline = monotonicSeconds() + max(0, seconds)
+        waiting: while !newMail {
+            let response: IMAPResponse?
+            do { response = try decoder.next() } catch { throw fail(error) }
+            switch response {
+            case let .untagged(untagged)?:
+                try observeArrival(untagged)
+            case let .tagged(answered, status)?: // the server ended IDLE itself
+                guard answered == tag else { throw unexpectedTag(answered, expected: tag) }
+                try check(status, command)
+                return newMail
+            case .continuation?:
+                continue
+            case nil:
+                let remaining = deadline - monotonicSeconds()
+                if remaining <= 0 { break waiting }
+                do {
+                    let count = try stream.receive(into: readBuffer, waitingAtMost: remaining)
+                    if count == 0 { break waiting }
+                    try decoder.feed(UnsafeRawBufferPointer(rebasing: readBuffer[0..<count]))
+                } catch {
+                    throw fail(error)
+                }
+            }
+        }
+        do { try stream.send(Array("DONE\r\n".utf8)) } catch { throw fail(error) }
+        let known = selected?.exists ?? 0
+        try check(try waitFor(tag) { _ in }, command)
+        return newMail || (selected?.exists ?? 0) > known
+    }
+
     /// LOGOUT, then closes the connection. An error after the server's BYE is ignored.
     public func logout() throws {
         defer { connection?.close() }
@@ -419,15 +478,17 @@ public final class IMAPSession {
                     do { try handler(untagged) } catch { handlerError = error }
                 }
             case let .tagged(answered, status):
-                guard answered == tag else {
-                    throw fail(MailSourceError.protocolViolation("\(address) answered tag \(answered) while \(tag) was expected"))
-                }
+                guard answered == tag else { throw unexpectedTag(answered, expected: tag) }
                 if let code = status.code { observe(code) }
                 if status.code == .alert { alerts.append(status.text) }
                 if let handlerError { throw handlerError }
                 return status
             }
         }
+    }
+
+    private func unexpectedTag(_ answered: String, expected tag: String) -> Error {
+        fail(MailSourceError.protocolViolation("\(address) answered tag \(answered) while \(tag) was expected"))
     }
 
     private func nextResponse() throws -> IMAPResponse {
