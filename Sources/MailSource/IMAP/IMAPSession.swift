@@ -1,0 +1,607 @@
+/// One logged-in IMAP connection. libcurl connects, secures (TLS or STARTTLS) and logs in
+/// (`CURLOPT_CONNECT_ONLY`); from then on this session speaks IMAP itself over the
+/// connection with its own codec (`Codec/`): pipelined `UID FETCH … BODY.PEEK[]` (never sets
+/// \Seen), literals of any size, commands and responses of any length.
+///
+/// A poll: `select` → `searchUIDs(from:)` → `fetchSizes` → `fetchBodies` (or `fetchBody` for
+/// a large one) → after the store has committed: `markSeen` / `delete` / `move` → `logout`.
+///
+/// Blocking and not thread-safe: use it from one dedicated thread. After a connection or
+/// protocol error the session is unusable (every call throws that error again); after a
+/// NO/BAD to a command it stays usable.
+public final class IMAPSession {
+    /// The server's greeting line as libcurl saw it, if any.
+    public let greeting: String?
+    /// Upper-cased capability names, from the CAPABILITY command issued after login (libcurl
+    /// consumed the greeting and the login answers) and from any later announcements.
+    public private(set) var capabilities: Set<String> = []
+    /// The server's answer to ID, when it offers ID.
+    public private(set) var serverID: [String: String]?
+    /// The selected mailbox; `exists` follows EXISTS/EXPUNGE announcements.
+    public private(set) var selected: IMAPSelectedMailbox?
+    /// Commands sent since connecting (CAPABILITY and ID included; libcurl's login not).
+    public private(set) var commandCount = 0
+    /// `[ALERT]` texts the server sent; an admin must see them.
+    public private(set) var alerts: [String] = []
+    public let options: IMAPSessionOptions
+
+    private let stream: ByteStream
+    private let connection: CurlConnection?
+    private let address: String
+    private let defaultFolder: String
+    private let decoder: IMAPResponseDecoder
+    private var tags = IMAPTagGenerator()
+    private let readBuffer: UnsafeMutableRawBufferPointer
+    private var broken: Error?
+    private var loggingOut = false
+    private var byeSeen = false
+    private var expungeCount = 0
+
+    /// Connects and logs in through libcurl, then asks for CAPABILITY and sends ID when offered.
+    public convenience init(endpoint: Endpoint, secret: String, options: IMAPSessionOptions = .init()) throws {
+        guard endpoint.scheme.isIMAP else {
+            throw MailSourceError.configuration("\(endpoint.address): an IMAP session needs an imap:// or imaps:// endpoint")
+        }
+        let connection = try CurlConnection(endpoint: endpoint, secret: secret)
+        do {
+            try self.init(stream: connection, greeting: connection.greeting, address: endpoint.address,
+                          folder: endpoint.folder, options: options)
+        } catch {
+            connection.close()
+            throw error
+        }
+    }
+
+    /// Over any byte stream that is already past login (tests use scripted streams).
+    public init(stream: ByteStream, greeting: String? = nil, address: String = "IMAP server",
+                folder: String = "INBOX", options: IMAPSessionOptions = .init()) throws {
+        self.stream = stream
+        self.connection = stream as? CurlConnection
+        self.greeting = greeting
+        self.address = address
+        self.defaultFolder = folder
+        self.options = options
+        self.decoder = IMAPResponseDecoder(maxLiteralSize: options.maxLiteralSize)
+        self.readBuffer = .allocate(byteCount: max(4096, options.readChunkSize), alignment: 16)
+        try refreshCapabilities()
+        if hasCapability("ID") { try identify() }
+    }
+
+    deinit { readBuffer.deallocate() }
+
+    public func hasCapability(_ name: String) -> Bool {
+        capabilities.contains(name.uppercased())
+    }
+
+    private func setCapabilities(_ names: [String]) {
+        let ignored = Set(options.ignoredCapabilities.map { $0.uppercased() })
+        capabilities = Set(names.map { $0.uppercased() }).subtracting(ignored)
+    }
+
+    // MARK: commands
+
+    public func refreshCapabilities() throws {
+        try runChecked(.capability) { _ in }
+    }
+
+    /// `ID ("name" "mailgate" "version" "…")`; a refusal is not an error.
+    private func identify() throws {
+        let command = IMAPCommand.id([("name", options.clientName), ("version", options.clientVersion)])
+        _ = try run(command) { untagged in
+            if case let .id(fields) = untagged { self.serverID = fields }
+        }
+    }
+
+    /// SELECT (or EXAMINE when `readOnly`) `folder`, by default the endpoint's.
+    @discardableResult
+    public func select(_ folder: String? = nil, readOnly: Bool = false) throws -> IMAPSelectedMailbox {
+        let name = folder ?? defaultFolder
+        selected = nil
+        var exists: UInt32?
+        var uidValidity: UInt32?
+        var uidNext: UInt32?
+        var flags: [String] = []
+        var modSeq: UInt64?
+        let command = IMAPCommand.select(name, readOnly: readOnly)
+        let status = try run(command) { untagged in
+            switch untagged {
+            case let .exists(count): exists = count
+            case let .status(response):
+                switch response.code {
+                case let .uidValidity(value)?: uidValidity = value
+                case let .uidNext(value)?: uidNext = value
+                case let .permanentFlags(value)?: flags = value
+                case let .highestModSeq(value)?: modSeq = value
+                default: break
+                }
+            default: break
+            }
+        }
+        try check(status, command)
+        guard let uidValidity else {
+            throw MailSourceError.protocolViolation("\(address): \(command.verb) \(name) did not report UIDVALIDITY")
+        }
+        let mailbox = IMAPSelectedMailbox(name: name, uidValidity: uidValidity, uidNext: uidNext, exists: exists ?? 0,
+                                          readOnly: readOnly || status.code == .readOnly,
+                                          permanentFlags: flags, highestModSeq: modSeq)
+        selected = mailbox
+        return mailbox
+    }
+
+    /// Creates a mailbox; one that already exists is fine.
+    public func create(_ folder: String) throws {
+        let command = IMAPCommand.create(folder)
+        let status = try run(command) { _ in }
+        if status.status == .no, case let .other(name, _)? = status.code, name == "ALREADYEXISTS" { return }
+        try check(status, command)
+    }
+
+    /// NOOP: lets the server announce new messages (updates `selected.exists`).
+    public func noop() throws {
+        try runChecked(.noop) { _ in }
+    }
+
+    /// UIDs ≥ `uid` in the selected mailbox, ascending. (`n:*` always matches the highest
+    /// UID even when it is below n; such a UID is not returned.)
+    public func searchUIDs(from uid: UInt32) throws -> [UInt32] {
+        let low = max(uid, 1)
+        return try search("UID \(low):*").filter { $0 >= low }
+    }
+
+    /// UIDs of the messages without \Seen, ascending.
+    public func searchUnseen() throws -> [UInt32] {
+        try search("UNSEEN")
+    }
+
+    /// UIDs matching a raw search key (e.g. "UNDELETED"), ascending. ESEARCH when offered,
+    /// else windows of `searchWindow` sequence numbers so no response is unbounded.
+    public func search(_ criteria: String) throws -> [UInt32] {
+        let mailbox = try requireSelected("SEARCH")
+        if hasCapability("ESEARCH") {
+            let command = IMAPCommand.uidSearch(criteria, esearch: true)
+            let tag = try send(command)
+            var found = IMAPSequenceSet([UInt32]())
+            let status = try waitFor(tag) { untagged in
+                if case let .esearch(result) = untagged, result.tag == nil || result.tag == tag, let all = result.all {
+                    found = all
+                }
+            }
+            try check(status, command)
+            let limit = Int(max(mailbox.exists, selected?.exists ?? 0)) + 100_000
+            guard let uids = found.expanded(limit: limit) else {
+                throw fail(MailSourceError.protocolViolation("\(address): ESEARCH claimed \(found.count) UIDs in a mailbox of \(mailbox.exists) messages"))
+            }
+            return uids
+        }
+        var found = Set<UInt32>()
+        var start: UInt32 = 1
+        while true {
+            let current = selected?.exists ?? mailbox.exists
+            let window = max(options.searchWindow, 1)
+            let end = start.addingReportingOverflow(window - 1).overflow ? UInt32.max : start + window - 1
+            let last = current <= window || end >= current
+            let range = current <= window ? "" : (last ? "\(start):* " : "\(start):\(end) ")
+            let expungesBefore = expungeCount
+            try runChecked(.uidSearch(range + criteria)) { untagged in
+                if case let .search(uids) = untagged { found.formUnion(uids) }
+            }
+            if last { break }
+            // Messages expunged meanwhile shift sequence numbers down: overlap the next window.
+            let shift = UInt32(clamping: expungeCount - expungesBefore)
+            start = max(end + 1 - min(shift, end), start + 1)
+        }
+        return found.sorted()
+    }
+
+    /// Size and flags of each UID that still exists (`UID FETCH set (UID RFC822.SIZE FLAGS)`).
+    public func fetchSizes(_ uids: [UInt32]) throws -> [UInt32: IMAPMessageInfo] {
+        let wanted = Set(uids)
+        var result: [UInt32: IMAPMessageInfo] = [:]
+        try pipeline(sets(uids).map { .uidFetch($0, "(UID RFC822.SIZE FLAGS)") }) { untagged in
+            if case let .fetch(_, attributes) = untagged, let uid = attributes.uid, wanted.contains(uid),
+               let size = attributes.rfc822Size {
+                result[uid] = IMAPMessageInfo(uid: uid, size: size, flags: attributes.flags ?? [])
+            }
+        }
+        return result
+    }
+
+    /// The raw bytes of each UID, exactly as the server serves them, handed to `each` in the
+    /// server's order (ascending UID in practice); UIDs that no longer exist are not handed
+    /// over. `BODY.PEEK[]` leaves \Seen alone. Batches of `fetchBatchCount` UIDs and (by
+    /// `sizes`, when given) `fetchBatchBytes` bytes per command, `pipelineDepth` commands in
+    /// flight. Only ask for messages of at most `maxSize` bytes (see `fetchSizes`): a larger
+    /// literal ends the session with an error before anything is allocated. If `each`
+    /// throws, the remaining responses are read and dropped, then the error is rethrown.
+    public func fetchBodies(_ uids: [UInt32], maxSize: Int, sizes: [UInt32: UInt64] = [:],
+                            each: (UInt32, [UInt8]) throws -> Void) throws {
+        let wanted = Set(uids)
+        var delivered = Set<UInt32>()
+        let commands = batches(wanted.sorted(), sizes: sizes).map { IMAPCommand.uidFetch($0, "(UID BODY.PEEK[])") }
+        try withLiteralLimit(maxSize) {
+            try pipeline(commands) { untagged in
+                guard case let .fetch(_, attributes) = untagged, let body = attributes.body else { return }
+                guard let uid = attributes.uid else {
+                    throw MailSourceError.protocolViolation("\(self.address): a FETCH response carried a body without its UID")
+                }
+                guard wanted.contains(uid), delivered.insert(uid).inserted, case let .bytes(bytes) = body else { return }
+                try each(uid, bytes)
+            }
+        }
+    }
+
+    /// One message streamed to `sink` in pieces as it arrives (for large messages: never held
+    /// whole). Returns its size, or nil when the UID no longer exists. If `sink` throws, the
+    /// error is rethrown and the session is unusable (the rest of the literal is unread).
+    @discardableResult
+    public func fetchBody(_ uid: UInt32, maxSize: Int, into sink: (UnsafeRawBufferPointer) throws -> Void) throws -> UInt64? {
+        try withoutActuallyEscaping(sink) { sink in
+            decoder.framer.literalSink = { start in start.follows("BODY[]") ? sink : nil }
+            defer { decoder.framer.literalSink = nil }
+            var size: UInt64?
+            try withLiteralLimit(maxSize) {
+                try runChecked(.uidFetch(IMAPSequenceSet([uid]), "(UID BODY.PEEK[])")) { untagged in
+                    guard case let .fetch(_, attributes) = untagged, attributes.uid == uid, let body = attributes.body else { return }
+                    switch body {
+                    case let .streamed(count): size = UInt64(count)
+                    case let .bytes(bytes): // not announced as BODY[] right before the literal; hand it over whole
+                        try bytes.withUnsafeBytes { try sink($0) }
+                        size = UInt64(bytes.count)
+                    }
+                }
+            }
+            return size
+        }
+    }
+
+    /// Message-ID and size per UID (`BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]`), to recognise
+    /// messages already seen after a UIDVALIDITY change.
+    public func fetchMessageIDs(_ uids: [UInt32]) throws -> [UInt32: IMAPMessageIdentity] {
+        let wanted = Set(uids)
+        var result: [UInt32: IMAPMessageIdentity] = [:]
+        let items = "(UID RFC822.SIZE BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])"
+        try pipeline(sets(uids).map { .uidFetch($0, items) }) { untagged in
+            guard case let .fetch(_, attributes) = untagged, let uid = attributes.uid, wanted.contains(uid),
+                  let size = attributes.rfc822Size else { return }
+            var header: [UInt8] = []
+            for (name, value) in attributes.sections where name.hasPrefix("BODY[HEADER.FIELDS") {
+                if case let .bytes(bytes) = value { header = bytes }
+            }
+            result[uid] = IMAPMessageIdentity(uid: uid, messageID: Self.headerValue("message-id", in: header), size: size)
+        }
+        return result
+    }
+
+    /// `UID STORE set +FLAGS.SILENT (\Seen)`.
+    public func markSeen(_ uids: [UInt32]) throws {
+        try store(uids, flag: "\\Seen")
+    }
+
+    /// Flags the UIDs \Deleted and, with UIDPLUS, expunges exactly those (`UID EXPUNGE`).
+    /// Returns false when the server lacks UIDPLUS: the messages are only flagged (a plain
+    /// EXPUNGE would also remove messages other clients flagged).
+    @discardableResult
+    public func delete(_ uids: [UInt32]) throws -> Bool {
+        try store(uids, flag: "\\Deleted")
+        guard hasCapability("UIDPLUS") else { return false }
+        try pipeline(sets(uids).map { .uidExpunge($0) }) { _ in }
+        return true
+    }
+
+    /// Moves the UIDs to `folder`: `UID MOVE` with MOVE, else `UID COPY` and `delete`.
+    /// Returns false when the originals could only be flagged \Deleted (no MOVE, no UIDPLUS).
+    @discardableResult
+    public func move(_ uids: [UInt32], to folder: String) throws -> Bool {
+        if hasCapability("MOVE") {
+            try pipeline(sets(uids).map { .uidMove($0, to: folder) }) { _ in }
+            return true
+        }
+        try pipeline(sets(uids).map { .uidCopy($0, to: folder) }) { _ in }
+        return try delete(uids)
+    }
+
+    /// IDLE (RFC 2177) for at most `seconds`: returns true as soon as the server announces
+    /// new mail (an EXISTS above the count known just before it), false when the time
+    /// passed quietly. Ends IDLE with DONE either way, so the session can go on. To stop it
+    /// early from another thread, `CurlConnection.interrupt()` (the session is then over).
+    public func idle(for seconds: Double) throws -> Bool {
+        _ = try requireSelected("IDLE")
+        guard hasCapability("IDLE") else {
+            throw MailSourceError.configuration("\(address) does not offer IDLE; poll instead")
+        }
+        let command = IMAPCommand("IDLE")
+        let tag = try send(command)
+        var newMail = false
+        func observeArrival(_ untagged: IMAPUntagged) throws {
+            let known = selected?.exists ?? 0
+            try observe(untagged)
+            if case let .exists(count) = untagged, count > known { newMail = true }
+        }
+        // The server accepts with "+" (or refuses with a tagged NO/BAD).
+        accepting: while true {
+            switch try nextResponse() {
+            case .continuation: break accepting
+            case let .untagged(untagged): try observeArrival(untagged)
+            case let .tagged(answered, status):
+                guard answered == tag else { throw unexpectedTag(answered, expected: tag) }
+                try check(status, command)
+                return newMail
+            }
+        }
+        let deadline = monotonicSeconds() + max(0, seconds)
+        waiting: while !newMail {
+            let response: IMAPResponse?
+            do { response = try decoder.next() } catch { throw fail(error) }
+            switch response {
+            case let .untagged(untagged)?:
+                try observeArrival(untagged)
+            case let .tagged(answered, status)?: // the server ended IDLE itself
+                guard answered == tag else { throw unexpectedTag(answered, expected: tag) }
+                try check(status, command)
+                return newMail
+            case .continuation?:
+                continue
+            case nil:
+                let remaining = deadline - monotonicSeconds()
+                if remaining <= 0 { break waiting }
+                do {
+                    let count = try stream.receive(into: readBuffer, waitingAtMost: remaining)
+                    if count == 0 { break waiting }
+                    try decoder.feed(UnsafeRawBufferPointer(rebasing: readBuffer[0..<count]))
+                } catch {
+                    throw fail(error)
+                }
+            }
+        }
+        do { try stream.send(Array("DONE\r\n".utf8)) } catch { throw fail(error) }
+        let known = selected?.exists ?? 0
+        try check(try waitFor(tag) { _ in }, command)
+        return newMail || (selected?.exists ?? 0) > known
+    }
+
+    /// LOGOUT, then closes the connection. An error after the server's BYE is ignored.
+    public func logout() throws {
+        defer { connection?.close() }
+        guard broken == nil, !loggingOut else { return }
+        loggingOut = true
+        do {
+            try runChecked(.logout) { _ in }
+        } catch {
+            if byeSeen { return } // the server said goodbye and closed before its tagged OK
+            throw error
+        }
+    }
+
+    // MARK: machinery
+
+    private func store(_ uids: [UInt32], flag: String) throws {
+        try pipeline(sets(uids).map { .uidStore($0, "+FLAGS.SILENT", flags: [flag]) }) { _ in }
+    }
+
+    private func sets(_ uids: [UInt32]) -> [IMAPSequenceSet] {
+        IMAPSequenceSet(uids.filter { $0 > 0 }).split(maxLength: max(options.maxSetLength, 21))
+    }
+
+    /// Consecutive groups of at most `fetchBatchCount` UIDs and (as far as known)
+    /// `fetchBatchBytes` bytes, each rendered as one set.
+    private func batches(_ sortedUIDs: [UInt32], sizes: [UInt32: UInt64]) -> [IMAPSequenceSet] {
+        var result: [IMAPSequenceSet] = []
+        var batch: [UInt32] = []
+        var bytes: UInt64 = 0
+        for uid in sortedUIDs where uid > 0 {
+            let size = sizes[uid] ?? 0
+            if !batch.isEmpty && (batch.count >= max(options.fetchBatchCount, 1) || bytes + size > options.fetchBatchBytes) {
+                result += IMAPSequenceSet(batch).split(maxLength: max(options.maxSetLength, 21))
+                batch = []
+                bytes = 0
+            }
+            batch.append(uid)
+            bytes += size
+        }
+        if !batch.isEmpty { result += IMAPSequenceSet(batch).split(maxLength: max(options.maxSetLength, 21)) }
+        return result
+    }
+
+    private func withLiteralLimit<T>(_ limit: Int, _ body: () throws -> T) throws -> T {
+        let saved = decoder.framer.maxLiteralSize
+        decoder.framer.maxLiteralSize = max(0, min(limit, options.maxLiteralSize))
+        defer { decoder.framer.maxLiteralSize = saved }
+        return try body()
+    }
+
+    private func requireSelected(_ what: String) throws -> IMAPSelectedMailbox {
+        guard let selected else {
+            throw MailSourceError.configuration("\(address): \(what) needs a selected folder (call select first)")
+        }
+        return selected
+    }
+
+    /// Writes one tagged command; returns its tag.
+    private func send(_ command: IMAPCommand) throws -> String {
+        if let broken { throw broken }
+        let tag = tags.nextTag()
+        do {
+            try stream.send(command.encoded(tag: tag))
+        } catch {
+            throw fail(error)
+        }
+        commandCount += 1
+        return tag
+    }
+
+    private func run(_ command: IMAPCommand, _ handler: (IMAPUntagged) throws -> Void) throws -> IMAPStatusResponse {
+        try waitFor(try send(command), handler)
+    }
+
+    private func runChecked(_ command: IMAPCommand, _ handler: (IMAPUntagged) throws -> Void) throws {
+        try check(try run(command, handler), command)
+    }
+
+    /// Sends `commands` keeping `pipelineDepth` in flight (the next one is written before the
+    /// previous one's response is read). After a NO/BAD or an error thrown by `handler`, sends
+    /// nothing more, reads the answers to what is in flight, then throws the first error.
+    private func pipeline(_ commands: [IMAPCommand], _ handler: (IMAPUntagged) throws -> Void) throws {
+        var inFlight: [(tag: String, command: IMAPCommand)] = []
+        var next = 0
+        var firstError: Error?
+        let depth = max(options.pipelineDepth, 1)
+        while true {
+            while firstError == nil, inFlight.count < depth, next < commands.count {
+                inFlight.append((try send(commands[next]), commands[next]))
+                next += 1
+            }
+            guard !inFlight.isEmpty else { break }
+            let (tag, command) = inFlight.removeFirst()
+            do {
+                let status = try waitFor(tag, firstError == nil ? handler : { _ in })
+                if firstError == nil, status.status != .ok { firstError = commandError(status, command) }
+            } catch {
+                if broken != nil { throw error }
+                if firstError == nil { firstError = error }
+            }
+        }
+        if let firstError { throw firstError }
+    }
+
+    /// Reads responses until the tagged one for `tag`. Untagged ones go through the session's
+    /// bookkeeping, then to `handler`; if the handler throws, reading continues to the tagged
+    /// response (so the stream stays in step) and then the handler's error is thrown.
+    private func waitFor(_ tag: String, _ handler: (IMAPUntagged) throws -> Void) throws -> IMAPStatusResponse {
+        var handlerError: Error?
+        while true {
+            switch try nextResponse() {
+            case .continuation:
+                throw fail(MailSourceError.protocolViolation("\(address) asked for a continuation Mailgate never announced"))
+            case let .untagged(untagged):
+                try observe(untagged)
+                if handlerError == nil {
+                    do { try handler(untagged) } catch { handlerError = error }
+                }
+            case let .tagged(answered, status):
+                guard answered == tag else { throw unexpectedTag(answered, expected: tag) }
+                if let code = status.code { observe(code) }
+                if status.code == .alert { alerts.append(status.text) }
+                if let handlerError { throw handlerError }
+                return status
+            }
+        }
+    }
+
+    private func unexpectedTag(_ answered: String, expected tag: String) -> Error {
+        fail(MailSourceError.protocolViolation("\(address) answered tag \(answered) while \(tag) was expected"))
+    }
+
+    private func nextResponse() throws -> IMAPResponse {
+        while true {
+            do {
+                if let response = try decoder.next() { return response }
+            } catch {
+                throw fail(error)
+            }
+            if let broken { throw broken }
+            do {
+                let count = try stream.receive(into: readBuffer, waitingAtMost: nil)
+                try decoder.feed(UnsafeRawBufferPointer(rebasing: readBuffer[0..<count]))
+            } catch {
+                throw fail(error)
+            }
+        }
+    }
+
+    /// Bookkeeping common to all commands.
+    private func observe(_ untagged: IMAPUntagged) throws {
+        switch untagged {
+        case let .capability(names):
+            setCapabilities(names)
+        case let .status(response):
+            if let code = response.code { observe(code) }
+            if response.code == .alert { alerts.append(response.text) }
+            if response.status == .bye {
+                byeSeen = true
+                if !loggingOut { throw fail(MailSourceError.temporary("\(address) closed the session: \(response.text)")) }
+            }
+        case let .exists(count):
+            selected?.exists = count
+        case .expunge:
+            expungeCount += 1
+            if let exists = selected?.exists, exists > 0 { selected?.exists = exists - 1 }
+        default:
+            break
+        }
+    }
+
+    private func observe(_ code: IMAPResponseCode) {
+        if case let .capability(names) = code { setCapabilities(names) }
+    }
+
+    private func check(_ status: IMAPStatusResponse, _ command: IMAPCommand) throws {
+        if status.status != .ok { throw commandError(status, command) }
+    }
+
+    /// NO/BAD as a typed error with the server's words; the session stays usable.
+    private func commandError(_ status: IMAPStatusResponse, _ command: IMAPCommand) -> MailSourceError {
+        let answer = status.status.rawValue + (status.code.map { " [\($0.name)]" } ?? "")
+        let message = "\(address) refused \(command.verb) (\(answer)): \(status.text)"
+        switch status.code {
+        case .authenticationFailed?, .authorizationFailed?: return .authenticationFailed(message)
+        case .unavailable?, .overQuota?: return .temporary(message)
+        case .nonExistent?, .tryCreate?: return .configuration(message)
+        default:
+            if status.status == .bad { return .protocolViolation(message) }
+            // A folder that cannot be selected (missing, "Unsafe Login") will not heal by itself.
+            if command.verb == "SELECT" || command.verb == "EXAMINE" { return .configuration(message) }
+            return .temporary(message)
+        }
+    }
+
+    /// Marks the session unusable and closes the connection; returns the error to throw.
+    private func fail(_ error: Error) -> Error {
+        let reported: Error
+        switch error {
+        case let codec as IMAPCodecError:
+            reported = MailSourceError.protocolViolation("\(address): \(codec)")
+        default:
+            reported = error
+        }
+        if broken == nil {
+            broken = reported as? MailSourceError
+                ?? MailSourceError.temporary("\(address): the session was abandoned in mid-response after an error")
+            connection?.close()
+        }
+        return reported
+    }
+
+    /// The unfolded, trimmed value of header `name` (lower-case) in a header block.
+    static func headerValue(_ name: String, in header: [UInt8]) -> String? {
+        var lines: [[UInt8]] = []
+        for raw in header.split(separator: 0x0A, omittingEmptySubsequences: false) {
+            var line = Array(raw)
+            if line.last == 0x0D { line.removeLast() }
+            if let first = line.first, first == 0x20 || first == 0x09, !lines.isEmpty {
+                lines[lines.count - 1] += line
+            } else {
+                lines.append(line)
+            }
+        }
+        let wanted = Array(name.utf8)
+        for line in lines {
+            guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { continue }
+            let field = line[..<colon].map { $0 >= 0x41 && $0 <= 0x5A ? $0 + 0x20 : $0 }
+            guard field == wanted else { continue }
+            let value = String(decoding: line[(colon + 1)...], as: UTF8.self)
+                .trimmingBlanks()
+            return value.isEmpty ? nil : value
+        }
+        return nil
+    }
+}
+
+private extension String {
+    func trimmingBlanks() -> String {
+        let blanks: Set<Unicode.Scalar> = [" ", "\t"]
+        var scalars = Substring(self).unicodeScalars[...]
+        while let first = scalars.first, blanks.contains(first) { scalars.removeFirst() }
+        while let last = scalars.last, blanks.contains(last) { scalars.removeLast() }
+        return String(String.UnicodeScalarView(scalars))
+    }
+}

@@ -1,0 +1,223 @@
+import XCTest
+@testable import MailSource
+
+/// A fake IMAP server behind a `ByteStream`: answers each command line as `script` says,
+/// hands its answers out a few bytes per receive, and logs sends and receives in order.
+private final class IMAPScriptedServer: ByteStream {
+    enum Event: Equatable { case command(String), receive }
+
+    var script: (_ tag: String, _ command: String) -> String
+    private(set) var events: [Event] = []
+    private var inbound: [UInt8] = []
+    private var outbound: [UInt8] = []
+    private let piece: Int
+
+    init(piece: Int = 7, script: @escaping (_ tag: String, _ command: String) -> String) {
+        self.piece = piece
+        self.script = script
+    }
+
+    var commands: [String] { events.compactMap { if case let .command(line) = $0 { return line } else { return nil } } }
+
+    func send(_ bytes: UnsafeRawBufferPointer) throws {
+        inbound += bytes
+        while let newline = inbound.firstIndex(of: 0x0A) {
+            let line = String(decoding: inbound[..<newline].dropLast(), as: UTF8.self)
+            inbound.removeFirst(newline + 1)
+            events.append(.command(line))
+            let parts = line.split(separator: " ", maxSplits: 1)
+            outbound += Array(script(String(parts[0]), parts.count > 1 ? String(parts[1]) : "").utf8)
+        }
+    }
+
+    func receive(into buffer: UnsafeMutableRawBufferPointer, waitingAtMost seconds: Double?) throws -> Int {
+        guard !outbound.isEmpty else {
+            if seconds != nil { return 0 } // "nothing arrived in time", instantly
+            throw MailSourceError.temporary("scripted server closed the connection")
+        }
+        events.append(.receive)
+        let count = min(piece, buffer.count, outbound.count)
+        buffer.copyBytes(from: outbound[..<count])
+        outbound.removeFirst(count)
+        return count
+    }
+}
+
+final class IMAPSessionScriptedTests: XCTestCase {
+    /// CAPABILITY/ID/SELECT answers of a small server; `more` answers the rest.
+    private func server(capabilities: String = "IMAP4rev1 ID UIDPLUS MOVE ESEARCH",
+                        _ more: @escaping (_ tag: String, _ command: String) -> String?) -> IMAPScriptedServer {
+        IMAPScriptedServer { tag, command in
+            if let answer = more(tag, command) { return answer }
+            switch command.split(separator: " ").first.map(String.init) {
+            case "CAPABILITY": return "* CAPABILITY \(capabilities)\r\n\(tag) OK done\r\n"
+            case "ID": return "* ID (\"name\" \"Scripted\")\r\n\(tag) OK done\r\n"
+            case "SELECT", "EXAMINE":
+                return "* 10 EXISTS\r\n* OK [UIDVALIDITY 42] ok\r\n* OK [UIDNEXT 11] ok\r\n\(tag) OK [READ-WRITE] done\r\n"
+            case "LOGOUT": return "* BYE bye\r\n\(tag) OK done\r\n"
+            default: return "\(tag) BAD unexpected \(command)\r\n"
+            }
+        }
+    }
+
+    func testCapabilityIsAlwaysAskedAndIDOnlyWhenOffered() throws {
+        let withID = server { _, _ in nil }
+        let session = try IMAPSession(stream: withID)
+        XCTAssertEqual(withID.commands, ["A0001 CAPABILITY", "A0002 ID (\"name\" \"mailgate\" \"version\" \"1.0\")"])
+        XCTAssertEqual(session.serverID, ["name": "Scripted"])
+        XCTAssertEqual(session.capabilities, ["IMAP4REV1", "ID", "UIDPLUS", "MOVE", "ESEARCH"])
+
+        let withoutID = server(capabilities: "IMAP4rev1") { _, _ in nil }
+        let plain = try IMAPSession(stream: withoutID)
+        XCTAssertEqual(plain.commandCount, 1)
+        let mailbox = try plain.select("INBOX")
+        XCTAssertEqual(mailbox, IMAPSelectedMailbox(name: "INBOX", uidValidity: 42, uidNext: 11, exists: 10, readOnly: false,
+                                                    permanentFlags: [], highestModSeq: nil))
+        XCTAssertEqual(plain.commandCount, 2)
+    }
+
+    func testFetchIsPipelinedInBatchesAndBodiesArriveWhole() throws {
+        let fake = server { tag, command in
+            guard command.hasPrefix("UID FETCH ") else { return nil }
+            let set = IMAPSequenceSet(parsing: String(command.split(separator: " ")[2]))!
+            var answer = ""
+            for uid in set.expanded(limit: 100)! {
+                let body = "Subject: \(uid)\r\n\r\n{3}\r\n)"
+                // Items in the server's order: the body before the UID.
+                answer += "* \(uid) FETCH (BODY[] {\(body.utf8.count)}\r\n\(body) UID \(uid))\r\n"
+                if uid == 4 { answer += "* 11 EXISTS\r\n" } // new mail announced mid-FETCH
+            }
+            return answer + "\(tag) OK done\r\n"
+        }
+        var options = IMAPSessionOptions()
+        options.fetchBatchCount = 2
+        options.pipelineDepth = 3
+        let session = try IMAPSession(stream: fake, options: options)
+        try session.select()
+        var received: [UInt32: String] = [:]
+        try session.fetchBodies([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], maxSize: 1000) { uid, bytes in
+            received[uid] = String(decoding: bytes, as: UTF8.self)
+        }
+        XCTAssertEqual(received.count, 10)
+        XCTAssertEqual(received[7], "Subject: 7\r\n\r\n{3}\r\n)")
+        XCTAssertEqual(session.selected?.exists, 11)
+        let fetches = fake.commands.filter { $0.contains("UID FETCH") }
+        XCTAssertEqual(fetches.map { String($0.split(separator: " ")[3]) }, ["1:2", "3:4", "5:6", "7:8", "9:10"])
+        // Three commands are written before the first answer is read.
+        let firstFetch = fake.events.firstIndex(of: .command(fetches[0]))!
+        let thirdFetch = fake.events.firstIndex(of: .command(fetches[2]))!
+        XCTAssertFalse(fake.events[firstFetch..<thirdFetch].contains(.receive))
+    }
+
+    func testSearchDropsTheHighestUIDBelowTheStart() throws {
+        for capabilities in ["IMAP4rev1", "IMAP4rev1 ESEARCH"] {
+            let fake = server(capabilities: capabilities) { tag, command in
+                if command == "UID SEARCH UID 11:*" { return "* SEARCH 10\r\n\(tag) OK done\r\n" }
+                if command == "UID SEARCH RETURN (ALL) UID 11:*" { return "* ESEARCH (TAG \"\(tag)\") UID ALL 10\r\n\(tag) OK done\r\n" }
+                if command == "UID SEARCH RETURN (ALL) UID 3:*" { return "* ESEARCH (TAG \"\(tag)\") UID ALL 3:5,7,10\r\n\(tag) OK done\r\n" }
+                if command == "UID SEARCH UID 3:*" { return "* SEARCH 3 4 5 7 10\r\n\(tag) OK done\r\n" }
+                return nil
+            }
+            let session = try IMAPSession(stream: fake)
+            try session.select()
+            XCTAssertEqual(try session.searchUIDs(from: 11), [], capabilities)
+            XCTAssertEqual(try session.searchUIDs(from: 3), [3, 4, 5, 7, 10], capabilities)
+        }
+    }
+
+    func testRefusalsBecomeTypedErrorsWithTheServersWords() throws {
+        let fake = server { tag, command in
+            if command.hasPrefix("UID STORE") { return "\(tag) NO [UNAVAILABLE] Backend down\r\n" }
+            if command.hasPrefix("UID EXPUNGE") { return "\(tag) BAD Unknown command\r\n" }
+            if command.hasPrefix("EXAMINE") { return "\(tag) NO [AUTHENTICATIONFAILED] Unsafe Login\r\n" }
+            if command.hasPrefix("UID MOVE") { return "\(tag) NO [TRYCREATE] No such folder\r\n" }
+            return nil
+        }
+        let session = try IMAPSession(stream: fake, address: "imap.example.com:993")
+        XCTAssertThrowsError(try session.select(readOnly: true)) { error in
+            XCTAssertEqual((error as? MailSourceError)?.exitCode, 77)
+            XCTAssertTrue("\(error)".contains("Unsafe Login"), "\(error)")
+        }
+        try session.select()
+        XCTAssertThrowsError(try session.markSeen([1, 2])) { error in
+            XCTAssertEqual(error as? MailSourceError,
+                           .temporary("imap.example.com:993 refused UID STORE (NO [UNAVAILABLE]): Backend down"))
+        }
+        XCTAssertThrowsError(try session.move([1], to: "Archive")) { error in
+            XCTAssertEqual((error as? MailSourceError)?.exitCode, 78, "\(error)")
+        }
+        // NO and BAD leave the session usable.
+        XCTAssertEqual(try session.select().uidValidity, 42)
+    }
+
+    func testByeInTheMiddleIsTemporaryAndEndsTheSession() throws {
+        let fake = server { _, command in
+            command.hasPrefix("UID FETCH") ? "* 1 FETCH (UID 1 RFC822.SIZE 5)\r\n* BYE Server shutting down\r\n" : nil
+        }
+        let session = try IMAPSession(stream: fake)
+        try session.select()
+        XCTAssertThrowsError(try session.fetchSizes([1, 2])) { error in
+            XCTAssertEqual(error as? MailSourceError, .temporary("IMAP server closed the session: Server shutting down"))
+        }
+        XCTAssertThrowsError(try session.select()) { error in
+            XCTAssertEqual((error as? MailSourceError)?.exitCode, 75)
+        }
+        XCTAssertNoThrow(try session.logout())
+    }
+
+    func testAThrowingConsumerDrainsTheRestAndTheSessionGoesOn() throws {
+        struct Stop: Error {}
+        let fake = server { tag, command in
+            guard command.hasPrefix("UID FETCH") else { return nil }
+            let set = IMAPSequenceSet(parsing: String(command.split(separator: " ")[2]))!
+            return set.expanded(limit: 100)!.map { "* \($0) FETCH (UID \($0) BODY[] {1}\r\nx)\r\n" }.joined() + "\(tag) OK done\r\n"
+        }
+        var options = IMAPSessionOptions()
+        options.fetchBatchCount = 1
+        let session = try IMAPSession(stream: fake, options: options)
+        try session.select()
+        var seen: [UInt32] = []
+        XCTAssertThrowsError(try session.fetchBodies([1, 2, 3, 4, 5], maxSize: 10) { uid, _ in
+            seen.append(uid)
+            if uid == 2 { throw Stop() }
+        }) { error in XCTAssertTrue(error is Stop) }
+        XCTAssertEqual(seen, [1, 2])
+        // Three in flight, a fourth after UID 1 was answered; nothing after the failure.
+        XCTAssertEqual(fake.commands.filter { $0.contains("UID FETCH") }.count, 4)
+        XCTAssertEqual(try session.select().exists, 10)
+    }
+
+    func testIdleEndsWithDoneWhenNothingArrivesAndReportsNewMail() throws {
+        var idleTag = ""
+        var announce = false
+        let fake = server(capabilities: "IMAP4rev1 ID IDLE") { tag, command in
+            if command == "IDLE" {
+                idleTag = tag
+                return announce ? "+ idling\r\n* 3 EXPUNGE\r\n* 10 EXISTS\r\n" : "+ idling\r\n"
+            }
+            if tag == "DONE" { return "\(idleTag) OK Idle completed.\r\n" }
+            return nil
+        }
+        let session = try IMAPSession(stream: fake)
+        try session.select()
+        XCTAssertFalse(try session.idle(for: 30))
+        XCTAssertEqual(Array(fake.commands.suffix(2)), ["A0004 IDLE", "DONE"])
+        announce = true
+        // One gone and one new: the count is the same, but new mail arrived.
+        XCTAssertTrue(try session.idle(for: 30))
+        XCTAssertEqual(session.selected?.exists, 10)
+        XCTAssertEqual(Array(fake.commands.suffix(2)), ["A0005 IDLE", "DONE"])
+        XCTAssertEqual(try session.select().exists, 10, "the session goes on after IDLE")
+    }
+
+    func testProtocolGarbageIsAProtocolViolation() throws {
+        let fake = server { tag, command in
+            command.hasPrefix("UID FETCH") ? "* 1 FETCH (UID one)\r\n\(tag) OK done\r\n" : nil
+        }
+        let session = try IMAPSession(stream: fake)
+        try session.select()
+        XCTAssertThrowsError(try session.fetchSizes([1])) { error in
+            guard case .protocolViolation? = error as? MailSourceError else { return XCTFail("\(error)") }
+        }
+    }
+}
