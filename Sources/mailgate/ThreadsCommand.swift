@@ -44,12 +44,17 @@ struct ShowCommand: ParsableCommand {
 
     func run() throws {
         let config = try configOption.load()
-        let found: (thread: ThreadSummary, messages: [MessageSummary])?
-        do { found = try LocalTarget(config: config).thread(thread) } catch {
+        let target: LocalTarget
+        do { target = try LocalTarget(config: config) } catch {
             printError("mailgate: \(error)")
             throw ExitCode(Poller.exitCode(of: error))
         }
-        guard let found else {
+        let lookup = Result { try target.thread(thread) }
+        guard case .success(let result) = lookup, let found = result else {
+            if case .failure(let error) = lookup {
+                printError("mailgate: \(error)")
+                throw ExitCode(Poller.exitCode(of: error))
+            }
             printError("mailgate: no thread \(thread)")
             throw ExitCode(66)
         }
