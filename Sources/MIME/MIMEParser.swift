@@ -81,5 +81,14 @@ public struct MIMEParser: Sendable {
         }
         m.defects = defects
         BodyDecoder.decodeSinglePart(&m, buf, options: options)
+        if m.defects.count > Self.maxDefects {
+            let extra = m.defects.count - Self.maxDefects
+            m.defects.removeLast(extra)
+            m.defects.append("\(extra) more defects not listed")
+        }
     }
+
+    /// A hostile message can have a defect per byte; the list stays readable.
+    static let maxDefects = 100
+
 }

@@ -43,8 +43,9 @@ enum EncodedWords {
         }
 
         var i = 0
+        var scanned = 0
         while i < n - 1 {
-            guard buf[i] == 0x3D, buf[i + 1] == 0x3F, let word = parseWord(buf, at: i) else { i += 1; continue }
+            guard buf[i] == 0x3D, buf[i + 1] == 0x3F, let word = parseWord(buf, at: i, scanned: &scanned) else { i += 1; continue }
             // Text between the previous word and this one: dropped when it is only whitespace.
             let gapIsSpace = lastWordEnd == literalStart && buf[literalStart..<i].allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D || $0 == 0x0A }
             if !gapIsSpace { emitLiteral(literalStart, i) }
@@ -89,6 +90,8 @@ enum EncodedWords {
         return String(out)
     }
 
+    static let maxWordText = 4096
+
     struct Word {
         var charset: Range<Int>
         var isB: Bool
@@ -97,7 +100,9 @@ enum EncodedWords {
     }
 
     /// `=?charset?B|Q?text?=` at `start`; nil when the bytes there are not an encoded word.
-    static func parseWord(_ buf: UnsafeBufferPointer<UInt8>, at start: Int) -> Word? {
+    /// `scanned`: a position before which a previous failed scan found neither `?=` nor whitespace;
+    /// scans that start earlier skip ahead to it, so a header full of `=?` stays linear.
+    static func parseWord(_ buf: UnsafeBufferPointer<UInt8>, at start: Int, scanned: inout Int) -> Word? {
         let n = buf.count
         var i = start + 2
         let csStart = i
@@ -111,13 +116,17 @@ enum EncodedWords {
         let enc = buf[i + 1] | 0x20
         guard enc == 0x62 || enc == 0x71, buf[i + 2] == 0x3F else { return nil }
         let textStart = i + 3
-        var j = textStart
-        while j + 1 < n {
+        var j = max(textStart, scanned - 1)
+        // Real words are at most 75 bytes (RFC 2047); long ones exist, but a bound keeps a hostile
+        // header full of "=?" from costing quadratic time.
+        let limit = min(n, textStart + maxWordText)
+        while j + 1 < limit {
             let b = buf[j]
             if b == 0x3F && buf[j + 1] == 0x3D { return Word(charset: csStart..<csEnd, isB: enc == 0x62, text: textStart..<j, end: j + 2) }
             if b == 0x20 || b == 0x09 || b == 0x0D || b == 0x0A { return nil }
             j += 1
         }
+        scanned = max(scanned, j)
         return nil
     }
 }
