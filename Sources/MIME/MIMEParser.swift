@@ -80,7 +80,7 @@ public struct MIMEParser: Sendable {
             }
         }
         m.defects = defects
-        BodyDecoder.decodeSinglePart(&m, buf, options: options)
+        BodyDecoder.decode(&m, buf, options: options)
         if m.defects.count > Self.maxDefects {
             let extra = m.defects.count - Self.maxDefects
             m.defects.removeLast(extra)

@@ -4,8 +4,6 @@ public enum Base64 {
     private static let table: [UInt8] = {
         var t = [UInt8](repeating: 0xFF, count: 256)
         for (i, c) in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8.enumerated() { t[Int(c)] = UInt8(i) }
-        t[Int(UInt8(ascii: "-"))] = 62 // base64url, seen in the wild
-        t[Int(UInt8(ascii: "_"))] = 63
         return t
     }()
 

@@ -188,13 +188,16 @@ public enum TextDecoder {
             if b == 0x0F { shifted = false; i += 1; continue }
             if b == 0x0A || b == 0x0D { mode = .ascii; out.append(b); i += 1; continue }
             if b >= 0x80 { flushBad(); i += 1; continue }
-            if shifted || mode == .katakana {
+            if shifted {
                 if b >= 0x21 && b <= 0x5F { out.append(0x8E); out.append(b | 0x80) } else { out.append(b) }
                 i += 1; continue
             }
             switch mode {
-            case .ascii, .katakana:
+            case .ascii:
                 out.append(b); i += 1
+            case .katakana:
+                if b >= 0x21 && b <= 0x5F { out.append(0x8E); out.append(b | 0x80) } else { out.append(b) }
+                i += 1
             case .jis0208, .jis0212:
                 if b < 0x21 || b > 0x7E { out.append(b); i += 1; continue }
                 guard i + 1 < n, bytes[i + 1] >= 0x21, bytes[i + 1] <= 0x7E else {

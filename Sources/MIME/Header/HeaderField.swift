@@ -32,7 +32,8 @@ enum HeaderSplitter {
     @inline(__always) static func isWSP(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 }
     @inline(__always) static func isFieldNameByte(_ b: UInt8) -> Bool { b >= 33 && b <= 126 && b != 58 }
 
-    static func split(_ buf: UnsafeBufferPointer<UInt8>, maxHeaderBytes: Int, defects: inout [String]) -> Result {
+    static func split(_ buf: UnsafeBufferPointer<UInt8>, maxHeaderBytes: Int, skipEnvelope: Bool = true,
+                      defects: inout [String]) -> Result {
         let n = buf.count
         var fields: [HeaderField] = []
         fields.reserveCapacity(24)
@@ -54,7 +55,7 @@ enum HeaderSplitter {
         }
 
         // An mbox envelope line ("From sender date") before the headers.
-        if pos + 5 <= n, buf[pos] == 0x46, buf[pos + 1] == 0x72, buf[pos + 2] == 0x6F, buf[pos + 3] == 0x6D, buf[pos + 4] == 0x20 {
+        if skipEnvelope, pos + 5 <= n, buf[pos] == 0x46, buf[pos + 1] == 0x72, buf[pos + 2] == 0x6F, buf[pos + 3] == 0x6D, buf[pos + 4] == 0x20 {
             pos = lineEnd(pos).1
         }
 

@@ -1,0 +1,153 @@
+/// The MIME tree of a message: multipart bodies split at their boundaries (RFC 2046), embedded
+/// message/rfc822 parsed, limits on depth and part count (a hostile message cannot make it recurse
+/// or allocate without bound).
+struct BodyParser {
+    let options: ParserOptions
+    let buf: UnsafeBufferPointer<UInt8>
+    var defects: [String]
+    var partCount = 0
+
+    init(options: ParserOptions, buf: UnsafeBufferPointer<UInt8>, defects: [String]) {
+        self.options = options
+        self.buf = buf
+        self.defects = defects
+    }
+
+    /// Builds a part from already-split headers.
+    mutating func makePart(headers: [HeaderField], range: Range<Int>, bodyRange: Range<Int>, depth: Int,
+                           defaultType: ContentType) -> MIMEPart {
+        partCount += 1
+        var ct: ContentType? = nil
+        var cd: ContentType? = nil
+        var cte: String? = nil
+        var cid: String? = nil
+        for f in headers {
+            switch f.name.lowercased() {
+            case "content-type" where ct == nil:
+                let parsed = ContentTypeParser.parse(f.value, isDisposition: false, fallback: options.fallbackCharset, defects: &defects)
+                if parsed.type.isEmpty || parsed.subtype.isEmpty {
+                    defects.append("invalid Content-Type: \(String(decoding: f.value.prefix(60), as: UTF8.self))")
+                } else {
+                    ct = parsed
+                }
+            case "content-disposition" where cd == nil:
+                cd = ContentTypeParser.parse(f.value, isDisposition: true, fallback: options.fallbackCharset, defects: &defects)
+            case "content-transfer-encoding" where cte == nil:
+                let v = String(decoding: f.value, as: UTF8.self).lowercased()
+                cte = v.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == ";" || $0 == "(" }).first.map(String.init) ?? v
+            case "content-id" where cid == nil:
+                var ignored: [String] = []
+                cid = MessageIDParser.parseList(f.value, defects: &ignored, field: "Content-ID").first.map { String($0.dropFirst().dropLast()) }
+            default: break
+            }
+        }
+        var part = MIMEPart(headers: headers, contentType: ct ?? defaultType, contentDisposition: cd,
+                            transferEncoding: cte, contentID: cid, range: range, bodyRange: bodyRange,
+                            children: [], depth: depth)
+        if depth >= options.maxDepth {
+            if part.isMultipart || part.contentType.mimeType == "message/rfc822" {
+                defects.append("MIME nesting deeper than \(options.maxDepth): the rest is not parsed")
+            }
+            return part
+        }
+        if part.isMultipart {
+            part.children = splitMultipart(part, depth: depth)
+        } else if part.contentType.mimeType == "message/rfc822" || part.contentType.mimeType == "message/global" {
+            if let cte, cte == "base64" || cte == "quoted-printable" {
+                // An encoded embedded message would need its own buffer; kept as a leaf.
+            } else if partCount < options.maxParts, !bodyRange.isEmpty {
+                part.children = [parseEmbedded(bodyRange, depth: depth + 1)]
+            }
+        }
+        return part
+    }
+
+    mutating func parseEmbedded(_ range: Range<Int>, depth: Int) -> MIMEPart {
+        let sub = UnsafeBufferPointer(rebasing: buf[range])
+        var d: [String] = []
+        let split = HeaderSplitter.split(sub, maxHeaderBytes: options.maxHeaderBytes, skipEnvelope: false, defects: &d)
+        defects += d
+        let lo = range.lowerBound
+        let headers = split.fields.map { HeaderField(name: $0.name, value: $0.value, range: ($0.range.lowerBound + lo)..<($0.range.upperBound + lo)) }
+        return makePart(headers: headers, range: range, bodyRange: (split.bodyStart + lo)..<range.upperBound,
+                        depth: depth, defaultType: ContentType(type: "text", subtype: "plain"))
+    }
+
+    /// The parts of a multipart body.
+    mutating func splitMultipart(_ part: MIMEPart, depth: Int) -> [MIMEPart] {
+        guard let boundaryString = part.contentType.parameter("boundary"), !boundaryString.isEmpty else {
+            defects.append("multipart without a boundary parameter")
+            return []
+        }
+        let boundary = Array(boundaryString.utf8)
+        let childDefault = part.contentType.subtype == "digest"
+            ? ContentType(type: "message", subtype: "rfc822") : ContentType(type: "text", subtype: "plain")
+        var children: [MIMEPart] = []
+        var pos = part.bodyRange.lowerBound
+        let end = part.bodyRange.upperBound
+        var partStart: Int? = nil   // start of the current part's content
+        var closed = false
+        while pos < end {
+            // The line [pos, lineEnd) and the start of the next one.
+            var le = pos
+            while le < end, buf[le] != 0x0A, buf[le] != 0x0D { le += 1 }
+            var next = le
+            if next < end { next += (buf[next] == 0x0D && next + 1 < end && buf[next + 1] == 0x0A) ? 2 : 1 }
+            if le - pos >= boundary.count + 2, buf[pos] == 0x2D, buf[pos + 1] == 0x2D, matches(boundary, at: pos + 2) {
+                var k = pos + 2 + boundary.count
+                var isClose = false
+                if k + 2 <= le, buf[k] == 0x2D, buf[k + 1] == 0x2D { isClose = true; k += 2 }
+                var onlySpace = true
+                while k < le { if buf[k] != 0x20 && buf[k] != 0x09 { onlySpace = false; break }; k += 1 }
+                if onlySpace {
+                    if let s = partStart {
+                        // The line break before the delimiter belongs to the delimiter.
+                        var e = pos
+                        if e > s, buf[e - 1] == 0x0A { e -= 1; if e > s, buf[e - 1] == 0x0D { e -= 1 } }
+                        else if e > s, buf[e - 1] == 0x0D { e -= 1 }
+                        // Two delimiters in a row enclose nothing: no part (as Python's email reads it).
+                        if e > s, addChild(&children, s..<e, depth: depth, defaultType: childDefault) == false { return children }
+                    }
+                    if isClose { closed = true; break }
+                    partStart = next
+                }
+            }
+            pos = next
+        }
+        if !closed {
+            if let s = partStart {
+                defects.append("multipart close delimiter missing (boundary \(boundaryString))")
+                // The last line break belongs to the delimiter that never came (as Python's email reads it).
+                var e = end
+                if e > s, buf[e - 1] == 0x0A { e -= 1; if e > s, buf[e - 1] == 0x0D { e -= 1 } }
+                else if e > s, buf[e - 1] == 0x0D { e -= 1 }
+                if e > s { _ = addChild(&children, s..<e, depth: depth, defaultType: childDefault) }
+            } else {
+                defects.append("multipart boundary \(boundaryString) not found")
+            }
+        }
+        return children
+    }
+
+    private mutating func addChild(_ children: inout [MIMEPart], _ range: Range<Int>, depth: Int, defaultType: ContentType) -> Bool {
+        if partCount >= options.maxParts {
+            defects.append("more than \(options.maxParts) MIME parts: the rest is not parsed")
+            return false
+        }
+        let sub = UnsafeBufferPointer(rebasing: buf[range])
+        var d: [String] = []
+        let split = HeaderSplitter.split(sub, maxHeaderBytes: options.maxHeaderBytes, skipEnvelope: false, defects: &d)
+        defects += d
+        let lo = range.lowerBound
+        let headers = split.fields.map { HeaderField(name: $0.name, value: $0.value, range: ($0.range.lowerBound + lo)..<($0.range.upperBound + lo)) }
+        children.append(makePart(headers: headers, range: range, bodyRange: (split.bodyStart + lo)..<range.upperBound,
+                                 depth: depth + 1, defaultType: defaultType))
+        return true
+    }
+
+    @inline(__always) private func matches(_ b: [UInt8], at p: Int) -> Bool {
+        if p + b.count > buf.count { return false }
+        for i in 0..<b.count where buf[p + i] != b[i] { return false }
+        return true
+    }
+}
