@@ -63,14 +63,19 @@ struct BodyParser {
     }
 
     mutating func parseEmbedded(_ range: Range<Int>, depth: Int) -> MIMEPart {
-        let sub = UnsafeBufferPointer(rebasing: buf[range])
+        parsePart(range, depth: depth, defaultType: ContentType(type: "text", subtype: "plain"))
+    }
+
+    /// A part (its own header section and body) that lies in `range`.
+    mutating func parsePart(_ range: Range<Int>, depth: Int, defaultType: ContentType) -> MIMEPart {
         var d: [String] = []
-        let split = HeaderSplitter.split(sub, maxHeaderBytes: options.maxHeaderBytes, skipEnvelope: false, defects: &d)
+        let split = HeaderSplitter.split(UnsafeBufferPointer(rebasing: buf[range]), maxHeaderBytes: options.maxHeaderBytes,
+                                         skipEnvelope: false, defects: &d)
         defects += d
         let lo = range.lowerBound
         let headers = split.fields.map { HeaderField(name: $0.name, value: $0.value, range: ($0.range.lowerBound + lo)..<($0.range.upperBound + lo)) }
         return makePart(headers: headers, range: range, bodyRange: (split.bodyStart + lo)..<range.upperBound,
-                        depth: depth, defaultType: ContentType(type: "text", subtype: "plain"))
+                        depth: depth, defaultType: defaultType)
     }
 
     /// The parts of a multipart body.
@@ -102,9 +107,7 @@ struct BodyParser {
                 if onlySpace {
                     if let s = partStart {
                         // The line break before the delimiter belongs to the delimiter.
-                        var e = pos
-                        if e > s, buf[e - 1] == 0x0A { e -= 1; if e > s, buf[e - 1] == 0x0D { e -= 1 } }
-                        else if e > s, buf[e - 1] == 0x0D { e -= 1 }
+                        let e = droppingLineBreak(s, pos)
                         // Two delimiters in a row enclose nothing: no part (as Python's email reads it).
                         if e > s, addChild(&children, s..<e, depth: depth, defaultType: childDefault) == false { return children }
                     }
@@ -118,9 +121,7 @@ struct BodyParser {
             if let s = partStart {
                 defects.append("multipart close delimiter missing (boundary \(boundaryString))")
                 // The last line break belongs to the delimiter that never came (as Python's email reads it).
-                var e = end
-                if e > s, buf[e - 1] == 0x0A { e -= 1; if e > s, buf[e - 1] == 0x0D { e -= 1 } }
-                else if e > s, buf[e - 1] == 0x0D { e -= 1 }
+                let e = droppingLineBreak(s, end)
                 if e > s { _ = addChild(&children, s..<e, depth: depth, defaultType: childDefault) }
             } else {
                 defects.append("multipart boundary \(boundaryString) not found")
@@ -134,15 +135,16 @@ struct BodyParser {
             defects.append("more than \(options.maxParts) MIME parts: the rest is not parsed")
             return false
         }
-        let sub = UnsafeBufferPointer(rebasing: buf[range])
-        var d: [String] = []
-        let split = HeaderSplitter.split(sub, maxHeaderBytes: options.maxHeaderBytes, skipEnvelope: false, defects: &d)
-        defects += d
-        let lo = range.lowerBound
-        let headers = split.fields.map { HeaderField(name: $0.name, value: $0.value, range: ($0.range.lowerBound + lo)..<($0.range.upperBound + lo)) }
-        children.append(makePart(headers: headers, range: range, bodyRange: (split.bodyStart + lo)..<range.upperBound,
-                                 depth: depth + 1, defaultType: defaultType))
+        children.append(parsePart(range, depth: depth + 1, defaultType: defaultType))
         return true
+    }
+
+    /// `end` moved back over one line break (CRLF, LF or CR), not before `start`.
+    private func droppingLineBreak(_ start: Int, _ end: Int) -> Int {
+        var e = end
+        if e > start, buf[e - 1] == 0x0A { e -= 1; if e > start, buf[e - 1] == 0x0D { e -= 1 } }
+        else if e > start, buf[e - 1] == 0x0D { e -= 1 }
+        return e
     }
 
     @inline(__always) private func matches(_ b: [UInt8], at p: Int) -> Bool {

@@ -165,8 +165,8 @@ enum RFC2231 {
         out.reserveCapacity(v.count)
         var i = v.startIndex
         while i < v.endIndex {
-            if v[i] == 0x25, i + 2 < v.endIndex, let h = QuotedPrintable.hexValue(v[i + 1]), let l = QuotedPrintable.hexValue(v[i + 2]) {
-                out.append(h << 4 | l); i += 3
+            if v[i] == 0x25, let b = QuotedPrintable.hexPair(v, i + 1) {
+                out.append(b); i += 3
             } else { out.append(v[i]); i += 1 }
         }
         return out
