@@ -86,3 +86,15 @@ final class CharsetFixtureTests: XCTestCase {
         XCTAssertEqual(d, [])
     }
 }
+
+final class IconvOnlyLabelTests: XCTestCase {
+    /// Labels outside the WHATWG table that glibc knows are decoded by iconv, not by the fallback.
+    func testNonWHATWGLabelThroughIconv() {
+        var d: [String] = []
+        XCTAssertEqual(TextDecoder.decode([0x82, 0x87], charset: "cp850", defects: &d), "éç")
+        XCTAssertEqual(TextDecoder.decode([0x82], charset: "IBM437", defects: &d), "é")
+        XCTAssertEqual(d, [])
+        XCTAssertEqual(TextDecoder.decode([0xC4, 0xE3], charset: "no-such-charset", defects: &d), "你")
+        XCTAssertEqual(d.count, 1)
+    }
+}

@@ -29,6 +29,9 @@ public enum TextDecoder {
         if let label, !label.isEmpty {
             if let k = CharsetLabels.resolve(label) {
                 kind = k
+            } else if let iconvName = IconvCache.current.knownName(label) {
+                // Not a WHATWG label, but a charset glibc knows (cp850, ibm437, armscii-8, viscii…).
+                kind = .iconv(iconvName)
             } else {
                 if isASCII(bytes) { return asciiString(bytes) }
                 defects.append("unknown charset \"\(label)\"")
@@ -235,11 +238,20 @@ final class IconvCache {
         for (_, cd) in descriptors { iconv_close(cd) }
     }
 
+    /// The iconv name for a label outside the WHATWG table, when glibc can decode it.
+    func knownName(_ label: String) -> String? {
+        let name = label.trimmingWhitespaceAndQuotes().uppercased()
+        guard !name.isEmpty, name.count <= 40,
+              name.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || $0 == 0x2D || $0 == 0x5F || $0 == 0x2E || $0 == 0x3A }),
+              descriptor(name) != nil else { return nil }
+        return name
+    }
+
     private func descriptor(_ from: String) -> iconv_t? {
         if let cd = descriptors[from] { return cd }
         if failed.contains(from) { return nil }
         let cd = iconv_open("UTF-8", from)
-        if cd == iconv_t(bitPattern: -1) { failed.insert(from); return nil }
+        if cd == iconv_t(bitPattern: -1) { if failed.count < 512 { failed.insert(from) }; return nil }
         descriptors[from] = cd
         return cd
     }
