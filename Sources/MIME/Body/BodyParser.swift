@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The MIME tree of a message: multipart bodies split at their boundaries (RFC 2046), embedded
 /// message/rfc822 parsed, limits on depth and part count (a hostile message cannot make it recurse
 /// or allocate without bound).
@@ -92,29 +98,30 @@ struct BodyParser {
         let end = part.bodyRange.upperBound
         var partStart: Int? = nil   // start of the current part's content
         var closed = false
+        let delimiter = [0x2D, 0x2D] + boundary
         while pos < end {
-            // The line [pos, lineEnd) and the start of the next one.
-            var le = pos
-            while le < end, buf[le] != 0x0A, buf[le] != 0x0D { le += 1 }
-            var next = le
-            if next < end { next += (buf[next] == 0x0D && next + 1 < end && buf[next + 1] == 0x0A) ? 2 : 1 }
-            if le - pos >= boundary.count + 2, buf[pos] == 0x2D, buf[pos + 1] == 0x2D, matches(boundary, at: pos + 2) {
-                var k = pos + 2 + boundary.count
-                var isClose = false
-                if k + 2 <= le, buf[k] == 0x2D, buf[k + 1] == 0x2D { isClose = true; k += 2 }
-                var onlySpace = true
-                while k < le { if buf[k] != 0x20 && buf[k] != 0x09 { onlySpace = false; break }; k += 1 }
-                if onlySpace {
-                    if let s = partStart {
-                        // The line break before the delimiter belongs to the delimiter.
-                        let e = droppingLineBreak(s, pos)
-                        // Two delimiters in a row enclose nothing: no part (as Python's email reads it).
-                        if e > s, addChild(&children, s..<e, depth: depth, defaultType: childDefault) == false { return children }
-                    }
-                    if isClose { closed = true; break }
-                    partStart = next
-                }
+            // Candidates by memmem (fast over large attachments); a delimiter starts a line and is
+            // followed by "--" (close), optional whitespace, and the end of its line.
+            guard let at = find(delimiter, from: pos, to: end) else { break }
+            pos = at + 1
+            guard at == part.bodyRange.lowerBound || buf[at - 1] == 0x0A || buf[at - 1] == 0x0D else { continue }
+            var k = at + delimiter.count
+            var isClose = false
+            if k + 2 <= end, buf[k] == 0x2D, buf[k + 1] == 0x2D { isClose = true; k += 2 }
+            while k < end, buf[k] == 0x20 || buf[k] == 0x09 { k += 1 }
+            var next = k
+            if k < end {
+                guard buf[k] == 0x0A || buf[k] == 0x0D else { continue }
+                next = (buf[k] == 0x0D && k + 1 < end && buf[k + 1] == 0x0A) ? k + 2 : k + 1
             }
+            if let s = partStart {
+                // The line break before the delimiter belongs to the delimiter.
+                let e = droppingLineBreak(s, at)
+                // Two delimiters in a row enclose nothing: no part (as Python's email reads it).
+                if e > s, addChild(&children, s..<e, depth: depth, defaultType: childDefault) == false { return children }
+            }
+            if isClose { closed = true; break }
+            partStart = next
             pos = next
         }
         if !closed {
@@ -147,9 +154,20 @@ struct BodyParser {
         return e
     }
 
-    @inline(__always) private func matches(_ b: [UInt8], at p: Int) -> Bool {
-        if p + b.count > buf.count { return false }
-        for i in 0..<b.count where buf[p + i] != b[i] { return false }
-        return true
+    /// The first occurrence of `needle` (which starts with "--") in buf[from..<to]: memchr for the
+    /// first byte, memcmp for the rest.
+    private func find(_ needle: [UInt8], from: Int, to: Int) -> Int? {
+        guard let base = buf.baseAddress else { return nil }
+        let n = needle.count
+        var p = from
+        return needle.withUnsafeBytes { nb -> Int? in
+            while to - p >= n {
+                guard let hit = memchr(base + p, Int32(needle[0]), to - p - n + 1) else { return nil }
+                let at = UnsafeRawPointer(hit) - UnsafeRawPointer(base)
+                if memcmp(base + at, nb.baseAddress!, n) == 0 { return at }
+                p = at + 1
+            }
+            return nil
+        }
     }
 }
