@@ -28,20 +28,20 @@ struct BodyParser {
         var cte: String? = nil
         var cid: String? = nil
         for f in headers {
-            switch f.name.lowercased() {
-            case "content-type" where ct == nil:
+            switch KnownField.classify(f.name) {
+            case .contentType? where ct == nil:
                 let parsed = ContentTypeParser.parse(f.value, isDisposition: false, fallback: options.fallbackCharset, defects: &defects)
                 if parsed.type.isEmpty || parsed.subtype.isEmpty {
                     defects.append("invalid Content-Type: \(String(decoding: f.value.prefix(60), as: UTF8.self))")
                 } else {
                     ct = parsed
                 }
-            case "content-disposition" where cd == nil:
+            case .contentDisposition? where cd == nil:
                 cd = ContentTypeParser.parse(f.value, isDisposition: true, fallback: options.fallbackCharset, defects: &defects)
-            case "content-transfer-encoding" where cte == nil:
+            case .contentTransferEncoding? where cte == nil:
                 let v = String(decoding: f.value, as: UTF8.self).lowercased()
                 cte = v.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == ";" || $0 == "(" }).first.map(String.init) ?? v
-            case "content-id" where cid == nil:
+            case .contentID? where cid == nil:
                 var ignored: [String] = []
                 cid = MessageIDParser.parseList(f.value, defects: &ignored, field: "Content-ID").first.map { String($0.dropFirst().dropLast()) }
             default: break

@@ -58,8 +58,16 @@ enum DeliveryStatusParser {
         guard !blocks.isEmpty else { return [] }
         func value(_ fields: [HeaderField], _ name: String) -> String? {
             guard let f = fields.first(where: { $0.name.caseInsensitiveEquals(name) }) else { return nil }
-            let s = f.value.withUnsafeBufferPointer { TextDecoder.decodeRaw($0, fallback: fallback, defects: &defects) }
-            return s.split(whereSeparator: { $0 == " " || $0 == "\t" }).joined(separator: " ")
+            // Whitespace runs (folding included) collapse to one space.
+            var collapsed: [UInt8] = []
+            collapsed.reserveCapacity(f.value.count)
+            for b in f.value {
+                if b == 0x20 || b == 0x09 {
+                    if let l = collapsed.last, l != 0x20 { collapsed.append(0x20) }
+                } else { collapsed.append(b) }
+            }
+            if collapsed.last == 0x20 { collapsed.removeLast() }
+            return collapsed.withUnsafeBufferPointer { TextDecoder.decodeRaw($0, fallback: fallback, defects: &defects) }
         }
         // The per-message block is normally first, but some MTAs leave it out: any block with a
         // Final-Recipient or Status is a recipient, the first Reporting-MTA is the reporter.

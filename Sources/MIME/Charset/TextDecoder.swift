@@ -137,13 +137,21 @@ public enum TextDecoder {
     ]
 
     static func windows1252(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
-        var scalars = String.UnicodeScalarView()
-        scalars.reserveCapacity(bytes.count)
-        for b in bytes {
-            let v: UInt32 = (b >= 0x80 && b < 0xA0) ? UInt32(cp1252High[Int(b) - 0x80]) : UInt32(b)
-            scalars.append(Unicode.Scalar(v)!)
+        String(unsafeUninitializedCapacity: bytes.count * 3) { out in
+            var n = 0
+            for b in bytes {
+                let v: UInt16 = (b >= 0x80 && b < 0xA0) ? cp1252High[Int(b) - 0x80] : UInt16(b)
+                if v < 0x80 {
+                    out[n] = UInt8(v); n += 1
+                } else if v < 0x800 {
+                    out[n] = UInt8(0xC0 | (v >> 6)); out[n + 1] = UInt8(0x80 | (v & 0x3F)); n += 2
+                } else {
+                    out[n] = UInt8(0xE0 | (v >> 12)); out[n + 1] = UInt8(0x80 | ((v >> 6) & 0x3F))
+                    out[n + 2] = UInt8(0x80 | (v & 0x3F)); n += 3
+                }
+            }
+            return n
         }
-        return String(scalars)
     }
 
     // MARK: ISO-2022-JP (CP50220)

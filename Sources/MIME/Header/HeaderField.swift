@@ -18,6 +18,40 @@ public struct HeaderField: Sendable, Equatable {
     public var lowercasedName: String { name.lowercased() }
 }
 
+/// The header fields the parser reads, recognised without allocating.
+enum KnownField: Int, CaseIterable {
+    case subject, from, sender, replyTo, to, cc, bcc, messageID, inReplyTo, references, date
+    case contentType, contentDisposition, contentTransferEncoding, contentID
+
+    var name: String {
+        switch self {
+        case .subject: return "subject"
+        case .from: return "from"
+        case .sender: return "sender"
+        case .replyTo: return "reply-to"
+        case .to: return "to"
+        case .cc: return "cc"
+        case .bcc: return "bcc"
+        case .messageID: return "message-id"
+        case .inReplyTo: return "in-reply-to"
+        case .references: return "references"
+        case .date: return "date"
+        case .contentType: return "content-type"
+        case .contentDisposition: return "content-disposition"
+        case .contentTransferEncoding: return "content-transfer-encoding"
+        case .contentID: return "content-id"
+        }
+    }
+
+    /// Candidates by length, so most names are rejected after one integer compare.
+    private static let byLength: [Int: [KnownField]] = Dictionary(grouping: allCases, by: { $0.name.utf8.count })
+
+    static func classify(_ name: String) -> KnownField? {
+        guard let candidates = byLength[name.utf8.count] else { return nil }
+        return candidates.first { name.caseInsensitiveEquals($0.name) }
+    }
+}
+
 /// Splits the header section of a message: CRLF, bare LF and bare CR line endings, folding, an mbox
 /// `From ` envelope line, a section that never ends, and lines that are not headers.
 enum HeaderSplitter {
