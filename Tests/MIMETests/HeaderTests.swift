@@ -116,6 +116,10 @@ final class AddressTests: XCTestCase {
         XCTAssertEqual(addrs("Bücher <info@bücher.de>"), [Address(name: "Bücher", address: "info@bücher.de")])
         XCTAssertEqual(addrs("<user@xn--bcher-kva.de>"), [Address(name: nil, address: "user@xn--bcher-kva.de")])
         XCTAssertEqual(addrs("<@route.example,@other:user@example.com>"), [Address(name: nil, address: "user@example.com")])
+        XCTAssertEqual(addrs("Mary Smith <@node.test:mary@example.net>, , jdoe@test  . example"),
+                       [Address(name: "Mary Smith", address: "mary@example.net"), Address(name: nil, address: "jdoe@test.example")])
+        XCTAssertEqual(addrs("john . doe @ example . com"), [Address(name: nil, address: "john.doe@example.com")])
+        XCTAssertEqual(addrs("John Doe john . doe@example.com"), [Address(name: "John Doe", address: "john.doe@example.com")])
     }
 
     /// `From: Whomever` — a bare word without `@` is a name without an address (see AddressParser).

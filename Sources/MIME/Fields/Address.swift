@@ -64,6 +64,12 @@ enum AddressParser {
                 var lo = at, hi = at + 1
                 if at > 0, phrase[at - 1].isWord { lo = at - 1 }
                 if at + 1 < phrase.count, phrase[at + 1].kind == .atom || phrase[at + 1].kind == .domainLiteral { hi = at + 2 }
+                // Obsolete spacing around the dots: `john . doe @ example . com`.
+                func dotJoined(_ a: StructuredToken, _ b: StructuredToken) -> Bool {
+                    b.isWord && a.isWord && (a.bytes.last == 0x2E || b.bytes.first == 0x2E)
+                }
+                while lo > 0, phrase[lo - 1].kind == .atom, lo < at, dotJoined(phrase[lo - 1], phrase[lo]) { lo -= 1 }
+                while hi > at + 1, hi < phrase.count, phrase[hi].kind == .atom, dotJoined(phrase[hi - 1], phrase[hi]) { hi += 1 }
                 address = addrSpec(phrase[lo..<hi], fallback: fallback, defects: &defects)
                 let rest = Array(phrase[..<lo]) + Array(phrase[hi...])
                 let words = rest.filter { $0.isWord }
