@@ -123,7 +123,10 @@ enum EncodedWords {
         while j + 1 < limit {
             let b = buf[j]
             if b == 0x3F && buf[j + 1] == 0x3D { return Word(charset: csStart..<csEnd, isB: enc == 0x62, text: textStart..<j, end: j + 2) }
-            if b == 0x20 || b == 0x09 || b == 0x0D || b == 0x0A { return nil }
+            // Spaces inside a word are wrong but common (`=?utf-8?Q?a b?=`); a line break, or a new
+            // word after a space, means this one never ends.
+            if b == 0x0D || b == 0x0A { return nil }
+            if (b == 0x20 || b == 0x09), j + 2 < n, buf[j + 1] == 0x3D, buf[j + 2] == 0x3F { return nil }
             j += 1
         }
         scanned = max(scanned, j)
