@@ -77,6 +77,14 @@ final class CharsetFixtureTests: XCTestCase {
         XCTAssertEqual(parse(bytes: gbk).subject, "你好")
     }
 
+    func testISO2022JPUnknownEscapeAndEightBitAreReplaced() {
+        var d: [String] = []
+        // ESC $ A (GB 2312, ISO-2022-JP-2 only) is not read; an 8-bit byte has no place in 7-bit JIS.
+        let s = TextDecoder.decode([0x41, 0x1B, 0x24, 0x41, 0x42, 0xA4, 0x43], charset: "iso-2022-jp", defects: &d)
+        XCTAssertEqual(s, "A\u{FFFD}$AB\u{FFFD}C")
+        XCTAssertEqual(d.count, 1)
+    }
+
     func testISO2022JPHalfWidthKatakanaAndJIS0212() {
         var d: [String] = []
         // ESC ( I half-width katakana "ｱ" (0x31), then ASCII.

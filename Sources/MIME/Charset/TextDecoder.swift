@@ -166,16 +166,8 @@ public enum TextDecoder {
         var shifted = false
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count)
-        var result = ""
-        var bad = 0
-        func flushBad() {
-            if !out.isEmpty {
-                result += out.withUnsafeBufferPointer { IconvCache.current.convert($0, from: "EUC-JP-MS", name: name, defects: &defects) }
-                out.removeAll(keepingCapacity: true)
-            }
-            result += "\u{FFFD}"
-            bad += 1
-        }
+        // EUC-JP-MS runs; one U+FFFD goes between consecutive runs (a bad sequence ends a run).
+        var runs: [[UInt8]] = []
         var i = 0
         let n = bytes.count
         while i < n {
@@ -190,7 +182,7 @@ public enum TextDecoder {
                 }
                 if at(1) == 0x24 && at(2) == 0x28 && at(3) == 0x44 { mode = .jis0212; i += 4; continue }
                 // An escape this decoder does not know: one replacement, then ASCII.
-                flushBad()
+                runs.append(out); out.removeAll(keepingCapacity: true)
                 i += 1
                 mode = .ascii
                 continue
@@ -198,7 +190,7 @@ public enum TextDecoder {
             if b == 0x0E { shifted = true; i += 1; continue }
             if b == 0x0F { shifted = false; i += 1; continue }
             if b == 0x0A || b == 0x0D { mode = .ascii; out.append(b); i += 1; continue }
-            if b >= 0x80 { flushBad(); i += 1; continue }
+            if b >= 0x80 { runs.append(out); out.removeAll(keepingCapacity: true); i += 1; continue }
             if shifted {
                 if b >= 0x21 && b <= 0x5F { out.append(0x8E); out.append(b | 0x80) } else { out.append(b) }
                 i += 1; continue
@@ -212,17 +204,20 @@ public enum TextDecoder {
             case .jis0208, .jis0212:
                 if b < 0x21 || b > 0x7E { out.append(b); i += 1; continue }
                 guard i + 1 < n, bytes[i + 1] >= 0x21, bytes[i + 1] <= 0x7E else {
-                    flushBad(); i += 1; continue
+                    runs.append(out); out.removeAll(keepingCapacity: true); i += 1; continue
                 }
                 if mode == .jis0212 { out.append(0x8F) }
                 out.append(b | 0x80); out.append(bytes[i + 1] | 0x80)
                 i += 2
             }
         }
-        if !out.isEmpty {
-            result += out.withUnsafeBufferPointer { IconvCache.current.convert($0, from: "EUC-JP-MS", name: name, defects: &defects) }
+        runs.append(out)
+        var result = ""
+        for (k, run) in runs.enumerated() {
+            if k > 0 { result += "\u{FFFD}" }
+            result += run.withUnsafeBufferPointer { IconvCache.current.convert($0, from: "EUC-JP-MS", name: name, defects: &defects) }
         }
-        if bad > 0 { defects.append("invalid byte sequence for charset \(name) (\(bad) replaced)") }
+        if runs.count > 1 { defects.append("invalid byte sequence for charset \(name) (\(runs.count - 1) replaced)") }
         return result
     }
 }
