@@ -19,13 +19,20 @@ public struct MIMEParser: Sendable {
     public func parse(_ bytes: UnsafeRawBufferPointer) -> Message { parse(Array(bytes)) }
 
     private func parse(into m: inout Message, _ buf: UnsafeBufferPointer<UInt8>) {
-        let fallback = options.fallbackCharset
+        let fallbackName = options.fallbackCharset
         var defects: [String] = []
         let split = HeaderSplitter.split(buf, maxHeaderBytes: options.maxHeaderBytes, defects: &defects)
         m.headers = split.fields
         m.headerRange = 0..<split.headerEnd
         m.bodyRange = split.bodyStart..<buf.count
 
+        // One legacy (non-UTF-8) 8-bit header makes ambiguous ones in the same message legacy too.
+        var legacy = false
+        for f in split.fields where !legacy {
+            guard let k = KnownField.classify(f.name), k != .date, k != .messageID, k != .inReplyTo, k != .references else { continue }
+            legacy = f.value.withUnsafeBufferPointer { !TextDecoder.isASCII($0) && !TextDecoder.isValidUTF8($0) }
+        }
+        let fallback = RawCharset(name: fallbackName, legacy: legacy)
         var seen = [Bool](repeating: false, count: KnownField.allCases.count)
         for f in split.fields {
             guard let known = KnownField.classify(f.name) else { continue }
@@ -80,7 +87,7 @@ public struct MIMEParser: Sendable {
             }
         }
         m.defects = defects
-        BodyDecoder.decode(&m, buf, options: options)
+        BodyDecoder.decode(&m, buf, options: options, raw: fallback)
         if m.defects.count > Self.maxDefects {
             let extra = m.defects.count - Self.maxDefects
             m.defects.removeLast(extra)

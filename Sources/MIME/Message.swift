@@ -104,7 +104,7 @@ public struct Message: Sendable {
     public func decodedHeader(_ name: String, fallbackCharset: String = "gb18030") -> String? {
         guard let f = header(name) else { return nil }
         var ignored: [String] = []
-        return EncodedWords.decode(f.value, fallback: fallbackCharset, defects: &ignored)
+        return EncodedWords.decode(f.value, fallback: RawCharset(name: fallbackCharset), defects: &ignored)
     }
 
     /// The object printed by `mailgate parse --json`: every key always present.

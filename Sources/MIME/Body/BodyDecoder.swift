@@ -2,8 +2,8 @@
 /// `get_body(('plain',))` / `get_body(('html',))`, which is what Odoo reads), the attachments (every
 /// other leaf, message/rfc822 counted as one leaf) and the delivery-status reports.
 enum BodyDecoder {
-    static func decode(_ m: inout Message, _ buf: UnsafeBufferPointer<UInt8>, options: ParserOptions) {
-        var parser = BodyParser(options: options, buf: buf, defects: m.defects)
+    static func decode(_ m: inout Message, _ buf: UnsafeBufferPointer<UInt8>, options: ParserOptions, raw: RawCharset) {
+        var parser = BodyParser(options: options, raw: raw, buf: buf, defects: m.defects)
         let root = parser.makePart(headers: m.headers, range: 0..<buf.count, bodyRange: m.bodyRange, depth: 0,
                                    defaultType: ContentType(type: "text", subtype: "plain"))
         var defects = parser.defects

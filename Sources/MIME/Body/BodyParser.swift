@@ -9,12 +9,15 @@ import Darwin
 /// or allocate without bound).
 struct BodyParser {
     let options: ParserOptions
+    /// How raw 8-bit bytes in part headers are read (the message's decision).
+    let raw: RawCharset
     let buf: UnsafeBufferPointer<UInt8>
     var defects: [String]
     var partCount = 0
 
-    init(options: ParserOptions, buf: UnsafeBufferPointer<UInt8>, defects: [String]) {
+    init(options: ParserOptions, raw: RawCharset, buf: UnsafeBufferPointer<UInt8>, defects: [String]) {
         self.options = options
+        self.raw = raw
         self.buf = buf
         self.defects = defects
     }
@@ -30,14 +33,14 @@ struct BodyParser {
         for f in headers {
             switch KnownField.classify(f.name) {
             case .contentType? where ct == nil:
-                let parsed = ContentTypeParser.parse(f.value, isDisposition: false, fallback: options.fallbackCharset, defects: &defects)
+                let parsed = ContentTypeParser.parse(f.value, isDisposition: false, fallback: raw, defects: &defects)
                 if parsed.type.isEmpty || parsed.subtype.isEmpty {
                     defects.append("invalid Content-Type: \(String(decoding: f.value.prefix(60), as: UTF8.self))")
                 } else {
                     ct = parsed
                 }
             case .contentDisposition? where cd == nil:
-                cd = ContentTypeParser.parse(f.value, isDisposition: true, fallback: options.fallbackCharset, defects: &defects)
+                cd = ContentTypeParser.parse(f.value, isDisposition: true, fallback: raw, defects: &defects)
             case .contentTransferEncoding? where cte == nil:
                 let v = String(decoding: f.value, as: UTF8.self).lowercased()
                 cte = v.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == ";" || $0 == "(" }).first.map(String.init) ?? v

@@ -46,6 +46,32 @@ public enum TextDecoder {
         return decode(bytes, kind: kind, name: label ?? fallback, defects: &defects)
     }
 
+    /// Raw 8-bit header bytes read by `policy`: UTF-8 when valid (and, in a legacy message, when it
+    /// is not only two-byte sequences that the fallback reads as well), else the fallback charset.
+    static func decodeRaw(_ bytes: UnsafeBufferPointer<UInt8>, _ policy: RawCharset, defects: inout [String]) -> String {
+        if isASCII(bytes) { return asciiString(bytes) }
+        if isValidUTF8(bytes) {
+            let kind = CharsetLabels.resolve(policy.name) ?? .iconv("GB18030")
+            // Ambiguous only for a double-byte fallback: GBK pairs such as D6 B0 (职) are valid
+            // two-byte UTF-8 too, Latin-1 text almost never is. The message has legacy 8-bit headers,
+            // so the fallback wins when it reads these bytes cleanly.
+            guard policy.legacy, !hasLongUTF8Sequence(bytes), case .iconv(let iconvName) = kind,
+                  doubleByte.contains(iconvName) else { return asciiOrUTF8(bytes) }
+            var trial: [String] = []
+            let text = decode(bytes, kind: kind, name: policy.name, defects: &trial)
+            return trial.isEmpty ? text : asciiOrUTF8(bytes)
+        }
+        let kind = CharsetLabels.resolve(policy.name) ?? .iconv("GB18030")
+        return decode(bytes, kind: kind, name: policy.name, defects: &defects)
+    }
+
+    static let doubleByte: Set<String> = ["GB18030", "BIG5-HKSCS", "CP932", "EUC-JP-MS", "CP949"]
+
+    /// A three- or four-byte UTF-8 lead byte: evidence that valid UTF-8 really is UTF-8.
+    static func hasLongUTF8Sequence(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        bytes.contains { $0 >= 0xE0 }
+    }
+
     /// Raw 8-bit header bytes (RFC 6532): UTF-8 when valid, else the fallback charset.
     public static func decodeRaw(_ bytes: UnsafeBufferPointer<UInt8>, fallback: String, defects: inout [String]) -> String {
         if isASCII(bytes) { return asciiString(bytes) }
@@ -220,6 +246,14 @@ public enum TextDecoder {
         if runs.count > 1 { defects.append("invalid byte sequence for charset \(name) (\(runs.count - 1) replaced)") }
         return result
     }
+}
+
+/// How raw 8-bit header bytes of one message are read.
+struct RawCharset: Sendable {
+    /// The fallback charset label.
+    var name: String
+    /// Some decoded header of the message has 8-bit bytes that are not UTF-8.
+    var legacy: Bool = false
 }
 
 /// One iconv descriptor per source charset, per thread.

@@ -24,7 +24,7 @@ public struct Address: Equatable, Hashable, Sendable {
 /// treating it as an address would make routing match a partner called "Whomever". `<moderator>`
 /// in angle brackets is kept as an address, as written.
 enum AddressParser {
-    static func parse(_ value: [UInt8], fallback: String, defects: inout [String], field: String) -> [Address] {
+    static func parse(_ value: [UInt8], fallback: RawCharset, defects: inout [String], field: String) -> [Address] {
         let toks = StructuredLexer.tokenize(value, defects: &defects, what: field)
         var result: [Address] = []
         var group: String? = nil
@@ -143,7 +143,7 @@ enum AddressParser {
 
     /// local-part "@" domain from the tokens of an addr-spec (angle content or a bare address).
     /// An obsolete route (`@a,@b:`) is dropped; whitespace and comments are ignored.
-    static func addrSpec(_ toks: ArraySlice<StructuredToken>, fallback: String, defects: inout [String]) -> String? {
+    static func addrSpec(_ toks: ArraySlice<StructuredToken>, fallback: RawCharset, defects: inout [String]) -> String? {
         var ts = toks.filter { if case .comment = $0.kind { return false }; return true }
         if let colon = ts.lastIndex(where: { $0.kind == .special(0x3A) }) {
             ts = Array(ts[(colon + 1)...])
@@ -168,7 +168,7 @@ enum AddressParser {
             }
         }
         if bytes.isEmpty { return nil }
-        return bytes.withUnsafeBufferPointer { TextDecoder.decodeRaw($0, fallback: fallback, defects: &defects) }
+        return bytes.withUnsafeBufferPointer { TextDecoder.decodeRaw($0, fallback, defects: &defects) }
     }
 
     static func needsQuoting(_ local: [UInt8]) -> Bool {

@@ -8,11 +8,11 @@
 /// - Raw 8-bit text decodes as UTF-8 when the whole value is valid UTF-8, else with the fallback charset.
 enum EncodedWords {
     /// Decodes a header value (or a piece of one) to text.
-    static func decode(_ bytes: [UInt8], fallback: String, defects: inout [String]) -> String {
+    static func decode(_ bytes: [UInt8], fallback: RawCharset, defects: inout [String]) -> String {
         bytes.withUnsafeBufferPointer { decode($0, fallback: fallback, defects: &defects) }
     }
 
-    static func decode(_ buf: UnsafeBufferPointer<UInt8>, fallback: String, defects: inout [String]) -> String {
+    static func decode(_ buf: UnsafeBufferPointer<UInt8>, fallback: RawCharset, defects: inout [String]) -> String {
         let n = buf.count
         // Fast path: no "=?" at all.
         var hasEW = false
@@ -20,7 +20,7 @@ enum EncodedWords {
             var i = 0
             while i < n - 1 { if buf[i] == 0x3D && buf[i + 1] == 0x3F { hasEW = true; break }; i += 1 }
         }
-        if !hasEW { return TextDecoder.decodeRaw(buf, fallback: fallback, defects: &defects) }
+        if !hasEW { return TextDecoder.decodeRaw(buf, fallback, defects: &defects) }
 
         var out = ""
         var literalStart = 0
@@ -31,7 +31,7 @@ enum EncodedWords {
 
         func flushPending() {
             if let cs = pendingCharset {
-                out += TextDecoder.decode(pendingBytes, charset: cs, fallback: fallback, defects: &defects)
+                out += TextDecoder.decode(pendingBytes, charset: cs, fallback: fallback.name, defects: &defects)
                 pendingCharset = nil
                 pendingBytes.removeAll(keepingCapacity: true)
             }
@@ -39,7 +39,7 @@ enum EncodedWords {
         func emitLiteral(_ lo: Int, _ hi: Int) {
             guard lo < hi else { return }
             flushPending()
-            out += TextDecoder.decodeRaw(UnsafeBufferPointer(rebasing: buf[lo..<hi]), fallback: fallback, defects: &defects)
+            out += TextDecoder.decodeRaw(UnsafeBufferPointer(rebasing: buf[lo..<hi]), fallback, defects: &defects)
         }
 
         var i = 0
