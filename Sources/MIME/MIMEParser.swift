@@ -19,48 +19,55 @@ public struct MIMEParser: Sendable {
     public func parse(_ bytes: UnsafeRawBufferPointer) -> Message { parse(Array(bytes)) }
 
     private func parse(into m: inout Message, _ buf: UnsafeBufferPointer<UInt8>) {
-        let fallback = options.fallbackCharset
+        let fallbackName = options.fallbackCharset
         var defects: [String] = []
         let split = HeaderSplitter.split(buf, maxHeaderBytes: options.maxHeaderBytes, defects: &defects)
         m.headers = split.fields
         m.headerRange = 0..<split.headerEnd
         m.bodyRange = split.bodyStart..<buf.count
 
-        var seen: Set<String> = []
+        // One legacy (non-UTF-8) 8-bit header makes ambiguous ones in the same message legacy too.
+        var legacy = false
+        for f in split.fields where !legacy {
+            guard let k = KnownField.classify(f.name), k != .date, k != .messageID, k != .inReplyTo, k != .references else { continue }
+            legacy = f.value.withUnsafeBufferPointer { !TextDecoder.isASCII($0) && !TextDecoder.isValidUTF8($0) }
+        }
+        let fallback = RawCharset(name: fallbackName, legacy: legacy)
+        var seen = [Bool](repeating: false, count: KnownField.allCases.count)
         for f in split.fields {
-            let name = f.name.lowercased()
-            let first = !seen.contains(name)
-            seen.insert(name)
-            switch name {
-            case "subject":
+            guard let known = KnownField.classify(f.name) else { continue }
+            let first = !seen[known.rawValue]
+            seen[known.rawValue] = true
+            switch known {
+            case .subject:
                 if first { m.subject = EncodedWords.singleLine(EncodedWords.decode(f.value, fallback: fallback, defects: &defects)) }
                 else { defects.append("duplicate Subject header") }
-            case "from":
+            case .from:
                 if first { m.from = AddressParser.parse(f.value, fallback: fallback, defects: &defects, field: "From") }
                 else { defects.append("duplicate From header") }
-            case "sender":
+            case .sender:
                 if first { m.sender = AddressParser.parse(f.value, fallback: fallback, defects: &defects, field: "Sender") }
                 else { defects.append("duplicate Sender header") }
-            case "reply-to":
+            case .replyTo:
                 if first { m.replyTo = AddressParser.parse(f.value, fallback: fallback, defects: &defects, field: "Reply-To") }
                 else { defects.append("duplicate Reply-To header") }
-            case "to":
+            case .to:
                 m.to += AddressParser.parse(f.value, fallback: fallback, defects: &defects, field: "To")
-            case "cc":
+            case .cc:
                 m.cc += AddressParser.parse(f.value, fallback: fallback, defects: &defects, field: "Cc")
-            case "bcc":
+            case .bcc:
                 m.bcc += AddressParser.parse(f.value, fallback: fallback, defects: &defects, field: "Bcc")
-            case "message-id":
+            case .messageID:
                 if first {
                     m.messageID = MessageIDParser.parseList(f.value, defects: &defects, field: "Message-ID").first
                     if m.messageID == nil { defects.append("unreadable Message-ID") }
                 } else { defects.append("duplicate Message-ID header") }
-            case "in-reply-to":
+            case .inReplyTo:
                 if first { m.inReplyTo = MessageIDParser.parseList(f.value, defects: &defects, field: "In-Reply-To") }
                 else { defects.append("duplicate In-Reply-To header") }
-            case "references":
+            case .references:
                 m.references += MessageIDParser.parseList(f.value, defects: &defects, field: "References")
-            case "date":
+            case .date:
                 if first {
                     if let d = DateParser.parse(f.value) {
                         m.dateEpochSeconds = d.epochSeconds
@@ -70,16 +77,25 @@ public struct MIMEParser: Sendable {
                         defects.append("unreadable Date: \(text)")
                     }
                 } else { defects.append("duplicate Date header") }
-            case "content-type":
+            case .contentType:
                 if first { m.contentType = ContentTypeParser.parse(f.value, isDisposition: false, fallback: fallback, defects: &defects) }
                 else { defects.append("duplicate Content-Type header") }
-            case "content-disposition":
+            case .contentDisposition:
                 if first { m.contentDisposition = ContentTypeParser.parse(f.value, isDisposition: true, fallback: fallback, defects: &defects) }
-            default:
+            case .contentTransferEncoding, .contentID:
                 break
             }
         }
         m.defects = defects
-        BodyDecoder.decodeSinglePart(&m, buf, options: options)
+        BodyDecoder.decode(&m, buf, options: options, raw: fallback)
+        if m.defects.count > Self.maxDefects {
+            let extra = m.defects.count - Self.maxDefects
+            m.defects.removeLast(extra)
+            m.defects.append("\(extra) more defects not listed")
+        }
     }
+
+    /// A hostile message can have a defect per byte; the list stays readable.
+    static let maxDefects = 100
+
 }

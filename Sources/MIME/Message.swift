@@ -8,10 +8,16 @@ public struct ParserOptions: Sendable, Equatable {
     public var fallbackCharset: String
     /// The header section is cut here (the rest is taken as body) with a defect.
     public var maxHeaderBytes: Int
+    /// MIME nesting deeper than this is not parsed (a defect says so).
+    public var maxDepth: Int
+    /// At most this many MIME parts are parsed (a defect says so).
+    public var maxParts: Int
 
-    public init(fallbackCharset: String = "gb18030", maxHeaderBytes: Int = 1 << 20) {
+    public init(fallbackCharset: String = "gb18030", maxHeaderBytes: Int = 1 << 20, maxDepth: Int = 32, maxParts: Int = 2000) {
         self.fallbackCharset = fallbackCharset
         self.maxHeaderBytes = maxHeaderBytes
+        self.maxDepth = maxDepth
+        self.maxParts = maxParts
     }
 }
 
@@ -43,12 +49,17 @@ public struct Message: Sendable {
     public var dateEpochSeconds: Int64?
     public var contentType: ContentType?
     public var contentDisposition: ContentType?
-    /// Decoded text/plain body (single-part messages for now), line endings normalised to LF.
+    /// The first text/plain part that is not an attachment (multipart/related: through its start part),
+    /// decoded, line endings normalised to LF.
     public var text: String?
-    /// Decoded text/html body (single-part messages for now), line endings normalised to LF.
+    /// The same for text/html.
     public var html: String?
-    /// Attachments (filled by the body parser of the next issue).
+    /// Every other leaf part, in document order (a message/rfc822 part is one leaf).
     public var attachments: [Attachment]
+    /// The recipients of the RFC 3464 delivery-status parts; nil when the message has none.
+    public var deliveryStatus: [DeliveryStatusRecipient]?
+    /// The MIME tree (the root is the message itself).
+    public var root: MIMEPart?
     /// Human-readable descriptions of everything that was not according to the RFCs.
     public var defects: [String]
 
@@ -66,6 +77,8 @@ public struct Message: Sendable {
         contentDisposition = nil
         text = nil; html = nil
         attachments = []
+        deliveryStatus = nil
+        root = nil
         defects = []
     }
 
@@ -91,7 +104,7 @@ public struct Message: Sendable {
     public func decodedHeader(_ name: String, fallbackCharset: String = "gb18030") -> String? {
         guard let f = header(name) else { return nil }
         var ignored: [String] = []
-        return EncodedWords.decode(f.value, fallback: fallbackCharset, defects: &ignored)
+        return EncodedWords.decode(f.value, fallback: RawCharset(name: fallbackCharset), defects: &ignored)
     }
 
     /// The object printed by `mailgate parse --json`: every key always present.
@@ -112,7 +125,7 @@ public struct Message: Sendable {
             ("text", .string(text)),
             ("html", .string(html)),
             ("attachments", .array(attachments.map(\.jsonValue))),
-            ("dsn", .null),
+            ("dsn", deliveryStatus.map { .array($0.map(\.jsonValue)) } ?? .null),
             ("defects", .array(defects.map { .string($0) })),
         ])
     }
@@ -121,22 +134,31 @@ public struct Message: Sendable {
     public func jsonLine() -> String { jsonObject.serialized() }
 }
 
-/// An attachment (the body parser of the next issue fills these).
+/// An attachment: a leaf part other than the text and HTML bodies.
 public struct Attachment: Sendable, Equatable {
     public var filename: String?
+    /// Lower-cased type/subtype.
     public var contentType: String
+    /// `attachment`, `inline`, or nil without Content-Disposition.
     public var disposition: String?
+    /// Without angle brackets (as `cid:` URLs use it).
     public var contentID: String?
+    /// Size of the transfer-decoded content.
     public var size: Int
+    /// SHA-256 hex of the transfer-decoded content.
     public var sha256: String
+    /// The whole part in `Message.raw`; `Message.root` has its MIMEPart for the bytes.
+    public var partRange: Range<Int>
 
-    public init(filename: String?, contentType: String, disposition: String?, contentID: String?, size: Int, sha256: String) {
+    public init(filename: String?, contentType: String, disposition: String?, contentID: String?, size: Int, sha256: String,
+                partRange: Range<Int>) {
         self.filename = filename
         self.contentType = contentType
         self.disposition = disposition
         self.contentID = contentID
         self.size = size
         self.sha256 = sha256
+        self.partRange = partRange
     }
 
     public var jsonValue: JSONValue {

@@ -72,7 +72,13 @@ struct ParseCommand: ParsableCommand {
         if !m.inReplyTo.isEmpty { lines.append("In-Reply-To: \(m.inReplyTo.joined(separator: " "))") }
         if !m.references.isEmpty { lines.append("References:  \(m.references.joined(separator: " "))") }
         if let ct = m.contentType { lines.append("Type:        \(ct.mimeType)") }
-        lines.append("Body:        \(m.bodyRange.count) bytes")
+        lines.append("Body:        \(m.bodyRange.count) bytes; text \(m.text.map { "\($0.count) chars" } ?? "none"), html \(m.html.map { "\($0.count) chars" } ?? "none")")
+        for a in m.attachments {
+            lines.append("Attachment:  \(a.filename ?? "(no name)") \(a.contentType) \(a.size) bytes")
+        }
+        for r in m.deliveryStatus ?? [] {
+            lines.append("DSN:         \(r.finalRecipient ?? "?") \(r.action ?? "?") \(r.status ?? "?")")
+        }
         for d in m.defects { lines.append("defect:      \(d)") }
         return lines.joined(separator: "\n") + "\n"
     }

@@ -77,6 +77,31 @@ final class CharsetFixtureTests: XCTestCase {
         XCTAssertEqual(parse(bytes: gbk).subject, "你好")
     }
 
+    /// Valid UTF-8 that a double-byte fallback reads too: UTF-8 unless another decoded header of the
+    /// same message is not UTF-8 (then the message comes from a legacy mailer).
+    func testAmbiguousRawHeaders() {
+        let zhi: [UInt8] = [0xD6, 0xB0] // 职 in GBK, U+05B0 in UTF-8
+        let alone = parse(bytes: Array("From: ".utf8) + zhi + Array(" <z@example.cn>\r\n\r\n".utf8))
+        XCTAssertEqual(alone.from.first?.name, "\u{05B0}")
+        let withGBKSubject = parse(bytes: Array("From: ".utf8) + zhi + Array(" <z@example.cn>\r\nSubject: ".utf8)
+                                    + [0xC4, 0xE3, 0xBA, 0xC3] + Array("\r\n\r\n".utf8))
+        XCTAssertEqual(withGBKSubject.from.first?.name, "职")
+        XCTAssertEqual(withGBKSubject.subject, "你好")
+        // A single-byte fallback never overrides valid UTF-8.
+        let latin = parse(bytes: Array("From: Zo\u{00EB} <z@example.com>\r\nSubject: caf".utf8) + [0xE9] + Array("\r\n\r\n".utf8),
+                          ParserOptions(fallbackCharset: "windows-1252"))
+        XCTAssertEqual(latin.from.first?.name, "Zoë")
+        XCTAssertEqual(latin.subject, "café")
+    }
+
+    func testISO2022JPUnknownEscapeAndEightBitAreReplaced() {
+        var d: [String] = []
+        // ESC $ A (GB 2312, ISO-2022-JP-2 only) is not read; an 8-bit byte has no place in 7-bit JIS.
+        let s = TextDecoder.decode([0x41, 0x1B, 0x24, 0x41, 0x42, 0xA4, 0x43], charset: "iso-2022-jp", defects: &d)
+        XCTAssertEqual(s, "A\u{FFFD}$AB\u{FFFD}C")
+        XCTAssertEqual(d.count, 1)
+    }
+
     func testISO2022JPHalfWidthKatakanaAndJIS0212() {
         var d: [String] = []
         // ESC ( I half-width katakana "ｱ" (0x31), then ASCII.
@@ -84,5 +109,17 @@ final class CharsetFixtureTests: XCTestCase {
         // ESC $ B 0x2D 0x21 = ① (NEC row 13), ESC $ B 0x30 0x21 = 亜.
         XCTAssertEqual(TextDecoder.decode([0x1B, 0x24, 0x42, 0x2D, 0x21, 0x30, 0x21, 0x1B, 0x28, 0x42], charset: "ISO-2022-JP", defects: &d), "①亜")
         XCTAssertEqual(d, [])
+    }
+}
+
+final class IconvOnlyLabelTests: XCTestCase {
+    /// Labels outside the WHATWG table that glibc knows are decoded by iconv, not by the fallback.
+    func testNonWHATWGLabelThroughIconv() {
+        var d: [String] = []
+        XCTAssertEqual(TextDecoder.decode([0x82, 0x87], charset: "cp850", defects: &d), "éç")
+        XCTAssertEqual(TextDecoder.decode([0x82], charset: "IBM437", defects: &d), "é")
+        XCTAssertEqual(d, [])
+        XCTAssertEqual(TextDecoder.decode([0xC4, 0xE3], charset: "no-such-charset", defects: &d), "你")
+        XCTAssertEqual(d.count, 1)
     }
 }

@@ -67,6 +67,14 @@ final class EncodedWordTests: XCTestCase {
         XCTAssertEqual(parse("Subject: =?utf-8?Q?hello_world?=\r\n\r\n").subject, "hello world")
     }
 
+    func testSpacesInsideAWord() {
+        XCTAssertEqual(parse("Subject: =?utf-8?Q?a b?=\r\n\r\n").subject, "a b")
+        XCTAssertEqual(parse("Subject: =?iso-8859-1?q?this is some text?= end\r\n\r\n").subject, "this is some text end")
+        // A new word after a space: the first never ended.
+        XCTAssertEqual(parse("Subject: =?utf-8?q?open =?utf-8?q?x?=\r\n\r\n").subject, "=?utf-8?q?open x")
+        XCTAssertEqual(parse("To: =?utf-8?q?Jo?= <j@x.test>, =?utf-8?q?Al?= <a@x.test>\r\n\r\n").to.map(\.name), ["Jo", "Al"])
+    }
+
     func testMalformedWordsStayText() {
         XCTAssertEqual(parse("Subject: =?utf-8?x?abc?= and =?broken\r\n\r\n").subject, "=?utf-8?x?abc?= and =?broken")
         // Glued to text (not allowed by the RFC, written by many mailers).
@@ -116,6 +124,10 @@ final class AddressTests: XCTestCase {
         XCTAssertEqual(addrs("Bücher <info@bücher.de>"), [Address(name: "Bücher", address: "info@bücher.de")])
         XCTAssertEqual(addrs("<user@xn--bcher-kva.de>"), [Address(name: nil, address: "user@xn--bcher-kva.de")])
         XCTAssertEqual(addrs("<@route.example,@other:user@example.com>"), [Address(name: nil, address: "user@example.com")])
+        XCTAssertEqual(addrs("Mary Smith <@node.test:mary@example.net>, , jdoe@test  . example"),
+                       [Address(name: "Mary Smith", address: "mary@example.net"), Address(name: nil, address: "jdoe@test.example")])
+        XCTAssertEqual(addrs("john . doe @ example . com"), [Address(name: nil, address: "john.doe@example.com")])
+        XCTAssertEqual(addrs("John Doe john . doe@example.com"), [Address(name: "John Doe", address: "john.doe@example.com")])
     }
 
     /// `From: Whomever` — a bare word without `@` is a name without an address (see AddressParser).

@@ -1,25 +1,63 @@
-/// The body of a single-part text/plain or text/html message: transfer encoding undone, charset
-/// decoded, line endings normalised to LF. Multipart bodies are the next issue's work.
+/// From the MIME tree to what Mailgate uses: the text and HTML bodies (chosen as Python's
+/// `get_body(('plain',))` / `get_body(('html',))`, which is what Odoo reads), the attachments (every
+/// other leaf, message/rfc822 counted as one leaf) and the delivery-status reports.
 enum BodyDecoder {
-    static func decodeSinglePart(_ m: inout Message, _ buf: UnsafeBufferPointer<UInt8>, options: ParserOptions) {
-        let ct = m.contentType ?? ContentType(type: "text", subtype: "plain")
-        guard ct.type == "text", ct.subtype == "plain" || ct.subtype == "html" || ct.type.isEmpty else { return }
-        if let disp = m.contentDisposition, disp.type == "attachment" { return }
-        let body = UnsafeBufferPointer(rebasing: buf[m.bodyRange])
-        var bytes: [UInt8]
-        let cte = m.header("Content-Transfer-Encoding").map { String(decoding: $0.value, as: UTF8.self).lowercased() } ?? ""
-        if cte.hasPrefix("base64") {
-            bytes = Base64.decodeLenient(body)
-        } else if cte.hasPrefix("quoted-printable") {
-            bytes = QuotedPrintable.decode(body)
-        } else {
-            bytes = Array(body)
+    static func decode(_ m: inout Message, _ buf: UnsafeBufferPointer<UInt8>, options: ParserOptions, raw: RawCharset) {
+        var parser = BodyParser(options: options, raw: raw, buf: buf, defects: m.defects)
+        let root = parser.makePart(headers: m.headers, range: 0..<buf.count, bodyRange: m.bodyRange, depth: 0,
+                                   defaultType: ContentType(type: "text", subtype: "plain"))
+        var defects = parser.defects
+        let fallback = options.fallbackCharset
+
+        let textPart = findBody(root, subtype: "plain")
+        let htmlPart = findBody(root, subtype: "html")
+        if let p = textPart { m.text = decodeText(p, buf, fallback: fallback, defects: &defects) }
+        if let p = htmlPart { m.html = decodeText(p, buf, fallback: fallback, defects: &defects) }
+
+        var leaves: [MIMEPart] = []
+        collectLeaves(root, into: &leaves)
+        let chosen = Set([textPart?.range.lowerBound, htmlPart?.range.lowerBound].compactMap { $0 })
+        for leaf in leaves where !chosen.contains(leaf.range.lowerBound) {
+            let data = leaf.decodedBody(UnsafeBufferPointer(rebasing: buf[leaf.bodyRange]))
+            m.attachments.append(Attachment(filename: leaf.filename, contentType: leaf.contentType.mimeType,
+                                            disposition: leaf.contentDisposition?.type, contentID: leaf.contentID,
+                                            size: data.count, sha256: SHA256.hex(data), partRange: leaf.range))
         }
-        bytes = normaliseLineEndings(bytes)
-        var defects = m.defects
-        let text = TextDecoder.decode(bytes, charset: ct.parameter("charset"), fallback: options.fallbackCharset, defects: &defects)
+        m.deliveryStatus = DeliveryStatusParser.reports(in: root, buf, fallback: fallback, defects: &defects)
+        m.root = root
         m.defects = defects
-        if ct.subtype == "html" { m.html = text } else { m.text = text }
+    }
+
+    /// Python's `_find_body`: attachments are skipped; text parts of the wanted subtype are candidates;
+    /// multiparts are searched in order, multipart/related only through its start part.
+    static func findBody(_ part: MIMEPart, subtype: String) -> MIMEPart? {
+        if part.isAttachment { return nil }
+        let ct = part.contentType
+        if ct.type == "text" { return ct.subtype == subtype ? part : nil }
+        guard ct.type == "multipart" else { return nil }
+        if ct.subtype != "related" {
+            for c in part.children { if let hit = findBody(c, subtype: subtype) { return hit } }
+            return nil
+        }
+        var candidate: MIMEPart? = nil
+        if let start = ct.parameter("start") {
+            let id = start.hasPrefix("<") && start.hasSuffix(">") ? String(start.dropFirst().dropLast()) : start
+            candidate = part.children.first { $0.contentID == id }
+        }
+        guard let c = candidate ?? part.children.first else { return nil }
+        return findBody(c, subtype: subtype)
+    }
+
+    static func collectLeaves(_ p: MIMEPart, into out: inout [MIMEPart]) {
+        // A multipart whose boundary was not found is a leaf, as Python's email reads it.
+        if p.isMultipart && !p.children.isEmpty { p.children.forEach { collectLeaves($0, into: &out) } } else { out.append(p) }
+    }
+
+    /// Transfer decoding, then the charset (unlabelled 8-bit text: UTF-8 when valid, else the fallback),
+    /// line endings normalised to LF.
+    static func decodeText(_ p: MIMEPart, _ buf: UnsafeBufferPointer<UInt8>, fallback: String, defects: inout [String]) -> String {
+        let bytes = normaliseLineEndings(p.decodedBody(UnsafeBufferPointer(rebasing: buf[p.bodyRange])))
+        return TextDecoder.decode(bytes, charset: p.contentType.parameter("charset"), fallback: fallback, defects: &defects)
     }
 
     static func normaliseLineEndings(_ b: [UInt8]) -> [UInt8] {

@@ -4,8 +4,6 @@ public enum Base64 {
     private static let table: [UInt8] = {
         var t = [UInt8](repeating: 0xFF, count: 256)
         for (i, c) in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8.enumerated() { t[Int(c)] = UInt8(i) }
-        t[Int(UInt8(ascii: "-"))] = 62 // base64url, seen in the wild
-        t[Int(UInt8(ascii: "_"))] = 63
         return t
     }()
 
@@ -50,12 +48,16 @@ public enum QuotedPrintable {
         while i < end {
             let b = input[i]
             if b == 0x5F { out.append(0x20); i += 1; continue }
-            if b == 0x3D, i + 2 < end, let h = hexValue(input[i + 1]), let l = hexValue(input[i + 2]) {
-                out.append(h << 4 | l); i += 3; continue
-            }
+            if b == 0x3D, let v = hexPair(input, i + 1) { out.append(v); i += 3; continue }
             out.append(b); i += 1
         }
         return out
+    }
+
+    /// The byte written as two hex digits at `i`, if there are two there.
+    @inline(__always) static func hexPair<C: Collection>(_ input: C, _ i: Int) -> UInt8? where C.Element == UInt8, C.Index == Int {
+        guard i + 1 < input.endIndex, let h = hexValue(input[i]), let l = hexValue(input[i + 1]) else { return nil }
+        return h << 4 | l
     }
 
     /// Body quoted-printable (RFC 2045): soft line breaks (`=` at the end of a line, also before bare
@@ -74,9 +76,7 @@ public enum QuotedPrintable {
                 if j == end { i = j; continue }
                 if input[j] == 0x0D { i = (j + 1 < end && input[j + 1] == 0x0A) ? j + 2 : j + 1; continue }
                 if input[j] == 0x0A { i = j + 1; continue }
-                if i + 2 < end, let h = hexValue(input[i + 1]), let l = hexValue(input[i + 2]) {
-                    out.append(h << 4 | l); i += 3; continue
-                }
+                if let v = hexPair(input, i + 1) { out.append(v); i += 3; continue }
                 out.append(b); i += 1; continue
             }
             out.append(b); i += 1

@@ -29,6 +29,9 @@ public enum TextDecoder {
         if let label, !label.isEmpty {
             if let k = CharsetLabels.resolve(label) {
                 kind = k
+            } else if let iconvName = IconvCache.current.knownName(label) {
+                // Not a WHATWG label, but a charset glibc knows (cp850, ibm437, armscii-8, viscii…).
+                kind = .iconv(iconvName)
             } else {
                 if isASCII(bytes) { return asciiString(bytes) }
                 defects.append("unknown charset \"\(label)\"")
@@ -41,6 +44,32 @@ public enum TextDecoder {
             kind = CharsetLabels.resolve(fallback) ?? .iconv("GB18030")
         }
         return decode(bytes, kind: kind, name: label ?? fallback, defects: &defects)
+    }
+
+    /// Raw 8-bit header bytes read by `policy`: UTF-8 when valid (and, in a legacy message, when it
+    /// is not only two-byte sequences that the fallback reads as well), else the fallback charset.
+    static func decodeRaw(_ bytes: UnsafeBufferPointer<UInt8>, _ policy: RawCharset, defects: inout [String]) -> String {
+        if isASCII(bytes) { return asciiString(bytes) }
+        if isValidUTF8(bytes) {
+            let kind = CharsetLabels.resolve(policy.name) ?? .iconv("GB18030")
+            // Ambiguous only for a double-byte fallback: GBK pairs such as D6 B0 (职) are valid
+            // two-byte UTF-8 too, Latin-1 text almost never is. The message has legacy 8-bit headers,
+            // so the fallback wins when it reads these bytes cleanly.
+            guard policy.legacy, !hasLongUTF8Sequence(bytes), case .iconv(let iconvName) = kind,
+                  doubleByte.contains(iconvName) else { return asciiOrUTF8(bytes) }
+            var trial: [String] = []
+            let text = decode(bytes, kind: kind, name: policy.name, defects: &trial)
+            return trial.isEmpty ? text : asciiOrUTF8(bytes)
+        }
+        let kind = CharsetLabels.resolve(policy.name) ?? .iconv("GB18030")
+        return decode(bytes, kind: kind, name: policy.name, defects: &defects)
+    }
+
+    static let doubleByte: Set<String> = ["GB18030", "BIG5-HKSCS", "CP932", "EUC-JP-MS", "CP949"]
+
+    /// A three- or four-byte UTF-8 lead byte: evidence that valid UTF-8 really is UTF-8.
+    static func hasLongUTF8Sequence(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        bytes.contains { $0 >= 0xE0 }
     }
 
     /// Raw 8-bit header bytes (RFC 6532): UTF-8 when valid, else the fallback charset.
@@ -134,13 +163,21 @@ public enum TextDecoder {
     ]
 
     static func windows1252(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
-        var scalars = String.UnicodeScalarView()
-        scalars.reserveCapacity(bytes.count)
-        for b in bytes {
-            let v: UInt32 = (b >= 0x80 && b < 0xA0) ? UInt32(cp1252High[Int(b) - 0x80]) : UInt32(b)
-            scalars.append(Unicode.Scalar(v)!)
+        String(unsafeUninitializedCapacity: bytes.count * 3) { out in
+            var n = 0
+            for b in bytes {
+                let v: UInt16 = (b >= 0x80 && b < 0xA0) ? cp1252High[Int(b) - 0x80] : UInt16(b)
+                if v < 0x80 {
+                    out[n] = UInt8(v); n += 1
+                } else if v < 0x800 {
+                    out[n] = UInt8(0xC0 | (v >> 6)); out[n + 1] = UInt8(0x80 | (v & 0x3F)); n += 2
+                } else {
+                    out[n] = UInt8(0xE0 | (v >> 12)); out[n + 1] = UInt8(0x80 | ((v >> 6) & 0x3F))
+                    out[n + 2] = UInt8(0x80 | (v & 0x3F)); n += 3
+                }
+            }
+            return n
         }
-        return String(scalars)
     }
 
     // MARK: ISO-2022-JP (CP50220)
@@ -155,16 +192,8 @@ public enum TextDecoder {
         var shifted = false
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count)
-        var result = ""
-        var bad = 0
-        func flushBad() {
-            if !out.isEmpty {
-                result += out.withUnsafeBufferPointer { IconvCache.current.convert($0, from: "EUC-JP-MS", name: name, defects: &defects) }
-                out.removeAll(keepingCapacity: true)
-            }
-            result += "\u{FFFD}"
-            bad += 1
-        }
+        // EUC-JP-MS runs; one U+FFFD goes between consecutive runs (a bad sequence ends a run).
+        var runs: [[UInt8]] = []
         var i = 0
         let n = bytes.count
         while i < n {
@@ -179,7 +208,7 @@ public enum TextDecoder {
                 }
                 if at(1) == 0x24 && at(2) == 0x28 && at(3) == 0x44 { mode = .jis0212; i += 4; continue }
                 // An escape this decoder does not know: one replacement, then ASCII.
-                flushBad()
+                runs.append(out); out.removeAll(keepingCapacity: true)
                 i += 1
                 mode = .ascii
                 continue
@@ -187,30 +216,44 @@ public enum TextDecoder {
             if b == 0x0E { shifted = true; i += 1; continue }
             if b == 0x0F { shifted = false; i += 1; continue }
             if b == 0x0A || b == 0x0D { mode = .ascii; out.append(b); i += 1; continue }
-            if b >= 0x80 { flushBad(); i += 1; continue }
-            if shifted || mode == .katakana {
+            if b >= 0x80 { runs.append(out); out.removeAll(keepingCapacity: true); i += 1; continue }
+            if shifted {
                 if b >= 0x21 && b <= 0x5F { out.append(0x8E); out.append(b | 0x80) } else { out.append(b) }
                 i += 1; continue
             }
             switch mode {
-            case .ascii, .katakana:
+            case .ascii:
                 out.append(b); i += 1
+            case .katakana:
+                if b >= 0x21 && b <= 0x5F { out.append(0x8E); out.append(b | 0x80) } else { out.append(b) }
+                i += 1
             case .jis0208, .jis0212:
                 if b < 0x21 || b > 0x7E { out.append(b); i += 1; continue }
                 guard i + 1 < n, bytes[i + 1] >= 0x21, bytes[i + 1] <= 0x7E else {
-                    flushBad(); i += 1; continue
+                    runs.append(out); out.removeAll(keepingCapacity: true); i += 1; continue
                 }
                 if mode == .jis0212 { out.append(0x8F) }
                 out.append(b | 0x80); out.append(bytes[i + 1] | 0x80)
                 i += 2
             }
         }
-        if !out.isEmpty {
-            result += out.withUnsafeBufferPointer { IconvCache.current.convert($0, from: "EUC-JP-MS", name: name, defects: &defects) }
+        runs.append(out)
+        var result = ""
+        for (k, run) in runs.enumerated() {
+            if k > 0 { result += "\u{FFFD}" }
+            result += run.withUnsafeBufferPointer { IconvCache.current.convert($0, from: "EUC-JP-MS", name: name, defects: &defects) }
         }
-        if bad > 0 { defects.append("invalid byte sequence for charset \(name) (\(bad) replaced)") }
+        if runs.count > 1 { defects.append("invalid byte sequence for charset \(name) (\(runs.count - 1) replaced)") }
         return result
     }
+}
+
+/// How raw 8-bit header bytes of one message are read.
+struct RawCharset: Sendable {
+    /// The fallback charset label.
+    var name: String
+    /// Some decoded header of the message has 8-bit bytes that are not UTF-8.
+    var legacy: Bool = false
 }
 
 /// One iconv descriptor per source charset, per thread.
@@ -232,11 +275,20 @@ final class IconvCache {
         for (_, cd) in descriptors { iconv_close(cd) }
     }
 
+    /// The iconv name for a label outside the WHATWG table, when glibc can decode it.
+    func knownName(_ label: String) -> String? {
+        let name = label.trimmingWhitespaceAndQuotes().uppercased()
+        guard !name.isEmpty, name.count <= 40,
+              name.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || $0 == 0x2D || $0 == 0x5F || $0 == 0x2E || $0 == 0x3A }),
+              descriptor(name) != nil else { return nil }
+        return name
+    }
+
     private func descriptor(_ from: String) -> iconv_t? {
         if let cd = descriptors[from] { return cd }
         if failed.contains(from) { return nil }
         let cd = iconv_open("UTF-8", from)
-        if cd == iconv_t(bitPattern: -1) { failed.insert(from); return nil }
+        if cd == iconv_t(bitPattern: -1) { if failed.count < 512 { failed.insert(from) }; return nil }
         descriptors[from] = cd
         return cd
     }

@@ -50,13 +50,13 @@ public enum SHA256 {
                 }
                 buffered += take; p += take; n -= take
                 if buffered == 64 {
-                    buffer.withUnsafeBytes { b in Self.compress(&state, b.baseAddress!) }
+                    buffer.withUnsafeBytes { b in Self.compress(&state, b.baseAddress!, blocks: 1) }
                     buffered = 0
                 }
             }
-            while n >= 64 {
-                Self.compress(&state, p)
-                p += 64; n -= 64
+            if n >= 64 {
+                Self.compress(&state, p, blocks: n / 64)
+                p += n / 64 * 64; n %= 64
             }
             if n > 0 {
                 buffer.withUnsafeMutableBytes { b in b.baseAddress!.copyMemory(from: p, byteCount: n) }
@@ -102,32 +102,37 @@ public enum SHA256 {
         @inline(__always)
         private static func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { (x >> n) | (x << (32 - n)) }
 
+        /// Processes `blocks` consecutive 64-byte blocks.
         private static func compress(_ s: inout (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32),
-                                     _ block: UnsafeRawPointer) {
-            withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in
-                for i in 0..<16 {
-                    w[i] = UInt32(bigEndian: block.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self))
-                }
-                for i in 16..<64 {
-                    let s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3)
-                    let s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >> 10)
-                    w[i] = w[i - 16] &+ s0 &+ w[i - 7] &+ s1
-                }
-                var a = s.0, b = s.1, c = s.2, d = s.3, e = s.4, f = s.5, g = s.6, h = s.7
-                k.withUnsafeBufferPointer { k in
-                    for i in 0..<64 {
-                        let S1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)
-                        let ch = (e & f) ^ (~e & g)
-                        let t1 = h &+ S1 &+ ch &+ k[i] &+ w[i]
-                        let S0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)
-                        let maj = (a & b) ^ (a & c) ^ (b & c)
-                        let t2 = S0 &+ maj
-                        h = g; g = f; f = e; e = d &+ t1
-                        d = c; c = b; b = a; a = t1 &+ t2
+                                     _ data: UnsafeRawPointer, blocks: Int) {
+            k.withUnsafeBufferPointer { k in
+                withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in
+                    var block = data
+                    for _ in 0..<blocks {
+                        for i in 0..<16 {
+                            w[i] = UInt32(bigEndian: block.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self))
+                        }
+                        for i in 16..<64 {
+                            let s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3)
+                            let s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >> 10)
+                            w[i] = w[i - 16] &+ s0 &+ w[i - 7] &+ s1
+                        }
+                        var a = s.0, b = s.1, c = s.2, d = s.3, e = s.4, f = s.5, g = s.6, h = s.7
+                        for i in 0..<64 {
+                            let S1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)
+                            let ch = (e & f) ^ (~e & g)
+                            let t1 = h &+ S1 &+ ch &+ k[i] &+ w[i]
+                            let S0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)
+                            let maj = (a & b) ^ (a & c) ^ (b & c)
+                            let t2 = S0 &+ maj
+                            h = g; g = f; f = e; e = d &+ t1
+                            d = c; c = b; b = a; a = t1 &+ t2
+                        }
+                        s.0 &+= a; s.1 &+= b; s.2 &+= c; s.3 &+= d
+                        s.4 &+= e; s.5 &+= f; s.6 &+= g; s.7 &+= h
+                        block += 64
                     }
                 }
-                s.0 &+= a; s.1 &+= b; s.2 &+= c; s.3 &+= d
-                s.4 &+= e; s.5 &+= f; s.6 &+= g; s.7 &+= h
             }
         }
     }

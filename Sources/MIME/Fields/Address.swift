@@ -24,7 +24,7 @@ public struct Address: Equatable, Hashable, Sendable {
 /// treating it as an address would make routing match a partner called "Whomever". `<moderator>`
 /// in angle brackets is kept as an address, as written.
 enum AddressParser {
-    static func parse(_ value: [UInt8], fallback: String, defects: inout [String], field: String) -> [Address] {
+    static func parse(_ value: [UInt8], fallback: RawCharset, defects: inout [String], field: String) -> [Address] {
         let toks = StructuredLexer.tokenize(value, defects: &defects, what: field)
         var result: [Address] = []
         var group: String? = nil
@@ -64,6 +64,12 @@ enum AddressParser {
                 var lo = at, hi = at + 1
                 if at > 0, phrase[at - 1].isWord { lo = at - 1 }
                 if at + 1 < phrase.count, phrase[at + 1].kind == .atom || phrase[at + 1].kind == .domainLiteral { hi = at + 2 }
+                // Obsolete spacing around the dots: `john . doe @ example . com`.
+                func dotJoined(_ a: StructuredToken, _ b: StructuredToken) -> Bool {
+                    b.isWord && a.isWord && (a.bytes.last == 0x2E || b.bytes.first == 0x2E)
+                }
+                while lo > 0, phrase[lo - 1].kind == .atom, lo < at, dotJoined(phrase[lo - 1], phrase[lo]) { lo -= 1 }
+                while hi > at + 1, hi < phrase.count, phrase[hi].kind == .atom, dotJoined(phrase[hi - 1], phrase[hi]) { hi += 1 }
                 address = addrSpec(phrase[lo..<hi], fallback: fallback, defects: &defects)
                 let rest = Array(phrase[..<lo]) + Array(phrase[hi...])
                 let words = rest.filter { $0.isWord }
@@ -137,7 +143,7 @@ enum AddressParser {
 
     /// local-part "@" domain from the tokens of an addr-spec (angle content or a bare address).
     /// An obsolete route (`@a,@b:`) is dropped; whitespace and comments are ignored.
-    static func addrSpec(_ toks: ArraySlice<StructuredToken>, fallback: String, defects: inout [String]) -> String? {
+    static func addrSpec(_ toks: ArraySlice<StructuredToken>, fallback: RawCharset, defects: inout [String]) -> String? {
         var ts = toks.filter { if case .comment = $0.kind { return false }; return true }
         if let colon = ts.lastIndex(where: { $0.kind == .special(0x3A) }) {
             ts = Array(ts[(colon + 1)...])
@@ -162,7 +168,7 @@ enum AddressParser {
             }
         }
         if bytes.isEmpty { return nil }
-        return bytes.withUnsafeBufferPointer { TextDecoder.decodeRaw($0, fallback: fallback, defects: &defects) }
+        return bytes.withUnsafeBufferPointer { TextDecoder.decodeRaw($0, fallback, defects: &defects) }
     }
 
     static func needsQuoting(_ local: [UInt8]) -> Bool {

@@ -29,7 +29,7 @@ public struct ContentType: Equatable, Sendable {
 }
 
 enum ContentTypeParser {
-    static func parse(_ v: [UInt8], isDisposition: Bool, fallback: String, defects: inout [String]) -> ContentType {
+    static func parse(_ v: [UInt8], isDisposition: Bool, fallback: RawCharset, defects: inout [String]) -> ContentType {
         let n = v.count
         var i = 0
         func skipSpaceAndComments() {
@@ -108,7 +108,7 @@ enum ContentTypeParser {
 /// RFC 2231: `name*=charset'lang'%XX…`, continuations `name*0*=`, `name*1=` concatenated as bytes
 /// before decoding (a multibyte character may be split between two sections).
 enum RFC2231 {
-    static func combine(_ raw: [(name: String, value: [UInt8])], fallback: String, defects: inout [String]) -> [(name: String, value: String)] {
+    static func combine(_ raw: [(name: String, value: [UInt8])], fallback: RawCharset, defects: inout [String]) -> [(name: String, value: String)] {
         struct Sections { var parts: [(index: Int, extended: Bool, bytes: [UInt8])] = [] }
         var order: [String] = []
         var plain: [String: [UInt8]] = [:]
@@ -147,7 +147,7 @@ enum RFC2231 {
                 }
                 let text: String
                 if let charset {
-                    text = TextDecoder.decode(bytes, charset: charset, fallback: fallback, defects: &defects)
+                    text = TextDecoder.decode(bytes, charset: charset, fallback: fallback.name, defects: &defects)
                 } else {
                     text = EncodedWords.decode(bytes, fallback: fallback, defects: &defects)
                 }
@@ -165,8 +165,8 @@ enum RFC2231 {
         out.reserveCapacity(v.count)
         var i = v.startIndex
         while i < v.endIndex {
-            if v[i] == 0x25, i + 2 < v.endIndex, let h = QuotedPrintable.hexValue(v[i + 1]), let l = QuotedPrintable.hexValue(v[i + 2]) {
-                out.append(h << 4 | l); i += 3
+            if v[i] == 0x25, let b = QuotedPrintable.hexPair(v, i + 1) {
+                out.append(b); i += 3
             } else { out.append(v[i]); i += 1 }
         }
         return out

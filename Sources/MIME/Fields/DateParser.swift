@@ -22,7 +22,8 @@ enum DateParser {
         var s: [UInt8] = []
         s.reserveCapacity(value.count)
         var depth = 0
-        for b in value {
+        // Dates are short; a hostile Date header must not cost more than its first bytes.
+        for b in value.prefix(256) {
             if b == 0x28 { depth += 1; s.append(0x20); continue }
             if b == 0x29 { if depth > 0 { depth -= 1 }; s.append(0x20); continue }
             if depth > 0 { continue }

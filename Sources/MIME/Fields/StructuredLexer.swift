@@ -35,6 +35,7 @@ enum StructuredLexer {
         let n = v.count
         var i = 0
         var space = false
+        var scanned = 0
         while i < n {
             let b = v[i]
             if isSpace(b) { space = true; i += 1; continue }
@@ -82,12 +83,12 @@ enum StructuredLexer {
                 let start = i
                 // An encoded word is one atom even when its text holds specials (broken mailers do that).
                 if b == 0x3D, i + 1 < n, v[i + 1] == 0x3F,
-                   let w = v.withUnsafeBufferPointer({ EncodedWords.parseWord($0, at: start) }) {
+                   let w = v.withUnsafeBufferPointer({ EncodedWords.parseWord($0, at: start, scanned: &scanned) }) {
                     i = w.end
                 }
                 while i < n, !isSpace(v[i]), !isSpecialStop(v[i]) {
                     if v[i] == 0x3D, i + 1 < n, v[i + 1] == 0x3F,
-                       let w = v.withUnsafeBufferPointer({ EncodedWords.parseWord($0, at: i) }) {
+                       let w = v.withUnsafeBufferPointer({ EncodedWords.parseWord($0, at: i, scanned: &scanned) }) {
                         i = w.end
                         continue
                     }

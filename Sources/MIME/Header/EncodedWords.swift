@@ -8,11 +8,11 @@
 /// - Raw 8-bit text decodes as UTF-8 when the whole value is valid UTF-8, else with the fallback charset.
 enum EncodedWords {
     /// Decodes a header value (or a piece of one) to text.
-    static func decode(_ bytes: [UInt8], fallback: String, defects: inout [String]) -> String {
+    static func decode(_ bytes: [UInt8], fallback: RawCharset, defects: inout [String]) -> String {
         bytes.withUnsafeBufferPointer { decode($0, fallback: fallback, defects: &defects) }
     }
 
-    static func decode(_ buf: UnsafeBufferPointer<UInt8>, fallback: String, defects: inout [String]) -> String {
+    static func decode(_ buf: UnsafeBufferPointer<UInt8>, fallback: RawCharset, defects: inout [String]) -> String {
         let n = buf.count
         // Fast path: no "=?" at all.
         var hasEW = false
@@ -20,7 +20,7 @@ enum EncodedWords {
             var i = 0
             while i < n - 1 { if buf[i] == 0x3D && buf[i + 1] == 0x3F { hasEW = true; break }; i += 1 }
         }
-        if !hasEW { return TextDecoder.decodeRaw(buf, fallback: fallback, defects: &defects) }
+        if !hasEW { return TextDecoder.decodeRaw(buf, fallback, defects: &defects) }
 
         var out = ""
         var literalStart = 0
@@ -31,7 +31,7 @@ enum EncodedWords {
 
         func flushPending() {
             if let cs = pendingCharset {
-                out += TextDecoder.decode(pendingBytes, charset: cs, fallback: fallback, defects: &defects)
+                out += TextDecoder.decode(pendingBytes, charset: cs, fallback: fallback.name, defects: &defects)
                 pendingCharset = nil
                 pendingBytes.removeAll(keepingCapacity: true)
             }
@@ -39,12 +39,13 @@ enum EncodedWords {
         func emitLiteral(_ lo: Int, _ hi: Int) {
             guard lo < hi else { return }
             flushPending()
-            out += TextDecoder.decodeRaw(UnsafeBufferPointer(rebasing: buf[lo..<hi]), fallback: fallback, defects: &defects)
+            out += TextDecoder.decodeRaw(UnsafeBufferPointer(rebasing: buf[lo..<hi]), fallback, defects: &defects)
         }
 
         var i = 0
+        var scanned = 0
         while i < n - 1 {
-            guard buf[i] == 0x3D, buf[i + 1] == 0x3F, let word = parseWord(buf, at: i) else { i += 1; continue }
+            guard buf[i] == 0x3D, buf[i + 1] == 0x3F, let word = parseWord(buf, at: i, scanned: &scanned) else { i += 1; continue }
             // Text between the previous word and this one: dropped when it is only whitespace.
             let gapIsSpace = lastWordEnd == literalStart && buf[literalStart..<i].allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D || $0 == 0x0A }
             if !gapIsSpace { emitLiteral(literalStart, i) }
@@ -89,6 +90,8 @@ enum EncodedWords {
         return String(out)
     }
 
+    static let maxWordText = 4096
+
     struct Word {
         var charset: Range<Int>
         var isB: Bool
@@ -97,7 +100,9 @@ enum EncodedWords {
     }
 
     /// `=?charset?B|Q?text?=` at `start`; nil when the bytes there are not an encoded word.
-    static func parseWord(_ buf: UnsafeBufferPointer<UInt8>, at start: Int) -> Word? {
+    /// `scanned`: a position before which a previous failed scan found neither `?=` nor whitespace;
+    /// scans that start earlier skip ahead to it, so a header full of `=?` stays linear.
+    static func parseWord(_ buf: UnsafeBufferPointer<UInt8>, at start: Int, scanned: inout Int) -> Word? {
         let n = buf.count
         var i = start + 2
         let csStart = i
@@ -111,13 +116,20 @@ enum EncodedWords {
         let enc = buf[i + 1] | 0x20
         guard enc == 0x62 || enc == 0x71, buf[i + 2] == 0x3F else { return nil }
         let textStart = i + 3
-        var j = textStart
-        while j + 1 < n {
+        var j = max(textStart, scanned - 1)
+        // Real words are at most 75 bytes (RFC 2047); long ones exist, but a bound keeps a hostile
+        // header full of "=?" from costing quadratic time.
+        let limit = min(n, textStart + maxWordText)
+        while j + 1 < limit {
             let b = buf[j]
             if b == 0x3F && buf[j + 1] == 0x3D { return Word(charset: csStart..<csEnd, isB: enc == 0x62, text: textStart..<j, end: j + 2) }
-            if b == 0x20 || b == 0x09 || b == 0x0D || b == 0x0A { return nil }
+            // Spaces inside a word are wrong but common (`=?utf-8?Q?a b?=`); a line break, or a new
+            // word after a space, means this one never ends.
+            if b == 0x0D || b == 0x0A { return nil }
+            if (b == 0x20 || b == 0x09), j + 2 < n, buf[j + 1] == 0x3D, buf[j + 2] == 0x3F { return nil }
             j += 1
         }
+        scanned = max(scanned, j)
         return nil
     }
 }

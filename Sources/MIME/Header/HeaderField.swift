@@ -18,6 +18,40 @@ public struct HeaderField: Sendable, Equatable {
     public var lowercasedName: String { name.lowercased() }
 }
 
+/// The header fields the parser reads, recognised without allocating.
+enum KnownField: Int, CaseIterable {
+    case subject, from, sender, replyTo, to, cc, bcc, messageID, inReplyTo, references, date
+    case contentType, contentDisposition, contentTransferEncoding, contentID
+
+    var name: String {
+        switch self {
+        case .subject: return "subject"
+        case .from: return "from"
+        case .sender: return "sender"
+        case .replyTo: return "reply-to"
+        case .to: return "to"
+        case .cc: return "cc"
+        case .bcc: return "bcc"
+        case .messageID: return "message-id"
+        case .inReplyTo: return "in-reply-to"
+        case .references: return "references"
+        case .date: return "date"
+        case .contentType: return "content-type"
+        case .contentDisposition: return "content-disposition"
+        case .contentTransferEncoding: return "content-transfer-encoding"
+        case .contentID: return "content-id"
+        }
+    }
+
+    /// Candidates by length, so most names are rejected after one integer compare.
+    private static let byLength: [Int: [KnownField]] = Dictionary(grouping: allCases, by: { $0.name.utf8.count })
+
+    static func classify(_ name: String) -> KnownField? {
+        guard let candidates = byLength[name.utf8.count] else { return nil }
+        return candidates.first { name.caseInsensitiveEquals($0.name) }
+    }
+}
+
 /// Splits the header section of a message: CRLF, bare LF and bare CR line endings, folding, an mbox
 /// `From ` envelope line, a section that never ends, and lines that are not headers.
 enum HeaderSplitter {
@@ -32,7 +66,8 @@ enum HeaderSplitter {
     @inline(__always) static func isWSP(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 }
     @inline(__always) static func isFieldNameByte(_ b: UInt8) -> Bool { b >= 33 && b <= 126 && b != 58 }
 
-    static func split(_ buf: UnsafeBufferPointer<UInt8>, maxHeaderBytes: Int, defects: inout [String]) -> Result {
+    static func split(_ buf: UnsafeBufferPointer<UInt8>, maxHeaderBytes: Int, skipEnvelope: Bool = true,
+                      defects: inout [String]) -> Result {
         let n = buf.count
         var fields: [HeaderField] = []
         fields.reserveCapacity(24)
@@ -54,7 +89,7 @@ enum HeaderSplitter {
         }
 
         // An mbox envelope line ("From sender date") before the headers.
-        if pos + 5 <= n, buf[pos] == 0x46, buf[pos + 1] == 0x72, buf[pos + 2] == 0x6F, buf[pos + 3] == 0x6D, buf[pos + 4] == 0x20 {
+        if skipEnvelope, pos + 5 <= n, buf[pos] == 0x46, buf[pos + 1] == 0x72, buf[pos + 2] == 0x6F, buf[pos + 3] == 0x6D, buf[pos + 4] == 0x20 {
             pos = lineEnd(pos).1
         }
 

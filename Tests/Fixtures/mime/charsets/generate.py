@@ -96,6 +96,14 @@ write("raw-8bit-gbk-headers", [
     b"Subject: " + "关于镕铸的报价".encode("gbk"),
 ], b"", {"subject": "关于镕铸的报价", "from": [["张三", "zhang@example.cn"]], "to": [["李四", "li@example.cn"]]})
 
+# 5b. A short GBK name that is valid UTF-8 by accident (D6 B0 = 职 = U+05B0 in UTF-8): the message's
+#     other raw headers are not UTF-8, so the fallback reads it.
+assert "职".encode("gbk").decode("utf-8")
+write("raw-8bit-gbk-ambiguous", [
+    b"From: " + "职".encode("gbk") + b" <zhi@example.cn>",
+    b"Subject: " + "职位申请".encode("gbk"),
+], b"", {"subject": "职位申请", "from": [["职", "zhi@example.cn"]]})
+
 # 6. Raw 8-bit UTF-8 headers (RFC 6532) with an IDN domain.
 write("raw-utf8-headers", [
     "From: Jürgen Müller <jürgen@bücher.de>".encode(),
