@@ -4,7 +4,7 @@ extension Message {
     public func addresses(inFields name: String, fallbackCharset: String = "gb18030") -> [Address] {
         var ignored: [String] = []
         return headers(named: name).flatMap {
-            AddressParser.parse($0.value, fallback: fallbackCharset, defects: &ignored, field: name)
+            AddressParser.parse($0.value, fallback: RawCharset(name: fallbackCharset), defects: &ignored, field: name)
         }
     }
 }

@@ -9,10 +9,11 @@ struct ConfigOption: ParsableArguments {
     var config: String?
 
     /// Loads the config, printing its warnings; a broken config exits 78 naming the key.
-    func load() throws -> Config {
+    /// Commands that never log in pass `checkingSecrets: false`.
+    func load(checkingSecrets: Bool = true) throws -> Config {
         let path = config ?? Config.defaultPath()
         do {
-            let loaded = try Config.load(path: path)
+            let loaded = try Config.load(path: path, checkingSecrets: checkingSecrets)
             for warning in loaded.warnings { printError("warning: \(warning)") }
             return loaded
         } catch {

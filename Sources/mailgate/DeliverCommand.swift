@@ -23,7 +23,7 @@ struct DeliverCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let config = try configOption.load()
+        let config = try configOption.load(checkingSecrets: false)
         if let alias, config.alias(named: alias) == nil {
             printError("mailgate: no alias named \"\(alias)\" in \(config.file)")
             throw ExitCode(78)

@@ -28,7 +28,7 @@ struct RouteCommand: ParsableCommand {
     var explain = false
 
     func run() throws {
-        let config = try configOption.load()
+        let config = try configOption.load(checkingSecrets: false)
         if let alias { _ = try selectAliases(config, names: [alias], requireURL: false) }
         let raw = try readMessage(file)
         let result: RoutingResult

@@ -14,7 +14,7 @@ struct StatusCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let config = try configOption.load()
+        let config = try configOption.load(checkingSecrets: false)
         let lines: [StatusLine]
         do { lines = try Poller(config: config).statusLines() } catch {
             printError("mailgate: \(error)")

@@ -16,7 +16,7 @@ struct ThreadsCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let config = try configOption.load()
+        let config = try configOption.load(checkingSecrets: false)
         do {
             for thread in try LocalTarget(config: config).threads(alias: alias) {
                 print(json ? thread.json.serialized() : thread.humanLine)
@@ -43,7 +43,7 @@ struct ShowCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let config = try configOption.load()
+        let config = try configOption.load(checkingSecrets: false)
         let target: LocalTarget
         do { target = try LocalTarget(config: config) } catch {
             printError("mailgate: \(error)")
@@ -94,7 +94,7 @@ struct ReplayCommand: ParsableCommand {
     }
 
     func run() throws {
-        let config = try configOption.load()
+        let config = try configOption.load(checkingSecrets: false)
         let results: [ReplayResult]
         do { results = try LocalTarget(config: config).replay(ids: ids, unrouted: unrouted, quarantined: quarantined) } catch {
             printError("mailgate: \(error)")

@@ -71,8 +71,9 @@ final class ConversationTests: XCTestCase {
         }
         XCTAssertEqual(list.map { $0["model"] as? String }, ["crm.lead", "hr.applicant"])
         XCTAssertEqual(list.map { $0["messages"] as? Int }, [3, 1])
+        guard let lead = list.first else { return }
 
-        let show = try runMailgate(args: ["show", String(list[0]["id"] as? Int ?? 0), "--json", "--config", config])
+        let show = try runMailgate(args: ["show", String(lead["id"] as? Int ?? 0), "--json", "--config", config])
         XCTAssertTrue(show.stdout.contains("Re: Re: Quote please"), show.stdout)
     }
 }

@@ -70,8 +70,11 @@ public struct Config: Equatable, Sendable {
     /// Reads and checks the configuration file. Every problem is a `ConfigError` (exit 78)
     /// naming the file, alias and key.
     /// - Parameter environment: where `password_env` variables are checked.
+    /// - Parameter checkingSecrets: false for commands that never log in (`status`, `threads`,
+    ///   `route`, …): they must work for an admin who does not hold the service's secrets.
     public static func load(path: String,
-                            environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigError)
+                            environment: [String: String] = ProcessInfo.processInfo.environment,
+                            checkingSecrets: Bool = true) throws(ConfigError)
         -> Config {
         let data: Data
         do {
@@ -84,7 +87,8 @@ public struct Config: Equatable, Sendable {
         }
         var st = stat()
         let mode = stat(path, &st) == 0 ? st.st_mode & 0o777 : 0o600
-        return try ConfigLoader(file: path, environment: environment).parse(text, fileMode: mode)
+        return try ConfigLoader(file: path, environment: environment, checkingSecrets: checkingSecrets)
+            .parse(text, fileMode: mode)
     }
 
     /// Parses configuration text as if it were the file `file` (with permissions `fileMode`).

@@ -5,6 +5,8 @@ import TOMLKit
 struct ConfigLoader {
     let file: String
     let environment: [String: String]
+    /// Whether `password_env` variables and `password_file` files must exist now.
+    let checkingSecrets: Bool
     /// The absolute directory of the file: relative paths are resolved against it.
     let directory: String
 
@@ -20,9 +22,10 @@ struct ConfigLoader {
     static let aliasKeys = ["url"] + mailboxKeys + routingKeys
     static let proxySchemes = ["http", "https", "socks4", "socks4a", "socks5", "socks5h"]
 
-    init(file: String, environment: [String: String]) {
+    init(file: String, environment: [String: String], checkingSecrets: Bool = true) {
         self.file = file
         self.environment = environment
+        self.checkingSecrets = checkingSecrets
         let absolute = file.hasPrefix("/") ? file : FileManager.default.currentDirectoryPath + "/" + file
         directory = URL(fileURLWithPath: absolute).deletingLastPathComponent().standardizedFileURL.path
     }
@@ -200,13 +203,13 @@ struct ConfigLoader {
             return .literal(try reader.string(key, nonEmpty: true)!)
         case "password_env":
             let name = try reader.string(key, nonEmpty: true)!
-            guard let value = environment[name], !value.isEmpty else {
+            guard !checkingSecrets || !(environment[name] ?? "").isEmpty else {
                 throw reader.error(key, "the environment variable \(name) is not set or empty")
             }
             return .environment(name)
         case "password_file":
             let path = try reader.path(key)!
-            guard access(path, R_OK) == 0 else {
+            guard !checkingSecrets || access(path, R_OK) == 0 else {
                 throw reader.error(key, "cannot read \(path): \(String(cString: strerror(errno)))")
             }
             return .file(path)

@@ -144,7 +144,12 @@ struct IMAPPoll {
         switch mailbox.afterFetch {
         case .seen: try session.markSeen(uids)
         case .delete: try session.delete(uids)
-        case .move(let folder): try session.move(uids, to: folder)
+        case .move(let folder):
+            do { try session.move(uids, to: folder) } catch MailSourceError.configuration {
+                // [TRYCREATE]: the folder does not exist yet. Create it once and move again.
+                try session.create(folder)
+                try session.move(uids, to: folder)
+            }
         case .keep: break
         }
         CrashPoint.reach(.acknowledged)

@@ -40,6 +40,12 @@ struct POP3Poll {
             }
         }
         if !baseline.isEmpty { try pipeline.store.recordBaseline(mailbox: mailboxID, uidls: baseline) }
+        // Recorded rows whose message is gone from the server were deleted by our QUIT just
+        // before a crash (or by another client): they are stored, so they are done.
+        let present = Set(listing.map(\.uidl))
+        let gone = recorded.filter { $0.value == .recorded && !present.contains($0.key) }.map(\.key)
+        if !gone.isEmpty { try pipeline.store.markDone(mailbox: mailboxID, uidls: gone) }
+        try pipeline.routePending(mailboxID: mailboxID, arrivedVia: alias.name, into: &report)
 
         var fetched: [POP3Entry] = []
         for batch in pipeline.batches(toFetch, size: { $0.size }) {
