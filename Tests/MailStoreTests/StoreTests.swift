@@ -27,10 +27,10 @@ final class StoreTests: TemporaryDirectoryTestCase {
 
     func testMigrationsAreNamedAndIdempotent() throws {
         let store = try Store(path: path)
-        XCTAssertEqual(try store.appliedMigrations(), ["v1-seen-state"])
+        XCTAssertEqual(try store.appliedMigrations(), ["v1-seen-state", "v2-records"])
         try store.migrate()
         let again = try Store(path: path)
-        XCTAssertEqual(try again.appliedMigrations(), ["v1-seen-state"])
+        XCTAssertEqual(try again.appliedMigrations(), ["v1-seen-state", "v2-records"])
     }
 
     func testNotADatabaseIsExit78() throws {
