@@ -68,8 +68,8 @@ public struct Router {
                 let route = Route(kind: .reply, model: original.model, threadID: original.threadID, reason: why)
                 return (try guardLoop(route, message, now: now, steps: &steps), steps)
             }
-            step("reply", false, "It answers \(id) in thread \(original.threadID!), but it is addressed to \(forwardAliases.map(\.address).joined(separator: ", ")), an alias of another model: a forward, so it is new mail there.")
-            return try newRoute(forwardAliases, message, now: now, steps: &steps, via: "the forward")
+            let context = "It answers \(id) in thread \(original.threadID!), but it is addressed to \(forwardAliases.map(\.address).joined(separator: ", ")), an alias of another model: a forward. "
+            return try newRoute(forwardAliases, message, now: now, steps: &steps, step: "reply", via: "the alias", context: context)
         }
         step("reply", false, window.isEmpty
              ? "It has no References or In-Reply-To."
@@ -88,7 +88,7 @@ public struct Router {
         let recipients = message.deliveredTo + message.to + message.cc + message.resentTo + message.resentCc
         let aliases = matchingAliases(in: recipients).filter { $0.role == .normal && $0.model != nil }
         if !aliases.isEmpty {
-            return try newRoute(aliases, message, now: now, steps: &steps, via: "the alias")
+            return try newRoute(aliases, message, now: now, steps: &steps, step: "alias", via: "the alias")
         }
         step("alias", false, recipients.isEmpty
              ? "It has no recipient headers."
@@ -96,7 +96,8 @@ public struct Router {
 
         // 7. Fallback: the mailbox it came from.
         if let name = message.arrivedVia, let alias = rules.aliases.first(where: { $0.name == name }), alias.model != nil {
-            return try newRoute([alias], message, now: now, steps: &steps, via: "the mailbox it was fetched from")
+            return try newRoute([alias], message, now: now, steps: &steps, step: "fallback",
+                                via: "the mailbox it was fetched from,")
         }
         step("fallback", false, message.arrivedVia.map { "The alias \($0) it arrived through has no model." }
              ?? "It did not arrive through an alias mailbox.")
@@ -146,7 +147,8 @@ public struct Router {
     }
 
     private func newRoute(_ aliases: [AliasRule], _ message: RoutingInput, now: Date,
-                          steps: inout [RoutingStep], via: String) throws -> (route: Route, steps: [RoutingStep]) {
+                          steps: inout [RoutingStep], step stepName: String, via: String,
+                          context: String = "") throws -> (route: Route, steps: [RoutingStep]) {
         let sender = message.from?.address
         var admitted: [AliasRule] = []
         var refusal: (AliasRule, String)?
@@ -162,17 +164,16 @@ public struct Router {
                 else { refusal = refusal ?? (alias, "only accepts mail from followers and \(sender ?? "the sender") follows none of its threads") }
             }
         }
-        let stepName = via == "the alias" ? "alias" : via == "the forward" ? "reply" : "fallback"
         guard let first = admitted.first else {
             let (alias, words) = refusal!
-            let why = "The alias \(alias.name) \(words)."
+            let why = context + "The alias \(alias.name) \(words)."
             step(&steps, stepName, true, why)
             return (Route(kind: .refused, model: nil, alias: alias.name, bouncedContent: alias.bouncedContent, reason: why), steps)
         }
         let targets = admitted.map { Route.Target(model: $0.model!, alias: $0.name, values: $0.values) }
-        let why = admitted.count == 1
+        let why = context + (admitted.count == 1
             ? "It is new mail for \(via) \(first.name), so it creates a \(first.model!) record."
-            : "It is new mail for the aliases \(admitted.map(\.name).joined(separator: ", ")), so it creates one record for each."
+            : "It is new mail for the aliases \(admitted.map(\.name).joined(separator: ", ")), so it creates one record for each.")
         step(&steps, stepName, true, why)
         let route = Route(kind: .new, model: first.model, alias: first.name, targets: targets, reason: why)
         return (try guardLoop(route, message, now: now, steps: &steps), steps)

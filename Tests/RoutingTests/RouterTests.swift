@@ -96,9 +96,11 @@ final class RouterTests: XCTestCase {
     }
 
     func testReplyAddressedToAnotherModelsAliasIsAForward() {
-        let r = route(message(to: ["jobs@acme.test"], references: ["<lead@x.test>"]))
+        let (r, steps) = try! Router(rules: rules, lookup: memory).route(message(to: ["jobs@acme.test"], references: ["<lead@x.test>"]))
         XCTAssertEqual(r.kind, .new)
         XCTAssertEqual(r.model, "hr.applicant")
+        XCTAssertEqual(steps.filter(\.decided).map(\.name), ["reply"], "the reply step decides it is a forward")
+        XCTAssertTrue(steps.first { $0.decided }!.explanation.contains("forward"))
     }
 
     func testReplyToSameModelsAliasStaysAReply() {
