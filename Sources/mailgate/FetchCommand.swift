@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Gateway
 
 /// `mailgate fetch`: one poll of the named aliases (every alias with a url when none is named).
@@ -27,6 +28,14 @@ struct FetchCommand: ParsableCommand {
         do { poller = try Poller(config: config) } catch {
             printError("mailgate: \(error)")
             throw ExitCode(Poller.exitCode(of: error))
+        }
+        if standardOutputIsTerminal && !json {
+            // A progress line on a terminal when a backlog is large (on stderr, overwritten in place).
+            poller.progress = { alias, done, total in
+                guard total >= 500 else { return }
+                fputs("\r\(alias): \(done)/\(total) messages", stderr)
+                if done >= total { fputs("\n", stderr) }
+            }
         }
         var codes: [Int32] = []
         for alias in aliases {

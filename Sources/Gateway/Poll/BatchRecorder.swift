@@ -13,6 +13,8 @@ struct BatchPipeline {
     var batchBytes = 32_000_000
     /// Messages larger than this are streamed to the spool instead of held in memory.
     var streamThreshold = 4_000_000
+    /// Told after every committed batch: (alias, fetched so far, to fetch in this poll).
+    var progress: (@Sendable (String, Int, Int) -> Void)?
 
     func recorder(mailboxID: Int64, arrivedVia: String) -> BatchRecorder {
         BatchRecorder(pipeline: self, mailboxID: mailboxID, arrivedVia: arrivedVia)

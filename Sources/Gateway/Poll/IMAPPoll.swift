@@ -87,6 +87,7 @@ struct IMAPPoll {
                 }
             }
             try recorder.commit(into: &report)
+            pipeline.progress?(alias.name, report.fetched, wanted.count)
             try finish(got, session, uidValidity: uidValidity)
         }
         // UIDNEXT is saved last: an interrupted poll is never mistaken for an idle one.

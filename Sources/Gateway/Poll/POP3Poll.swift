@@ -56,6 +56,7 @@ struct POP3Poll {
                 try recorder.add(raw, uidValidity: nil, uid: nil, uidl: entry.uidl)
             }
             try recorder.commit(into: &report)
+            pipeline.progress?(alias.name, report.fetched, toFetch.count)
             fetched += batch
         }
 

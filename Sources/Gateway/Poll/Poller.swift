@@ -8,7 +8,14 @@ public final class Poller {
     public let config: Config
     let store: Store
     let spool: Spool
-    let pipeline: BatchPipeline
+    var pipeline: BatchPipeline
+
+    /// Called after every durable batch with (alias, fetched so far, to fetch in this poll),
+    /// for a progress line when a backlog is large.
+    public var progress: (@Sendable (String, Int, Int) -> Void)? {
+        get { pipeline.progress }
+        set { pipeline.progress = newValue }
+    }
 
     public init(config: Config) throws {
         self.config = config
@@ -28,11 +35,12 @@ public final class Poller {
             let id = try store.mailboxID(host: mailbox.host, port: mailbox.port, user: mailbox.user,
                                          folder: mailbox.isIMAP ? mailbox.folder : "INBOX")
             mailboxID = id
-            let secret = try alias.resolveSecret()
-            if mailbox.isIMAP {
-                try IMAPPoll(alias: alias, mailbox: mailbox, mailboxID: id, pipeline: pipeline).run(into: &report, secret: secret)
-            } else {
-                try POP3Poll(alias: alias, mailbox: mailbox, mailboxID: id, pipeline: pipeline).run(into: &report, secret: secret)
+            do {
+                try pollOnce(alias, mailbox, id, into: &report)
+            } catch MailSourceError.temporary {
+                // A dropped connection is retried once (the protocol is idempotent: what was
+                // committed is re-acknowledged, not refetched); then the poll fails cleanly.
+                try pollOnce(alias, mailbox, id, into: &report)
             }
         } catch {
             report.error = String(describing: error)
@@ -45,6 +53,17 @@ public final class Poller {
                               error: report.error, exitCode: report.exitCode,
                               nextPoll: finished.addingTimeInterval(alias.interval))
         return report
+    }
+
+    private func pollOnce(_ alias: AliasConfig, _ mailbox: AliasConfig.Mailbox, _ id: Int64,
+                          into report: inout PollReport) throws {
+        // The secret is read at every connect: a password_command may hand out fresh tokens.
+        let secret = try alias.resolveSecret()
+        if mailbox.isIMAP {
+            try IMAPPoll(alias: alias, mailbox: mailbox, mailboxID: id, pipeline: pipeline).run(into: &report, secret: secret)
+        } else {
+            try POP3Poll(alias: alias, mailbox: mailbox, mailboxID: id, pipeline: pipeline).run(into: &report, secret: secret)
+        }
     }
 
     /// Removes raw messages that have been done for longer than `keep_raw`.
