@@ -67,15 +67,22 @@ public final class Spool: @unchecked Sendable {
         try SpoolWriter(spool: self)
     }
 
-    /// Makes every file written since the last sync durable: fsync of each file, then of
-    /// each directory that gained an entry. One durable point per batch.
+    /// Makes every file written since the last sync durable, with the directory entries that
+    /// name them: one syncfs(2) of the spool's file system, one durable point per batch.
     public func sync() throws(StoreError) {
         lock.lock()
         let files = pendingFiles
         let directories = pendingDirectories
         lock.unlock()
-        for path in files.sorted() { try Self.fsyncPath(path, directory: false) }
-        for path in directories.sorted(by: { $0.count > $1.count }) { try Self.fsyncPath(path, directory: true) }
+        if !files.isEmpty || !directories.isEmpty {
+            // One syncfs(2) makes every file and directory entry written since the last sync
+            // durable: one flush per batch instead of an fsync per message, which cost about
+            // 6 ms each here (1,000 messages: 5.9 s of fsync against 0.3 s of everything else).
+            let fd = open(directory.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            guard fd >= 0 else { throw StoreError.posix(errno, path: directory.path, action: "syncing the spool") }
+            defer { close(fd) }
+            guard syncFileSystem(fd) == 0 else { throw StoreError.posix(errno, path: directory.path, action: "syncing the spool") }
+        }
         lock.lock()
         pendingFiles.subtract(files)
         pendingDirectories.subtract(directories)
@@ -166,16 +173,6 @@ public final class Spool: @unchecked Sendable {
         guard stat(path, &st) == 0 else { return nil }
         return Int(st.st_size)
     }
-
-    private static func fsyncPath(_ path: String, directory: Bool) throws(StoreError) {
-        let fd = open(path, (directory ? O_RDONLY | O_DIRECTORY : O_RDONLY) | O_CLOEXEC)
-        if fd < 0 {
-            if errno == ENOENT { return }  // removed since it was written
-            throw StoreError.posix(errno, path: path, action: "syncing the spool")
-        }
-        defer { close(fd) }
-        if fsync(fd) != 0 { throw StoreError.posix(errno, path: path, action: "syncing the spool") }
-    }
 }
 
 /// A message being written to the spool in chunks (for large messages). Not thread-safe.
@@ -248,3 +245,7 @@ public final class SpoolWriter {
         unlink(temporary)
     }
 }
+
+/// glibc's syncfs(2), which Swift's Glibc module does not export (it needs _GNU_SOURCE).
+@_silgen_name("syncfs")
+private func syncFileSystem(_ fd: Int32) -> Int32
