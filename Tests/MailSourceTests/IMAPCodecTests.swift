@@ -384,4 +384,18 @@ final class IMAPCodecTests: XCTestCase {
             } catch {}
         }
     }
+
+    func testCapabilitiesAreTakenFromTheLoginAnswer() {
+        let lines = ["* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] ready",
+                     "A002 OK [CAPABILITY IMAP4rev1 IDLE UIDPLUS MOVE] Logged in"]
+        XCTAssertEqual(IMAPSession.capabilities(inLoginResponses: lines), ["IMAP4rev1", "IDLE", "UIDPLUS", "MOVE"])
+        XCTAssertNil(IMAPSession.capabilities(inLoginResponses: ["A002 OK Logged in"]), "no code: ask with CAPABILITY")
+        let dovecot = ["* OK [CAPABILITY IMAP4rev1 STARTTLS] ready", "* CAPABILITY IMAP4rev1 STARTTLS AUTH=PLAIN",
+                       "A001 OK Pre-login capabilities listed", "* CAPABILITY IMAP4rev1 IDLE UIDPLUS", "A002 OK Logged in"]
+        XCTAssertEqual(IMAPSession.capabilities(inLoginResponses: dovecot), ["IMAP4rev1", "IDLE", "UIDPLUS"])
+        XCTAssertNil(IMAPSession.capabilities(inLoginResponses: Array(dovecot.prefix(3)) + ["A002 OK Logged in"]),
+                     "the pre-login list does not count")
+        XCTAssertNil(IMAPSession.capabilities(inLoginResponses: ["* OK [CAPABILITY IMAP4rev1] ready"]),
+                     "the greeting's list is from before login")
+    }
 }

@@ -45,7 +45,8 @@ public final class IMAPSession {
         let connection = try CurlConnection(endpoint: endpoint, secret: secret)
         do {
             try self.init(stream: connection, greeting: connection.greeting, address: endpoint.address,
-                          folder: endpoint.folder, options: options)
+                          folder: endpoint.folder, options: options,
+                          capabilitiesAfterLogin: Self.capabilities(inLoginResponses: connection.loginResponses))
         } catch {
             connection.close()
             throw error
@@ -53,8 +54,11 @@ public final class IMAPSession {
     }
 
     /// Over any byte stream that is already past login (tests use scripted streams).
+    /// `capabilitiesAfterLogin`: what the server announced in its answer to the login (most
+    /// do, RFC 3501 §6.2.3); when given, the CAPABILITY round trip is saved.
     public init(stream: ByteStream, greeting: String? = nil, address: String = "IMAP server",
-                folder: String = "INBOX", options: IMAPSessionOptions = .init()) throws {
+                folder: String = "INBOX", options: IMAPSessionOptions = .init(),
+                capabilitiesAfterLogin: [String]? = nil) throws {
         self.stream = stream
         self.connection = stream as? CurlConnection
         self.greeting = greeting
@@ -63,8 +67,40 @@ public final class IMAPSession {
         self.options = options
         self.decoder = IMAPResponseDecoder(maxLiteralSize: options.maxLiteralSize)
         self.readBuffer = .allocate(byteCount: max(4096, options.readChunkSize), alignment: 16)
-        try refreshCapabilities()
+        if let known = capabilitiesAfterLogin, !known.isEmpty {
+            setCapabilities(known)
+        } else {
+            try refreshCapabilities()
+        }
         if hasCapability("ID") { try identify() }
+    }
+
+    /// The capabilities the server announced with its answer to the login: the
+    /// `[CAPABILITY …]` code of the tagged OK that ended it, or an untagged `* CAPABILITY`
+    /// sent after the previous tagged answer (Dovecot does that). The greeting's list is from
+    /// before login and may differ, so it is never used.
+    static func capabilities(inLoginResponses lines: [String]) -> [String]? {
+        let tagged = lines.indices.filter { !lines[$0].hasPrefix("*") && !lines[$0].hasPrefix("+") }
+        guard let last = tagged.last else { return nil }
+        let words = lines[last].split(separator: " ")
+        guard words.count > 1, words[1].uppercased() == "OK" else { return nil }
+        if words.count > 2, words[2].uppercased() == "[CAPABILITY" {
+            var names: [String] = []
+            for word in words.dropFirst(3) {
+                guard let end = word.firstIndex(of: "]") else { names.append(String(word)); continue }
+                if end > word.startIndex { names.append(String(word[..<end])) }
+                return names
+            }
+            return nil
+        }
+        let start = tagged.dropLast().last.map { $0 + 1 } ?? 0
+        for index in stride(from: last - 1, through: start, by: -1) {
+            let words = lines[index].split(separator: " ")
+            if words.count > 2, words[0] == "*", words[1].uppercased() == "CAPABILITY" {
+                return words.dropFirst(2).map(String.init)
+            }
+        }
+        return nil
     }
 
     deinit { readBuffer.deallocate() }
