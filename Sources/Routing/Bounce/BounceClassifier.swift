@@ -1,0 +1,141 @@
+import Foundation
+import MIME
+
+/// Reads a bounce: who failed, with which status, reply code and diagnostic, and why
+/// (a `BounceReason`). Sources, in order: ARF feedback reports and RFC 3834 auto-replies
+/// (which are no failures), Amazon SES JSON notifications, the RFC 3464 delivery-status
+/// part, then the human-readable text read with the MTA family's phrases and the generic
+/// reason tables. Pure: no I/O.
+public enum BounceClassifier {
+    /// The report of a bounce, feedback report or auto-reply; nil for a message that is none.
+    public static func classify(_ message: Message) -> BounceReport? {
+        let context = BounceContext(message)
+        if let r = feedbackReport(context) { return r }
+        if let r = autoReply(context) { return r }
+        if let r = AmazonSESNotice.read(context) { return r }
+        if let r = deliveryStatusReport(context) { return r }
+        guard context.looksLikeBounce else { return nil }
+        let recipients = TextBounce.recipients(context)
+        guard !recipients.isEmpty else { return nil }
+        return context.report(.failure, format: context.family?.name ?? "text", recipients)
+    }
+
+    /// The reason for one failed recipient from its status, reply code and diagnostic text
+    /// together; `hint` is what an MTA family's own phrase said.
+    public static func reason(status: String?, replyCode: String?, diagnostic: String?, action: String? = nil,
+                              hint: BounceReason? = nil) -> BounceReason {
+        let text = (diagnostic ?? "").lowercased()
+        if let hint, !hint.isTentative { return hint }
+        let fromStatus = status.flatMap(BounceReason.fromStatus)
+        if fromStatus == .delivered || (action?.lowercased() == "delivered" && status == nil) { return .delivered }
+        for r in ReasonPatterns.firstOrder where fromStatus == r || ReasonPatterns.matches(r, text) {
+            if r == .userunknown, vetoesUserUnknown(text, fromStatus) { continue }
+            return r
+        }
+        if let hint { return hint }
+        for r in ReasonPatterns.secondOrder where ReasonPatterns.matches(r, text) { return r }
+        if let fromStatus { return fromStatus }
+        if let s = status, s.count > 3 {
+            let head = s.prefix(3)
+            if head == "5.6" || head == "4.6" { return .contenterror }
+            if head == "5.7" || head == "4.7" { return .securityerror }
+        }
+        if let a = action?.lowercased(), a == "delayed" || a == "expired" { return .expired }
+        if ReasonPatterns.matches(.syntaxerror, text) { return .syntaxerror }
+        if ReasonPatterns.matches(.vacation, text) { return .vacation }
+        if !text.isEmpty { return .onhold }
+        return .undefined
+    }
+
+    /// "User unknown" words about the sender or the domain are no unknown recipient.
+    static func vetoesUserUnknown(_ text: String, _ fromStatus: BounceReason?) -> Bool {
+        if fromStatus == .userunknown { return false }
+        return ReasonPatterns.matches(.rejected, text) && !text.contains("recipient")
+    }
+
+    /// A complete recipient: status from the text when the report's is generic, a reason, hardness.
+    static func finish(_ r: inout BounceRecipient, temporary: Bool, hint: BounceReason?, evidence: String? = nil) {
+        let diagnostic = evidence ?? r.diagnostic ?? ""
+        if let s = r.status, Self.isGeneric(s), let specific = TextScan.status(in: diagnostic),
+           specific.first == s.first, !Self.isGeneric(specific) {
+            r.status = specific
+        }
+        if r.replyCode == nil { r.replyCode = TextScan.replyCode(in: diagnostic) }
+        let reason = reason(status: r.status, replyCode: r.replyCode, diagnostic: diagnostic, action: r.action, hint: hint)
+        r.reason = reason.rawValue
+        if r.status == nil || r.status == "" {
+            let temp = temporary || r.replyCode?.hasPrefix("4") == true || r.action?.lowercased() == "delayed"
+            r.status = reason.impliedStatus(temporary: temp) ?? ""
+        }
+        r.hard = reason.isHard(status: r.status, replyCode: r.replyCode)
+    }
+
+    static func isGeneric(_ status: String) -> Bool { status.hasSuffix(".0.0") }
+
+    // MARK: - Feedback reports and auto-replies
+
+    static func feedbackReport(_ c: BounceContext) -> BounceReport? {
+        var report: MIMEPart?
+        c.message.root?.walk { p in
+            if report == nil, p.contentType.mimeType == "message/feedback-report" { report = p }
+        }
+        let isARF = c.message.contentType?.parameter("report-type")?.lowercased() == "feedback-report"
+        guard isARF || report != nil else { return nil }
+        var addresses: [String] = []
+        if let part = report {
+            let fields = TextScan.fields(String(decoding: part.decodedBody(in: c.message.raw), as: UTF8.self))
+            for name in ["original-rcpt-to", "removal-recipient"] where addresses.isEmpty {
+                addresses = fields.filter { $0.name == name }.compactMap { TextScan.addresses(in: $0.value).first }
+            }
+        }
+        if addresses.isEmpty { addresses = c.original?.to ?? [] }
+        if addresses.isEmpty { addresses = [""] }
+        let recipients = TextScan.unique(addresses).map {
+            BounceRecipient(address: $0, status: "", replyCode: "", diagnostic: nil, reason: BounceReason.feedback.rawValue,
+                            hard: false)
+        }
+        return c.report(.feedback, format: "arf", recipients)
+    }
+
+    static func autoReply(_ c: BounceContext) -> BounceReport? {
+        let m = c.message
+        let submitted = m.decodedHeader("Auto-Submitted")?.lowercased() ?? ""
+        let flagged = submitted.hasPrefix("auto-replied")
+            || m.header("X-Autoreply") != nil || m.header("X-Autorespond") != nil
+            || (m.decodedHeader("Precedence")?.lowercased() == "auto_reply")
+        let subject = (m.subject ?? "").lowercased()
+        let vacationSubject = ["out of office", "auto:", "automatic reply", "autoreply", "auto-reply", "vacation",
+                               "absence", "abwesenheit"].contains { subject.contains($0) }
+        guard flagged || (vacationSubject && m.deliveryStatus == nil && !c.looksLikeBounce) else { return nil }
+        guard m.deliveryStatus == nil else { return nil }
+        let who = m.from.first?.address?.lowercased() ?? ""
+        let r = BounceRecipient(address: who, status: "", replyCode: "", diagnostic: m.subject,
+                                reason: BounceReason.vacation.rawValue, hard: false)
+        return c.report(.autoReply, format: "rfc3834", [r])
+    }
+
+    // MARK: - RFC 3464
+
+    static func deliveryStatusReport(_ c: BounceContext) -> BounceReport? {
+        guard let dsn = c.message.deliveryStatus, !dsn.isEmpty else { return nil }
+        let blocks = TextBounce.blocks(c)
+        var out: [BounceRecipient] = []
+        var seen = Set<String>()
+        for d in dsn {
+            let raw = d.finalRecipient ?? d.originalRecipient ?? ""
+            guard let address = TextScan.addresses(in: TextScan.strippingType(raw)).first ?? TextScan.addresses(in: raw).first
+            else { continue }
+            guard seen.insert(address).inserted else { continue }
+            let diagnostic = d.diagnosticCode.map(TextScan.strippingType).flatMap { $0.isEmpty ? nil : $0 }
+            var r = BounceRecipient(address: address, status: d.status.flatMap(TextScan.status(in:)),
+                                    replyCode: diagnostic.flatMap(TextScan.replyCode(in:)),
+                                    diagnostic: diagnostic ?? blocks[address].map(TextScan.diagnostic),
+                                    remoteMTA: d.remoteMTA.map(TextScan.strippingType), action: d.action?.lowercased())
+            let hint = c.familyHint(r.diagnostic ?? "")
+            finish(&r, temporary: d.action?.lowercased() == "delayed", hint: hint)
+            out.append(r)
+        }
+        guard !out.isEmpty else { return nil }
+        return c.report(.failure, format: "dsn", out)
+    }
+}

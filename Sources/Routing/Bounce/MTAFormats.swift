@@ -1,0 +1,96 @@
+/// The MTA and provider families whose bounce wording is known. Each row says how to tell the
+/// family (lower-case substrings of the bounce's From, Subject, a few headers and its
+/// human-readable text) and the phrases that name a reason in that family's own words; the
+/// generic tables of `ReasonPatterns` apply after them. Data, not code.
+struct MTAFormat: Sendable {
+    let name: String
+    let markers: [String]
+    let reasons: [(String, BounceReason)]
+}
+
+enum MTAFormats {
+    static let all: [MTAFormat] = [
+        MTAFormat(name: "amazonses", markers: ["amazonses.com", "x-ses-outgoing"], reasons: [
+            ("suppression list", .suppressed),
+        ]),
+        MTAFormat(name: "googlegroups", markers: ["googlegroups.com"], reasons: [
+            ("permission to post", .rejected), ("not have permission", .rejected),
+            ("group you tried to contact", .rejected), ("*", .rejected),
+        ]),
+        MTAFormat(name: "gmail", markers: ["delivery to the following recipient failed",
+                                           "technical details of permanent failure",
+                                           "technical details of temporary failure",
+                                           "delivery to the following recipients failed"], reasons: [
+            ("the email account that you tried to reach does not exist", .userunknown),
+            ("the email account that you tried to reach is over quota", .mailboxfull),
+            ("the recipient server did not accept our requests to connect", .networkerror),
+            ("dns error: domain name not found", .hostunknown),
+            ("dns error: dns server returned answer with no data", .hostunknown),
+            ("message rejected", .filtered),
+            ("delivery to the following recipient has been delayed", .expired),
+            ("tls is required", .failedstarttls),
+        ]),
+        MTAFormat(name: "qmail", markers: ["hi. this is the qmail-send program", "qmail-send",
+                                           "this is the qmail", "qmail"], reasons: [
+            ("does not like recipient", .userunknown),
+            ("no mailbox here by that name", .userunknown),
+            ("sorry, i couldn't find any host named", .hostunknown),
+            ("couldn't find any host by that name", .hostunknown),
+            ("sorry, i couldn't find a mail exchanger or ip address", .hostunknown),
+            ("i'm not going to try again; this message has been in the queue too long", .expired),
+            ("this message has been in the queue too long", .expired),
+            ("sorry, i wasn't able to establish an smtp connection", .networkerror),
+            ("unable to set up the connection", .networkerror),
+            ("sorry, that domain isn't in my list of allowed rcpthosts", .norelaying),
+            ("account is disabled", .suspend),
+            ("this mailbox is over quota", .mailboxfull),
+            ("sorry, i don't accept messages larger than", .mesgtoobig),
+        ]),
+        MTAFormat(name: "exim", markers: ["this message was created automatically by mail delivery software",
+                                          "x-failed-recipients", "exim"], reasons: [
+            ("retry timeout exceeded", .expired),
+            ("retry time not reached for any host after a long failure period", .expired),
+            ("all relevant mx records point to non-existent hosts", .hostunknown),
+            ("unrouteable mail domain", .hostunknown),
+            ("mailbox is full", .mailboxfull),
+            ("message is frozen", .onhold),
+            ("too many \"received\" headers", .contenterror),
+        ]),
+        MTAFormat(name: "sendmail", markers: ["----- transcript of session follows -----",
+                                              "the original message was received at"], reasons: [
+            ("host unknown (name server", .hostunknown),
+            ("cannot send message for", .expired),
+            ("message could not be delivered for", .expired),
+            ("service unavailable", .blocked),
+        ]),
+        MTAFormat(name: "postfix", markers: ["this is the mail system at host", "postfix"], reasons: [
+            ("host or domain name not found", .hostunknown),
+            ("domain not found", .hostunknown),
+        ]),
+        MTAFormat(name: "exchange", markers: ["microsoft exchange", "exchange server", "outlook.com",
+                                              "protection.outlook.com", "delivery has failed to these recipients"], reasons: [
+            ("recipientnotfound", .userunknown), ("resolver.adr.recipnotfound", .userunknown),
+            ("resolver.adr.exrecipnotfound", .userunknown), ("resolver.adr.recipientnotfound", .userunknown),
+            ("mailbox unavailable", .userunknown), ("not listed in domino directory", .userunknown),
+            ("resolver.rst.authrequired", .securityerror), ("rejected by recipient", .filtered),
+            ("mailbox has exceeded", .mailboxfull), ("access denied", .blocked),
+        ]),
+        MTAFormat(name: "yahoo", markers: ["yahoo"], reasons: [
+            ("delivery error: dd this user doesn't have a", .userunknown),
+            ("this user doesn't have a", .userunknown),
+            ("not accepting mail at this time", .notaccept),
+        ]),
+        MTAFormat(name: "courier", markers: ["courier mail server", "courier-mta"], reasons: [
+            ("no such user", .userunknown), ("no such domain", .hostunknown),
+        ]),
+        MTAFormat(name: "domino", markers: ["lotus domino", "domino"], reasons: [
+            ("not listed in domino directory", .userunknown), ("not listed in public name & address book", .userunknown),
+            ("user not listed", .userunknown),
+        ]),
+    ]
+
+    /// The first family whose marker appears in the signature text.
+    static func detect(_ signature: String) -> MTAFormat? {
+        all.first { f in f.markers.contains { signature.contains($0) } }
+    }
+}

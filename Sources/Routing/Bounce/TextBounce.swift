@@ -1,0 +1,92 @@
+import Foundation
+
+/// Bounces without a delivery-status part: the recipients and their diagnostics are read
+/// from the human-readable text. Each recipient's evidence is the text from where it is
+/// first named up to where the next one is.
+enum TextBounce {
+    static let headerLinePrefixes = ["from:", "sender:", "message-id:", "in-reply-to:", "references:",
+                                     "return-path:", "reply-to:", "received:", "date:", "subject:", "x-",
+                                     "reporting-mta:", "arrival-date:", "dkim-signature:", "list-"]
+    static let notRecipientLocals = ["mailer-daemon", "postmaster", "mail-daemon", "abuse", "noreply", "no-reply"]
+    static let temporaryWords = ["temporary", "will be retried", "will retry", "delayed", "will continue trying",
+                                 "deferred", "not yet been delivered", "still trying", "temporarily"]
+    nonisolated(unsafe) static let hostRegex = try! NSRegularExpression(
+        pattern: "host ([a-z0-9][a-z0-9.-]*\\.[a-z]{2,})\\.?\\s*\\[", options: [.caseInsensitive])
+
+    /// The failed recipients named in the text, in order of first mention, with their positions.
+    static func mentions(_ c: BounceContext) -> [(address: String, at: String.Index)] {
+        var out: [(address: String, at: String.Index)] = []
+        var seen = Set<String>()
+        let text = c.section
+        for (raw, range) in TextScan.matches(TextScan.addressRegex, text) {
+            let a = TextScan.trimmingAddress(raw.lowercased())
+            if seen.contains(a) || c.notRecipients.contains(a) { continue }
+            let local = a.split(separator: "@").first.map(String.init) ?? ""
+            if notRecipientLocals.contains(where: { local.hasPrefix($0) }) { continue }
+            let lineStart = text[..<range.lowerBound].lastIndex(of: "\n").map { text.index(after: $0) } ?? text.startIndex
+            let line = text[lineStart..<range.lowerBound].trimmingCharacters(in: .whitespaces).lowercased()
+            if headerLinePrefixes.contains(where: { line.hasPrefix($0) }) { continue }
+            // A Message-ID written in angle brackets right after "id" is no address.
+            if line.hasSuffix("id <") || line.hasSuffix("id=<") || line.hasSuffix("message-id <") { continue }
+            seen.insert(a)
+            out.append((a, range.lowerBound))
+        }
+        return out
+    }
+
+    /// Per address, the text that speaks about it.
+    static func blocks(_ c: BounceContext) -> [String: String] {
+        let m = mentions(c)
+        var out: [String: String] = [:]
+        for (i, x) in m.enumerated() {
+            let end = i + 1 < m.count ? m[i + 1].at : c.section.endIndex
+            out[x.address] = String(c.section[x.at..<end])
+        }
+        return out
+    }
+
+    static func recipients(_ c: BounceContext) -> [BounceRecipient] {
+        let m = mentions(c)
+        var list = m.map(\.address)
+        if let failed = c.message.decodedHeader("X-Failed-Recipients") {
+            let named = TextScan.unique(TextScan.addresses(in: failed))
+            if !named.isEmpty { list = named }
+        }
+        if list.isEmpty, let to = c.original?.to.first { list = [to] }
+        let blocks = blocks(c)
+        let lowerSection = c.section.lowercased()
+        let temporary = temporaryWords.contains { lowerSection.contains($0) }
+            && !lowerSection.contains("permanent")
+        return list.map { address in
+            var block = blocks[address] ?? c.section
+            if list.count == 1 || !hasEvidence(block) { block = hasEvidence(block) ? block : c.section }
+            let diagnostic = TextScan.diagnostic(focus(block))
+            var r = BounceRecipient(address: address, status: TextScan.status(in: block),
+                                    replyCode: TextScan.replyCode(in: block), diagnostic: diagnostic)
+            r.remoteMTA = TextScan.matches(hostRegex, block, group: 1).first?.0.lowercased()
+            let hint = c.familyHint(block)
+            BounceClassifier.finish(&r, temporary: temporary, hint: hint, evidence: block)
+            if r.status?.hasPrefix("4") == true, r.hard == true { r.hard = r.reason == BounceReason.notaccept.rawValue ? false : true }
+            return r
+        }
+    }
+
+    /// Whether a block says anything a reason can be read from.
+    static func hasEvidence(_ block: String) -> Bool {
+        if TextScan.status(in: block) != nil || TextScan.replyCode(in: block) != nil { return true }
+        let lower = block.lowercased()
+        return ReasonPatterns.firstOrder.contains { ReasonPatterns.matches($0, lower) }
+            || ReasonPatterns.secondOrder.contains { ReasonPatterns.matches($0, lower) }
+    }
+
+    /// The part of a block that is the server's answer, when one can be told.
+    static func focus(_ block: String) -> String {
+        let lines = block.split(separator: "\n", omittingEmptySubsequences: false)
+        guard let first = lines.firstIndex(where: { l in
+            TextScan.replyCode(in: String(l)) != nil || TextScan.status(in: String(l)) != nil
+        }) else { return block }
+        var end = first
+        while end + 1 < lines.count, !lines[end + 1].trimmingCharacters(in: .whitespaces).isEmpty { end += 1 }
+        return lines[first...end].joined(separator: "\n")
+    }
+}

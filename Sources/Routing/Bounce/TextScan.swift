@@ -1,0 +1,88 @@
+import Foundation
+
+/// Small text readers shared by the recognisers: addresses, status and reply codes, fields.
+enum TextScan {
+    nonisolated(unsafe) static let addressRegex = try! NSRegularExpression(
+        pattern: "[A-Za-z0-9_][A-Za-z0-9._%+=/!#$&'*?^`{|}~-]*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\\.)+[A-Za-z]{2,}")
+    nonisolated(unsafe) static let statusRegex = try! NSRegularExpression(
+        pattern: "(?<![0-9.])([245]\\.[0-9]{1,3}\\.[0-9]{1,3})(?!\\.?[0-9])")
+    nonisolated(unsafe) static let replyRegex = try! NSRegularExpression(
+        pattern: "(?:^|[\\s:;(\\[>#\"'])([245][0-5][0-9])(?:(?=[ -]+(?:[245]\\.[0-9]|[A-Za-z<\\[(\"'#]))|(?=\\s*$))",
+        options: [.anchorsMatchLines])
+
+    static func matches(_ regex: NSRegularExpression, _ text: String, group: Int = 0) -> [(String, Range<String.Index>)] {
+        regex.matches(in: text, range: NSRange(text.startIndex..., in: text)).compactMap { m in
+            guard let r = Range(m.range(at: group), in: text) else { return nil }
+            return (String(text[r]), r)
+        }
+    }
+
+    /// Every email address in the text, lower-cased, in order (repeats kept).
+    static func addresses(in text: String) -> [String] {
+        matches(addressRegex, text).map { $0.0.lowercased() }.map(trimmingAddress)
+    }
+
+    static func trimmingAddress(_ a: String) -> String {
+        var s = Substring(a)
+        while let l = s.last, ".-_'".contains(l) { s = s.dropLast() }
+        return String(s)
+    }
+
+    /// The first enhanced status code (`5.1.1`).
+    static func status(in text: String) -> String? {
+        matches(statusRegex, text, group: 1).first?.0
+    }
+
+    /// The first SMTP reply code (`550`) written the way servers reply.
+    static func replyCode(in text: String) -> String? {
+        for (code, _) in matches(replyRegex, text, group: 1) {
+            return code
+        }
+        return nil
+    }
+
+    /// `rfc822; a@b` → `a@b`, `smtp; 550 …` → `550 …`.
+    static func strippingType(_ value: String) -> String {
+        guard let semi = value.firstIndex(of: ";") else { return value.trimmingCharacters(in: .whitespaces) }
+        let type = value[..<semi]
+        guard type.count <= 12, !type.contains(" "), !type.contains("@") else { return value.trimmingCharacters(in: .whitespaces) }
+        return value[value.index(after: semi)...].trimmingCharacters(in: .whitespaces)
+    }
+
+    /// `Name: value` lines with folding undone; names lower-cased.
+    static func fields(_ text: String) -> [(name: String, value: String)] {
+        var out: [(name: String, value: String)] = []
+        for line in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }) {
+            if let f = line.first, f == " " || f == "\t", !out.isEmpty {
+                out[out.count - 1].value += " " + line.trimmingCharacters(in: .whitespaces)
+            } else if let colon = line.firstIndex(of: ":"), !line[..<colon].contains(" ") {
+                out.append((line[..<colon].lowercased(), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)))
+            }
+        }
+        return out
+    }
+
+    /// A diagnostic from a block of bounce text: whitespace collapsed, bounded.
+    static func diagnostic(_ block: String) -> String {
+        let collapsed = block.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
+        return collapsed.count > 1000 ? String(collapsed.prefix(1000)) : collapsed
+    }
+
+    static func unique(_ list: [String]) -> [String] {
+        var seen = Set<String>()
+        return list.filter { seen.insert($0).inserted }
+    }
+
+    /// Tags removed and the commonest entities decoded: enough to read an HTML-only bounce.
+    static func strippingHTML(_ html: String) -> String {
+        var out = html.replacingOccurrences(of: "<br", with: "\n<br", options: .caseInsensitive)
+            .replacingOccurrences(of: "</p>", with: "\n</p>", options: .caseInsensitive)
+            .replacingOccurrences(of: "</tr>", with: "\n</tr>", options: .caseInsensitive)
+            .replacingOccurrences(of: "</div>", with: "\n</div>", options: .caseInsensitive)
+        out = out.replacingOccurrences(of: "<[^>]*>", with: " ", options: .regularExpression)
+        for (e, c) in [("&lt;", "<"), ("&gt;", ">"), ("&quot;", "\""), ("&#39;", "'"), ("&nbsp;", " "), ("&amp;", "&")] {
+            out = out.replacingOccurrences(of: e, with: c)
+        }
+        return out
+    }
+}
