@@ -21,50 +21,32 @@ public enum BounceClassifier {
     }
 
     /// The reason for one failed recipient from its status, reply code and diagnostic text
-    /// together; `hint` is what an MTA family's own phrase said.
+    /// together; `command` is the SMTP command it failed at (RCPT, DATA, MAIL, …) when known,
+    /// `hint` what an MTA family's own phrase said.
     public static func reason(status: String?, replyCode: String?, diagnostic: String?, action: String? = nil,
-                              hint: BounceReason? = nil) -> BounceReason {
-        let text = (diagnostic ?? "").lowercased()
-        if let hint, !hint.isTentative { return hint }
-        let fromStatus = status.flatMap(BounceReason.fromStatus)
-        if fromStatus == .delivered || (action?.lowercased() == "delivered" && status == nil) { return .delivered }
-        for r in ReasonPatterns.firstOrder where fromStatus == r || ReasonPatterns.matches(r, text) {
-            if r == .userunknown, vetoesUserUnknown(text, fromStatus) { continue }
-            return r
-        }
-        if let hint { return hint }
-        for r in ReasonPatterns.secondOrder where ReasonPatterns.matches(r, text) { return r }
-        if let fromStatus { return fromStatus }
-        if let s = status, s.count > 3 {
-            let head = s.prefix(3)
-            if head == "5.6" || head == "4.6" { return .contenterror }
-            if head == "5.7" || head == "4.7" { return .securityerror }
-        }
-        if let a = action?.lowercased(), a == "delayed" || a == "expired" { return .expired }
-        if ReasonPatterns.matches(.syntaxerror, text) { return .syntaxerror }
-        if ReasonPatterns.matches(.vacation, text) { return .vacation }
-        if !text.isEmpty { return .onhold }
-        return .undefined
-    }
-
-    /// "User unknown" words about the sender or the domain are no unknown recipient.
-    static func vetoesUserUnknown(_ text: String, _ fromStatus: BounceReason?) -> Bool {
-        if fromStatus == .userunknown { return false }
-        return ReasonPatterns.matches(.rejected, text) && !text.contains("recipient")
+                              command: String? = nil, hint: BounceReason? = nil) -> BounceReason {
+        ReasonJudge(status: status, replyCode: replyCode, text: TextScan.masked(diagnostic ?? ""), diagnosticType: nil,
+                    command: command, action: action?.lowercased(), hint: hint).decide()
     }
 
     /// A complete recipient: status from the text when the report's is generic, a reason, hardness.
-    static func finish(_ r: inout BounceRecipient, temporary: Bool, hint: BounceReason?, evidence: String? = nil) {
+    /// `evidence` is the text the reason is read from (default: the diagnostic), `context` the
+    /// wider text the SMTP command is looked for in.
+    static func finish(_ r: inout BounceRecipient, temporary: Bool, hint: BounceReason?, evidence: String? = nil,
+                       context: String? = nil, diagnosticType: String? = nil) {
         let diagnostic = evidence ?? r.diagnostic ?? ""
         if let s = r.status, Self.isGeneric(s), let specific = TextScan.status(in: diagnostic),
            specific.first == s.first, !Self.isGeneric(specific) {
             r.status = specific
         }
         if r.replyCode == nil { r.replyCode = TextScan.replyCode(in: diagnostic) }
-        let reason = reason(status: r.status, replyCode: r.replyCode, diagnostic: diagnostic, action: r.action, hint: hint)
+        let command = TextScan.command(in: diagnostic) ?? context.flatMap(TextScan.command(in:))
+        let judge = ReasonJudge(status: r.status, replyCode: r.replyCode, text: TextScan.masked(diagnostic),
+                                diagnosticType: diagnosticType, command: command, action: r.action, hint: hint)
+        let reason = judge.decide()
         r.reason = reason.rawValue
         if r.status == nil || r.status == "" {
-            let temp = temporary || r.replyCode?.hasPrefix("4") == true || r.action?.lowercased() == "delayed"
+            let temp = temporary || r.replyCode?.hasPrefix("4") == true || r.action == "delayed"
             r.status = reason.impliedStatus(temporary: temp) ?? ""
         }
         r.hard = reason.isHard(status: r.status, replyCode: r.replyCode)
@@ -106,7 +88,8 @@ public enum BounceClassifier {
         let subject = (m.subject ?? "").lowercased()
         let vacationSubject = ["out of office", "auto:", "automatic reply", "autoreply", "auto-reply", "vacation",
                                "absence", "abwesenheit"].contains { subject.contains($0) }
-        guard flagged || (vacationSubject && m.deliveryStatus == nil && !c.looksLikeBounce) else { return nil }
+        // Exim marks its bounces auto-replied too: a bounce is no vacation notice.
+        guard (flagged || vacationSubject), !c.looksLikeBounce else { return nil }
         guard m.deliveryStatus == nil else { return nil }
         let who = m.from.first?.address?.lowercased() ?? ""
         let r = BounceRecipient(address: who, status: "", replyCode: "", diagnostic: m.subject,
@@ -132,7 +115,9 @@ public enum BounceClassifier {
                                     diagnostic: diagnostic ?? blocks[address].map(TextScan.diagnostic),
                                     remoteMTA: d.remoteMTA.map(TextScan.strippingType), action: d.action?.lowercased())
             let hint = c.familyHint(r.diagnostic ?? "")
-            finish(&r, temporary: d.action?.lowercased() == "delayed", hint: hint)
+            let type = d.diagnosticCode.flatMap(TextScan.diagnosticType)
+            finish(&r, temporary: d.action?.lowercased() == "delayed", hint: hint, context: blocks[address] ?? c.section,
+                   diagnosticType: type)
             out.append(r)
         }
         guard !out.isEmpty else { return nil }

@@ -65,7 +65,7 @@ enum TextBounce {
                                     replyCode: TextScan.replyCode(in: block), diagnostic: diagnostic)
             r.remoteMTA = TextScan.matches(hostRegex, block, group: 1).first?.0.lowercased()
             let hint = c.familyHint(block)
-            BounceClassifier.finish(&r, temporary: temporary, hint: hint, evidence: block)
+            BounceClassifier.finish(&r, temporary: temporary, hint: hint, evidence: block, context: c.section)
             if r.status?.hasPrefix("4") == true, r.hard == true { r.hard = r.reason == BounceReason.notaccept.rawValue ? false : true }
             return r
         }

@@ -41,6 +41,53 @@ enum TextScan {
         return nil
     }
 
+    /// Addresses replaced by a placeholder, lower-cased: a mailbox named `spam@…` says nothing.
+    static func masked(_ text: String) -> String {
+        let lower = text.lowercased()
+        return addressRegex.stringByReplacingMatches(in: lower, range: NSRange(lower.startIndex..., in: lower),
+                                                     withTemplate: "mailbox@address")
+    }
+
+    /// `smtp` of `smtp; 550 …`, lower-cased; nil when the value has no type.
+    static func diagnosticType(_ value: String) -> String? {
+        guard let semi = value.firstIndex(of: ";") else { return nil }
+        let type = value[..<semi].trimmingCharacters(in: .whitespaces).lowercased()
+        guard !type.isEmpty, type.count <= 12, !type.contains(" ") else { return nil }
+        return type
+    }
+
+    static let commandPhrases: [(String, String)] = [
+        ("in reply to rcpt to command", "RCPT"), ("after rcpt to", "RCPT"), ("in reply to rcpt command", "RCPT"),
+        ("in reply to end of data command", "DATA"), ("in reply to data command", "DATA"), ("after end of data", "DATA"),
+        ("after data", "DATA"), ("in reply to mail from command", "MAIL"), ("after mail from", "MAIL"),
+        ("in reply to ehlo command", "EHLO"), ("in reply to helo command", "HELO"), ("after ehlo", "EHLO"),
+        ("after helo", "HELO"), ("in reply to starttls command", "STARTTLS"), ("after starttls", "STARTTLS"),
+        ("after initial connection", "CONN"), ("while connected to", "CONN"),
+    ]
+
+    /// The SMTP command the server answered with the error, when the text says it.
+    static func command(in text: String) -> String? {
+        let lower = text.lowercased()
+        var best: (String.Index, String)?
+        for (phrase, command) in commandPhrases {
+            if let r = lower.range(of: phrase), best == nil || r.lowerBound < best!.0 { best = (r.lowerBound, command) }
+        }
+        if let best { return best.1 }
+        // A session transcript: the last command sent (">>> RCPT To:<…>").
+        var last: String?
+        for line in lower.split(separator: "\n") {
+            let t = line.trimmingCharacters(in: .whitespaces)
+            guard t.hasPrefix(">>>") else { continue }
+            let cmd = t.dropFirst(3).trimmingCharacters(in: .whitespaces)
+            for (prefix, name) in [("rcpt", "RCPT"), ("data", "DATA"), ("mail", "MAIL"), ("ehlo", "EHLO"),
+                                   ("helo", "HELO"), ("starttls", "STARTTLS"), (".", "DATA")] where cmd.hasPrefix(prefix) {
+                last = name
+                break
+            }
+        }
+        return last
+    }
+
     /// `rfc822; a@b` → `a@b`, `smtp; 550 …` → `550 …`.
     static func strippingType(_ value: String) -> String {
         guard let semi = value.firstIndex(of: ";") else { return value.trimmingCharacters(in: .whitespaces) }
