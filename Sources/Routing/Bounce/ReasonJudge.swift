@@ -45,7 +45,9 @@ struct ReasonJudge {
             if s == .userunknown {
                 return ![.norelaying, .blocked, .mailboxfull, .hasmoved, .rejected, .notaccept].contains { has($0) }
             }
-            return command == "RCPT" && has(.userunknown)
+            // A report that names a status but no command: the recipient was refused as such.
+            let reported = command == nil && !(status ?? "").isEmpty
+            return (command == "RCPT" || reported) && has(.userunknown)
         case .filtered:
             if s == .suspend { return false }
             if s == .filtered { return has(.userunknown) || has(.filtered) }
@@ -109,7 +111,7 @@ struct ReasonJudge {
             if head == "5.6" || head == "4.6" { return .contenterror }
             if head == "5.7" || head == "4.7" { return .securityerror }
         }
-        if type.hasPrefix("x-unix") { return .mailererror }
+        if type.hasPrefix("x-unix") || type.hasPrefix("x-postfix") { return .mailererror }
         if probe(.syntaxerror) { return .syntaxerror }
         if let a = action, a == "delayed" || a == "expired" { return .expired }
         if command == "EHLO" || command == "HELO" { return .blocked }

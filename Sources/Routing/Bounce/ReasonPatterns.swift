@@ -338,8 +338,14 @@ enum ReasonPatterns {
     ]
 
     /// Whether the lower-cased text says this reason.
+    /// Phrases that mean the text is not about this reason even if a pattern matches.
+    static let exclusions: [BounceReason: [String]] = [
+        .rejected: ["5.1.0 address rejected", "recipient address rejected", "sender ip address rejected"],
+    ]
+
     static func matches(_ reason: BounceReason, _ text: String) -> Bool {
         guard !text.isEmpty, let patterns = compiled[reason] else { return false }
+        if let not = exclusions[reason], not.contains(where: { text.contains($0) }) { return false }
         return patterns.contains { $0.matches(text) }
     }
 

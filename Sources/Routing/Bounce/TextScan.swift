@@ -57,7 +57,8 @@ enum TextScan {
     }
 
     static let commandPhrases: [(String, String)] = [
-        ("in reply to rcpt to command", "RCPT"), ("after rcpt to", "RCPT"), ("in reply to rcpt command", "RCPT"),
+        ("in reply to rcpt to command", "RCPT"), ("after rcpt command", "RCPT"), ("rcpt to response", "RCPT"),
+        ("[rcpt_to]", "RCPT"), ("after rcpt to", "RCPT"), ("in reply to rcpt command", "RCPT"),
         ("in reply to end of data command", "DATA"), ("in reply to data command", "DATA"), ("after end of data", "DATA"),
         ("after data", "DATA"), ("in reply to mail from command", "MAIL"), ("after mail from", "MAIL"),
         ("in reply to ehlo command", "EHLO"), ("in reply to helo command", "HELO"), ("after ehlo", "EHLO"),
@@ -68,9 +69,10 @@ enum TextScan {
     /// The SMTP command the server answered with the error, when the text says it.
     static func command(in text: String) -> String? {
         let lower = text.lowercased()
+        let flat = lower.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
         var best: (String.Index, String)?
         for (phrase, command) in commandPhrases {
-            if let r = lower.range(of: phrase), best == nil || r.lowerBound < best!.0 { best = (r.lowerBound, command) }
+            if let r = flat.range(of: phrase), best == nil || r.lowerBound < best!.0 { best = (r.lowerBound, command) }
         }
         if let best { return best.1 }
         // A session transcript: the last command sent (">>> RCPT To:<…>").
