@@ -35,11 +35,11 @@ public enum BounceClassifier {
     static func finish(_ r: inout BounceRecipient, temporary: Bool, hint: BounceReason?, evidence: String? = nil,
                        context: String? = nil, diagnosticType: String? = nil) {
         let diagnostic = evidence ?? r.diagnostic ?? ""
-        if let s = r.status, Self.isGeneric(s), let specific = TextScan.status(in: diagnostic),
-           specific.first == s.first, !Self.isGeneric(specific) {
-            r.status = specific
-        }
         if r.replyCode == nil { r.replyCode = TextScan.replyCode(in: diagnostic) }
+        if let s = r.status, !s.isEmpty {
+            let inMessage = TextScan.matches(TextScan.statusRegex, diagnostic, group: 1).map(\.0).first { $0 != s }
+            r.status = TextScan.preferredStatus(s, inMessage: inMessage, replyCode: r.replyCode)
+        }
         let command = TextScan.command(in: diagnostic) ?? context.flatMap(TextScan.command(in:))
         let judge = ReasonJudge(status: r.status, replyCode: r.replyCode, text: TextScan.masked(diagnostic),
                                 diagnosticType: diagnosticType, command: command, action: r.action, hint: hint)
@@ -112,7 +112,8 @@ public enum BounceClassifier {
             let diagnostic = d.diagnosticCode.map(TextScan.strippingType).flatMap { $0.isEmpty ? nil : $0 }
             var r = BounceRecipient(address: address, status: d.status.flatMap(TextScan.status(in:)),
                                     replyCode: diagnostic.flatMap(TextScan.replyCode(in:)),
-                                    diagnostic: diagnostic ?? blocks[address].map(TextScan.diagnostic),
+                                    diagnostic: diagnostic ?? blocks[address].flatMap {
+                                        TextBounce.hasEvidence($0) ? TextScan.diagnostic(TextBounce.focus($0)) : nil },
                                     remoteMTA: d.remoteMTA.map(TextScan.strippingType), action: d.action?.lowercased())
             let hint = c.familyHint(r.diagnostic ?? "")
             let type = d.diagnosticCode.flatMap(TextScan.diagnosticType)

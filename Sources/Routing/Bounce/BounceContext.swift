@@ -144,8 +144,9 @@ struct BounceContext {
 
     /// The reason an MTA family's own phrase gives for this text.
     func familyHint(_ diagnostic: String) -> BounceReason? {
-        guard let family else { return nil }
         let text = diagnostic.lowercased()
+        if let p = MTAFormats.providers.first(where: { text.contains($0.0) }) { return p.1 }
+        guard let family else { return nil }
         return family.reasons.first { $0.0 == "*" || text.contains($0.0) }?.1
     }
 

@@ -46,6 +46,26 @@ enum MTAFormats {
             ("this mailbox is over quota", .mailboxfull),
             ("sorry, i don't accept messages larger than", .mesgtoobig),
         ]),
+        MTAFormat(name: "dragonfly", markers: ["this is the dragonfly mail agent"], reasons: [
+            ("dns lookup failure", .hostunknown), ("could not deliver for the last", .expired), ("giving up", .expired),
+        ]),
+        MTAFormat(name: "opensmtpd", markers: ["this is the mailer-daemon, please do not reply", "opensmtpd"], reasons: [
+            ("envelope expired", .expired), ("no mx found for domain", .notaccept), ("invalid domain name", .hostunknown),
+            ("domain not found", .hostunknown), ("delivery loop detected", .networkerror),
+        ]),
+        MTAFormat(name: "exchange2003", markers: ["msexch:ims", "did not reach the following recipient"], reasons: [
+            ("the recipient name is not recognized", .userunknown), ("unknown recipient", .userunknown),
+            ("(000c05a6)", .userunknown), ("(00000402)", .filtered), ("(0000052d)", .filtered),
+        ]),
+        MTAFormat(name: "interscanmss", markers: ["interscan messaging security suite"], reasons: [
+            ("unable to deliver message to", .userunknown), ("user unknown", .userunknown),
+        ]),
+        MTAFormat(name: "zoho", markers: ["zoho"], reasons: [
+            ("host not reachable", .expired), ("message will be retried", .expired),
+        ]),
+        MTAFormat(name: "imailserver", markers: ["imail server", "ipswitch"], reasons: [
+            ("delivery failed", .expired), ("mailbox full", .mailboxfull), ("user not found", .userunknown),
+        ]),
         MTAFormat(name: "exim", markers: ["this message was created automatically by mail delivery software",
                                           "x-failed-recipients", "exim"], reasons: [
             ("retry timeout exceeded", .expired),
@@ -87,6 +107,21 @@ enum MTAFormats {
             ("not listed in domino directory", .userunknown), ("not listed in public name & address book", .userunknown),
             ("user not listed", .userunknown),
         ]),
+    ]
+
+    /// Remote providers' own wording and error codes: specific enough to apply whatever MTA
+    /// wrote the bounce (Orange/La Poste codes, Google's DNS notes, Tencent, Yahoo, …).
+    static let providers: [(String, BounceReason)] = [
+        ("ofr006_102", .blocked), ("ofr004_104", .blocked), ("lpn006_107", .blocked), ("lpn007_416", .userunknown),
+        ("_416", .userunknown), ("_418", .userunknown), ("ofr005_505", .systemerror), ("_505", .systemerror),
+        ("_510", .blocked), ("_506", .spamdetected), ("client host blocked for spamming issues", .blocked),
+        ("responded with code nxdomain", .networkerror), ("had no relevant answers", .networkerror),
+        ("doesn't receive email according to the administrator: returned null mx", .notaccept),
+        ("connection frequency limited", .toomanyconn), ("this user doesn't have a yahoo.com account", .userunknown),
+        ("spamhaus.org/query/bl", .blocked), ("mcspamsignature", .virusdetected),
+        ("recipientnotfound", .userunknown), ("resolver.adr.recipnotfound", .userunknown),
+        ("www.cox.com/residential/support/email-error-codes", .blocked),
+        ("is not a registered gateway user", .rejected),
     ]
 
     /// The first family whose marker appears in the signature text.

@@ -7,7 +7,7 @@ enum TextScan {
     nonisolated(unsafe) static let statusRegex = try! NSRegularExpression(
         pattern: "(?<![0-9.])([245]\\.[0-9]{1,3}\\.[0-9]{1,3})(?!\\.?[0-9])")
     nonisolated(unsafe) static let replyRegex = try! NSRegularExpression(
-        pattern: "(?:^|[\\s:;(\\[>#\"'])([245][0-5][0-9])(?:(?=[ -]+(?:[245]\\.[0-9]|[A-Za-z<\\[(\"'#]))|(?=\\s*$))",
+        pattern: "(?:^|[\\s:;(\\[>#\"'])([245][0-5][0-9])(?:(?=[ -]+(?:[245]\\.[0-9]|[A-Za-z<\\[(\"'#]))|(?=[,:] )|(?=\\s*$))",
         options: [.anchorsMatchLines])
 
     static func matches(_ regex: NSRegularExpression, _ text: String, group: Int = 0) -> [(String, Range<String.Index>)] {
@@ -35,15 +35,14 @@ enum TextScan {
 
     /// The first SMTP reply code (`550`) written the way servers reply.
     static func replyCode(in text: String) -> String? {
-        for (code, _) in matches(replyRegex, text, group: 1) {
-            return code
-        }
-        return nil
+        let codes = matches(replyRegex, text, group: 1).map(\.0)
+        // A greeting (220) before the refusal is not the answer that failed.
+        return codes.first { !$0.hasPrefix("2") } ?? codes.first
     }
 
     /// Addresses replaced by a placeholder, lower-cased: a mailbox named `spam@…` says nothing.
     static func masked(_ text: String) -> String {
-        let lower = text.lowercased()
+        let lower = text.lowercased().split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
         return addressRegex.stringByReplacingMatches(in: lower, range: NSRange(lower.startIndex..., in: lower),
                                                      withTemplate: "mailbox@address")
     }
@@ -88,6 +87,27 @@ enum TextScan {
             }
         }
         return last
+    }
+
+    /// Which of the report's status and the one in the server's message to believe (sisimai's
+    /// rule): the one agreeing with the reply code's class, else the more specific one.
+    static func preferredStatus(_ field: String?, inMessage: String?, replyCode: String?) -> String? {
+        guard let field, field.count >= 5 else { return inMessage ?? field }
+        guard let inMessage, inMessage.count >= 5 else { return field }
+        if let reply = replyCode?.first, field.first != inMessage.first {
+            if reply == field.first { return field }
+            if reply == inMessage.first { return inMessage }
+        }
+        if field == inMessage { return field }
+        let fieldZero = field.contains(".0"), messageZero = inMessage.contains(".0")
+        if field.contains(".0.0") { return inMessage.contains(".0.0") ? field : inMessage }
+        if fieldZero && !messageZero { return inMessage }
+        if inMessage.contains(".0.0") { return field }
+        if field == "4.4.7" || field == "4.7.0" || field.hasPrefix("5.3.") { return inMessage }
+        for p in [".5.1", ".5.2", ".5.4", ".5.5"] where field.dropFirst().hasPrefix(p) { return inMessage }
+        if field == "5.1.1" { return messageZero || inMessage.hasPrefix("5.5.") ? field : inMessage }
+        if field == "5.1.3", inMessage.hasPrefix("5.7.") { return inMessage }
+        return field
     }
 
     /// `rfc822; a@b` → `a@b`, `smtp; 550 …` → `550 …`.
