@@ -64,6 +64,13 @@ final class BounceCorpusTests: XCTestCase {
         if let path = ProcessInfo.processInfo.environment["BOUNCE_DISAGREEMENTS"] {
             try lines.joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
         }
+        if let names = ProcessInfo.processInfo.environment["BOUNCE_DEBUG"] {
+            for name in names.split(separator: ",") {
+                let m = MIMEParser().parse(try [UInt8](Data(contentsOf: dir.appendingPathComponent(String(name)))))
+                print("DEBUG \(name): dsn=\(String(describing: m.deliveryStatus)) structure=\(m.root?.structure ?? [])")
+                print("DEBUG \(name): report=\(String(describing: BounceClassifier.classify(m)))")
+            }
+        }
         XCTAssertGreaterThanOrEqual(pct(status), 90)
         XCTAssertGreaterThanOrEqual(pct(reason), 85)
         XCTAssertGreaterThanOrEqual(pct(hard), 95)

@@ -100,7 +100,14 @@ public enum BounceClassifier {
     // MARK: - RFC 3464
 
     static func deliveryStatusReport(_ c: BounceContext) -> BounceReport? {
-        guard let dsn = c.message.deliveryStatus, !dsn.isEmpty else { return nil }
+        var dsn = (c.message.deliveryStatus ?? []).map(DSNFields.init)
+        if dsn.isEmpty || !dsn.contains(where: { $0.finalRecipient != nil }) {
+            // The parser found no delivery-status part (or one without Final-Recipient): read
+            // the report's fields from the text.
+            let fromText = TextScan.deliveryStatusFields(c.text)
+            if !fromText.isEmpty { dsn = fromText }
+        }
+        guard !dsn.isEmpty else { return nil }
         let blocks = TextBounce.blocks(c)
         var out: [BounceRecipient] = []
         var seen = Set<String>()

@@ -80,9 +80,9 @@ struct BounceContext {
             if t == "text/html" { s = TextScan.strippingHTML(s) }
             texts.append(s)
         }
-        if let root = message.root {
-            visit(root, top: true)
-        } else {
+        if let root = message.root { visit(root, top: true) }
+        if texts.isEmpty {
+            // No readable part (a multipart whose boundary the parser did not find): the raw body.
             texts.append(String(decoding: message.body, as: UTF8.self))
         }
         // Prefer the parser's charset-decoded text for the first part.

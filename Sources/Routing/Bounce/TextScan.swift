@@ -1,4 +1,26 @@
 import Foundation
+import MIME
+
+/// One recipient block of a delivery-status report, whoever read it (the MIME parser, or
+/// `TextScan.deliveryStatusFields` when the report is only text).
+struct DSNFields {
+    var reportingMTA: String?
+    var finalRecipient: String?
+    var originalRecipient: String?
+    var action: String?
+    var status: String?
+    var remoteMTA: String?
+    var diagnosticCode: String?
+    var lastAttemptDate: String?
+
+    init() {}
+
+    init(_ d: DeliveryStatusRecipient) {
+        reportingMTA = d.reportingMTA; finalRecipient = d.finalRecipient; originalRecipient = d.originalRecipient
+        action = d.action; status = d.status; remoteMTA = d.remoteMTA; diagnosticCode = d.diagnosticCode
+        lastAttemptDate = d.lastAttemptDate
+    }
+}
 
 /// Small text readers shared by the recognisers: addresses, status and reply codes, fields.
 enum TextScan {
@@ -108,6 +130,37 @@ enum TextScan {
         if field == "5.1.1" { return messageZero || inMessage.hasPrefix("5.5.") ? field : inMessage }
         if field == "5.1.3", inMessage.hasPrefix("5.7.") { return inMessage }
         return field
+    }
+
+    /// RFC 3464 per-recipient fields written as text (a report whose MIME structure could not
+    /// be read, or pasted into a text part): each block opened by Final- or Original-Recipient.
+    static func deliveryStatusFields(_ text: String) -> [DSNFields] {
+        var out: [DSNFields] = []
+        var current: DSNFields?
+        var reporting: String?
+        for f in fields(text) {
+            switch f.name {
+            case "reporting-mta": reporting = f.value
+            case "final-recipient", "original-recipient":
+                if var c = current, (f.name == "final-recipient" ? c.finalRecipient : c.originalRecipient) != nil
+                    || (c.status != nil || c.action != nil) {
+                    c.reportingMTA = c.reportingMTA ?? reporting
+                    out.append(c)
+                    current = nil
+                }
+                var c = current ?? DSNFields()
+                if f.name == "final-recipient" { c.finalRecipient = f.value } else { c.originalRecipient = f.value }
+                current = c
+            case "action": current?.action = f.value
+            case "status": current?.status = f.value
+            case "remote-mta": current?.remoteMTA = f.value
+            case "diagnostic-code": current?.diagnosticCode = f.value
+            case "last-attempt-date": current?.lastAttemptDate = f.value
+            default: break
+            }
+        }
+        if var c = current { c.reportingMTA = c.reportingMTA ?? reporting; out.append(c) }
+        return out.filter { $0.status != nil || $0.action != nil || $0.diagnosticCode != nil }
     }
 
     /// `rfc822; a@b` → `a@b`, `smtp; 550 …` → `550 …`.
