@@ -41,8 +41,10 @@ public enum BounceClassifier {
             r.status = TextScan.preferredStatus(s, inMessage: inMessage, replyCode: r.replyCode)
         }
         let command = TextScan.command(in: diagnostic) ?? context.flatMap(TextScan.command(in:))
-        let judge = ReasonJudge(status: r.status, replyCode: r.replyCode, text: TextScan.masked(diagnostic),
+        var judge = ReasonJudge(status: r.status, replyCode: r.replyCode, text: TextScan.masked(diagnostic),
                                 diagnosticType: diagnosticType, command: command, action: r.action, hint: hint)
+        let domain = r.address.split(separator: "@").last.map(String.init) ?? ""
+        judge.strictProvider = MTAFormats.isStrictProvider(domain) || r.remoteMTA.map(MTAFormats.isStrictProvider) == true
         let reason = judge.decide()
         r.reason = reason.rawValue
         if r.status == nil || r.status == "" {

@@ -13,7 +13,7 @@ enum MTAFormats {
         MTAFormat(name: "amazonses", markers: ["amazonses.com", "x-ses-outgoing"], reasons: [
             ("suppression list", .suppressed),
         ]),
-        MTAFormat(name: "googlegroups", markers: ["googlegroups.com"], reasons: [
+        MTAFormat(name: "googlegroups", markers: ["google groups", "groups.google.com"], reasons: [
             ("permission to post", .rejected), ("not have permission", .rejected),
             ("group you tried to contact", .rejected), ("*", .rejected),
         ]),
@@ -32,7 +32,6 @@ enum MTAFormats {
         ]),
         MTAFormat(name: "qmail", markers: ["hi. this is the qmail-send program", "qmail-send",
                                            "this is the qmail", "qmail"], reasons: [
-            ("does not like recipient", .userunknown),
             ("no mailbox here by that name", .userunknown),
             ("sorry, i couldn't find any host named", .hostunknown),
             ("couldn't find any host by that name", .hostunknown),
@@ -123,6 +122,20 @@ enum MTAFormats {
         ("www.cox.com/residential/support/email-error-codes", .blocked),
         ("is not a registered gateway user", .rejected),
     ]
+
+    /// Mailbox providers whose "user unknown" always means the address does not exist
+    /// (they refuse unknown recipients at RCPT even when the report does not say so),
+    /// matched against the remote MTA and the recipient's domain.
+    static let strictProviders = [
+        "google.com", "gmail.com", "googlemail.com", "outlook.com", "hotmail.", "live.com", "msn.com",
+        "yahoo.", "aol.com", "ezweb.ne.jp", "au.com", "kddi.com", "messagelabs.com", "icloud.com", "me.com",
+        "mail.ru", "gmx.", "web.de", "orange.fr", "wanadoo.fr", "laposte.net", "protection.outlook.com",
+    ]
+
+    static func isStrictProvider(_ host: String) -> Bool {
+        let h = host.lowercased()
+        return strictProviders.contains { h.hasSuffix($0) || h.contains("." + $0) || h.hasPrefix($0) }
+    }
 
     /// The first family whose marker appears in the signature text.
     static func detect(_ signature: String) -> MTAFormat? {

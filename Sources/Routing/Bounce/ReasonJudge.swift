@@ -18,6 +18,8 @@ struct ReasonJudge {
     var action: String?
     /// What an MTA family's own phrase said.
     var hint: BounceReason?
+    /// The remote host is a mailbox provider that refuses unknown users at RCPT.
+    var strictProvider = false
 
     static let beforeDATA: Set<String> = ["CONN", "EHLO", "HELO", "STARTTLS", "AUTH", "MAIL", "RCPT"]
 
@@ -45,9 +47,7 @@ struct ReasonJudge {
             if s == .userunknown {
                 return ![.norelaying, .blocked, .mailboxfull, .hasmoved, .rejected, .notaccept].contains { has($0) }
             }
-            // A report that names a status but no command: the recipient was refused as such.
-            let reported = command == nil && !(status ?? "").isEmpty
-            return (command == "RCPT" || reported) && has(.userunknown)
+            return (command == "RCPT" || (command == nil && strictProvider)) && has(.userunknown)
         case .filtered:
             if s == .suspend { return false }
             if s == .filtered { return has(.userunknown) || has(.filtered) }
