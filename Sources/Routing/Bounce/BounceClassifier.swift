@@ -103,21 +103,20 @@ public enum BounceClassifier {
 
     static func deliveryStatusReport(_ c: BounceContext) -> BounceReport? {
         var dsn = (c.message.deliveryStatus ?? []).map(DSNFields.init)
-        if dsn.isEmpty || !dsn.contains(where: { $0.finalRecipient != nil }) {
-            // The parser found no delivery-status part (or one without Final-Recipient): read
-            // the report's fields from the text.
-            let fromText = TextScan.deliveryStatusFields(c.text)
-            if !fromText.isEmpty { dsn = fromText }
+        // Read the fields again from the text when the parser found fewer recipients: a report
+        // whose recipient blocks are not separated by blank lines, one with Original-Recipient
+        // only, or a report whose MIME structure could not be read.
+        let fromText = TextScan.deliveryStatusFields(c.reports.isEmpty ? c.text : c.reports)
+        if fromText.count > dsn.count || !dsn.contains(where: { $0.finalRecipient != nil }) && !fromText.isEmpty {
+            dsn = fromText
         }
         guard !dsn.isEmpty else { return nil }
         let blocks = TextBounce.blocks(c)
         var out: [BounceRecipient] = []
-        var seen = Set<String>()
         for d in dsn {
             let raw = d.finalRecipient ?? d.originalRecipient ?? ""
             guard let address = TextScan.addresses(in: TextScan.strippingType(raw)).first ?? TextScan.addresses(in: raw).first
             else { continue }
-            guard seen.insert(address).inserted else { continue }
             let diagnostic = d.diagnosticCode.map(TextScan.strippingType).flatMap { $0.isEmpty ? nil : $0 }
             var r = BounceRecipient(address: address, status: d.status.flatMap(TextScan.status(in:)),
                                     replyCode: diagnostic.flatMap(TextScan.replyCode(in:)),

@@ -23,6 +23,8 @@ struct BounceContext {
     let message: Message
     /// The human-readable text of the bounce (every text part outside the attached message).
     let text: String
+    /// The delivery-status parts' text.
+    let reports: String
     /// `text` up to where the copy of the original message starts.
     let section: String
     let original: OriginalMessage?
@@ -64,6 +66,7 @@ struct BounceContext {
     init(_ message: Message) {
         self.message = message
         var texts: [String] = []
+        var reports: [String] = []
         var originalPart: MIMEPart?
         func visit(_ p: MIMEPart, top: Bool) {
             let t = p.contentType.mimeType
@@ -73,8 +76,12 @@ struct BounceContext {
                 if originalPart == nil, t != "message/delivery-status", t != "message/feedback-report" { originalPart = p }
                 return
             }
+            if t == "message/delivery-status" || t == "message/global-delivery-status" {
+                reports.append(String(decoding: p.decodedBody(in: message.raw), as: UTF8.self))
+                return
+            }
             guard p.contentType.type == "text" || top else { return }
-            if t == "message/delivery-status" || t == "message/global-delivery-status" || t == "message/feedback-report" { return }
+            if t == "message/feedback-report" { return }
             let bytes = p.decodedBody(in: message.raw)
             var s = String(decoding: bytes, as: UTF8.self)
             if t == "text/html" { s = TextScan.strippingHTML(s) }
@@ -90,6 +97,7 @@ struct BounceContext {
         var text = texts.joined(separator: "\n")
         text = text.replacingOccurrences(of: "\r\n", with: "\n")
         self.text = text
+        self.reports = reports.joined(separator: "\n\n")
 
         let lower = text.lowercased()
         var cut = lower.endIndex

@@ -87,7 +87,7 @@ enum ReasonPatterns {
             "recipient address rejected: user |  does not exist", "recipient address rejected: user unknown in |  table",
             "said: 550|5.1.1 | user unknown ", "this user doesn't have a | account", "unknown e|mail address",
             "unknown local|part", "user | was not found", "user | does not exist", "user (|) unknown",
-            "recipient not found", "recipientnotfound", "does not like recipient",
+            "recipient not found", "recipientnotfound",
         ],
         .filtered: [
             "account is protected by", "bounced address", "has restricted sms e-mail", "is not accepting any mail",

@@ -79,7 +79,8 @@ enum TextScan {
 
     static let commandPhrases: [(String, String)] = [
         ("in reply to rcpt to command", "RCPT"), ("after rcpt command", "RCPT"), ("rcpt to response", "RCPT"),
-        ("[rcpt_to]", "RCPT"), ("after rcpt to", "RCPT"), ("in reply to rcpt command", "RCPT"),
+        ("[rcpt_to]", "RCPT"), ("does not like recipient", "RCPT"), ("does not like sender", "MAIL"),
+        ("didn't like the recipient", "RCPT"), ("after mail command", "MAIL"), ("after data command", "DATA"), ("after rcpt to", "RCPT"), ("in reply to rcpt command", "RCPT"),
         ("in reply to end of data command", "DATA"), ("in reply to data command", "DATA"), ("after end of data", "DATA"),
         ("after data", "DATA"), ("in reply to mail from command", "MAIL"), ("after mail from", "MAIL"),
         ("in reply to ehlo command", "EHLO"), ("in reply to helo command", "HELO"), ("after ehlo", "EHLO"),
