@@ -53,7 +53,7 @@ enum AmazonSESNotice {
             for address in delivery["recipients"] as? [String] ?? [] {
                 recipients.append(BounceRecipient(
                     address: address.lowercased(), status: response.flatMap(TextScan.status(in:)) ?? "",
-                    replyCode: response.flatMap(TextScan.replyCode(in:)) ?? "", diagnostic: response,
+                    replyCode: response.map { String($0.prefix(while: \.isNumber)) } ?? "", diagnostic: response,
                     reason: BounceReason.delivered.rawValue, hard: false,
                     remoteMTA: delivery["remoteMtaIp"] as? String, action: "delivered"))
             }

@@ -50,7 +50,7 @@ struct BounceContext {
     ]
 
     static let bounceSubjects = [
-        "undeliver", "delivery status notification", "mail delivery failed", "failure notice",
+        "undeliver", "delivery status", "mail delivery failed", "failure notice",
         "returned mail", "delivery failure", "mail system error", "delivery notification", "could not be delivered",
         "non remis", "unzustellbar", "delivery failed", "nondeliverable", "non-deliverable", "not delivered",
         "delivery problem", "message delivery", "mail delivery", "bounce", "rejected", "delayed mail",
@@ -61,7 +61,7 @@ struct BounceContext {
 
     static let daemonLocals = ["mailer-daemon", "postmaster", "mail-daemon", "maildaemon", "mailerdaemon",
                                "mail.delivery.system", "mail-delivery-system", "bounce", "bounces", "no-reply",
-                               "noreply", "mdaemon", "mail-daemon", "microsoftexchange"]
+                               "noreply", "mdaemon", "microsoftexchange", "post_master"]
 
     init(_ message: Message) {
         self.message = message

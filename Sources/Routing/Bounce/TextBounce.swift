@@ -39,10 +39,36 @@ enum TextBounce {
         let m = mentions(c)
         var out: [String: String] = [:]
         for (i, x) in m.enumerated() {
+            if let line = sendmailSummary(c.section, at: x.at) {
+                out[x.address] = line
+                continue
+            }
             let end = i + 1 < m.count ? m[i + 1].at : c.section.endIndex
             out[x.address] = String(c.section[x.at..<end])
         }
         return out
+    }
+
+    /// Sendmail's session transcript names each recipient on a summary line
+    /// (`554 <a@b>... Remote protocol error`) after the exchange that failed (`>>> MAIL From:…`,
+    /// `<<< 501 …`): that exchange and the line are the recipient's evidence, nothing after it.
+    static func sendmailSummary(_ text: String, at: String.Index) -> String? {
+        let lineStart = text[..<at].lastIndex(of: "\n").map { text.index(after: $0) } ?? text.startIndex
+        let lineEnd = text[at...].firstIndex(of: "\n") ?? text.endIndex
+        let line = text[lineStart..<lineEnd]
+        guard line.count > 4, line.prefix(3).allSatisfy(\.isNumber), line.dropFirst(3).first == " ",
+              line.contains("... ") else { return nil }
+        var lines = [String(line)]
+        var cursor = lineStart
+        while cursor > text.startIndex {
+            let prevEnd = text.index(before: cursor)
+            let prevStart = text[..<prevEnd].lastIndex(of: "\n").map { text.index(after: $0) } ?? text.startIndex
+            let prev = text[prevStart..<prevEnd].trimmingCharacters(in: .whitespaces)
+            guard prev.hasPrefix("<<<") || prev.hasPrefix(">>>") || prev.lowercased().hasPrefix("while talking to") else { break }
+            lines.insert(prev, at: 0)
+            cursor = prevStart
+        }
+        return lines.joined(separator: "\n")
     }
 
     static func recipients(_ c: BounceContext) -> [BounceRecipient] {
@@ -58,6 +84,17 @@ enum TextBounce {
         let temporary = temporaryWords.contains { lowerSection.contains($0) }
             && !lowerSection.contains("permanent")
         return list.map { address in
+            if let line = blocks[address], sendmailSummary(c.section, at: c.section.range(of: address)?.lowerBound
+                                                            ?? c.section.startIndex) != nil || line.hasPrefix("<<<") {
+                // A transcript line: its own words say whether it was temporary, and the server's
+                // answer (`<<< 550 …`, or the code after "... ") is the reply code.
+                var r = BounceRecipient(address: address, status: TextScan.status(in: line),
+                                        replyCode: transcriptReply(line), diagnostic: TextScan.diagnostic(line))
+                let lower = line.lowercased()
+                let temp = temporaryWords.contains { lower.contains($0) } || r.replyCode?.hasPrefix("4") == true
+                BounceClassifier.finish(&r, temporary: temp, hint: c.familyHint(line), evidence: line, context: line)
+                return r
+            }
             var block = blocks[address] ?? c.section
             if list.count == 1 || !hasEvidence(block) { block = hasEvidence(block) ? block : c.section }
             let diagnostic = TextScan.diagnostic(focus(block))
@@ -69,6 +106,15 @@ enum TextBounce {
             if r.status?.hasPrefix("4") == true, r.hard == true { r.hard = r.reason == BounceReason.notaccept.rawValue ? false : true }
             return r
         }
+    }
+
+    static func transcriptReply(_ evidence: String) -> String? {
+        let lines = evidence.split(separator: "\n").map(String.init)
+        if let answer = lines.first(where: { $0.hasPrefix("<<<") }) { return TextScan.replyCode(in: answer) }
+        if let last = lines.last, let dots = last.range(of: "... ") {
+            if let inner = TextScan.replyCode(in: String(last[dots.upperBound...])) { return inner }
+        }
+        return lines.last.flatMap(TextScan.replyCode(in:))
     }
 
     /// Whether a block says anything a reason can be read from.

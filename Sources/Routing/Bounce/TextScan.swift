@@ -57,9 +57,8 @@ enum TextScan {
 
     /// The first SMTP reply code (`550`) written the way servers reply.
     static func replyCode(in text: String) -> String? {
-        let codes = matches(replyRegex, text, group: 1).map(\.0)
-        // A greeting (220) before the refusal is not the answer that failed.
-        return codes.first { !$0.hasPrefix("2") } ?? codes.first
+        // A greeting (220) or a number that happens to look like a code is not the answer that failed.
+        matches(replyRegex, text, group: 1).map(\.0).first { !$0.hasPrefix("2") }
     }
 
     /// Addresses replaced by a placeholder, lower-cased: a mailbox named `spam@…` says nothing.
@@ -80,7 +79,7 @@ enum TextScan {
     static let commandPhrases: [(String, String)] = [
         ("in reply to rcpt to command", "RCPT"), ("after rcpt command", "RCPT"), ("rcpt to response", "RCPT"),
         ("[rcpt_to]", "RCPT"), ("does not like recipient", "RCPT"), ("does not like sender", "MAIL"),
-        ("didn't like the recipient", "RCPT"), ("after mail command", "MAIL"), ("after data command", "DATA"), ("after rcpt to", "RCPT"), ("in reply to rcpt command", "RCPT"),
+        ("didn't like the recipient", "RCPT"), ("rcpt to:", "RCPT"), ("after mail command", "MAIL"), ("after data command", "DATA"), ("after rcpt to", "RCPT"), ("in reply to rcpt command", "RCPT"),
         ("in reply to end of data command", "DATA"), ("in reply to data command", "DATA"), ("after end of data", "DATA"),
         ("after data", "DATA"), ("in reply to mail from command", "MAIL"), ("after mail from", "MAIL"),
         ("in reply to ehlo command", "EHLO"), ("in reply to helo command", "HELO"), ("after ehlo", "EHLO"),
