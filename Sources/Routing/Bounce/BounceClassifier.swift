@@ -9,6 +9,7 @@ import MIME
 public enum BounceClassifier {
     /// The report of a bounce, feedback report or auto-reply; nil for a message that is none.
     public static func classify(_ message: Message) -> BounceReport? {
+        guard mayBeReport(message) else { return nil }
         let context = BounceContext(message)
         if let r = feedbackReport(context) { return r }
         if let r = autoReply(context) { return r }
@@ -56,6 +57,23 @@ public enum BounceClassifier {
 
     static func isGeneric(_ status: String) -> Bool { status.hasSuffix(".0.0") }
 
+    static let autoReplySubjects = ["automatic reply", "auto:", "out of office", "autoreply", "auto-reply",
+                                    "auto reply", "abwesenheitsnotiz", "réponse automatique", "vacation"]
+
+    /// A cheap look at the headers: ordinary mail skips the text scans.
+    static func mayBeReport(_ m: Message) -> Bool {
+        if m.deliveryStatus != nil || m.contentType?.type == "multipart" && m.contentType?.subtype == "report" { return true }
+        if ["X-Failed-Recipients", "Auto-Submitted", "X-Autoreply", "X-Autorespond", "X-MS-Exchange-Message-Is-Ndr",
+            "X-SES-Outgoing", "Feedback-Type"].contains(where: { m.header($0) != nil }) { return true }
+        if m.decodedHeader("Precedence")?.lowercased() == "auto_reply" { return true }
+        let from = m.from.first?.address?.lowercased() ?? ""
+        let local = from.split(separator: "@").first.map(String.init) ?? ""
+        if from.isEmpty || BounceContext.daemonLocals.contains(where: { local.contains($0) }) { return true }
+        let subject = (m.subject ?? "").lowercased()
+        return BounceContext.bounceSubjects.contains { subject.contains($0) }
+            || autoReplySubjects.contains { subject.hasPrefix($0) }
+    }
+
     // MARK: - Feedback reports and auto-replies
 
     static func feedbackReport(_ c: BounceContext) -> BounceReport? {
@@ -88,8 +106,7 @@ public enum BounceClassifier {
             || m.header("X-Autoreply") != nil || m.header("X-Autorespond") != nil
             || (m.decodedHeader("Precedence")?.lowercased() == "auto_reply")
         let subject = (m.subject ?? "").lowercased()
-        let vacationSubject = ["out of office", "auto:", "automatic reply", "autoreply", "auto-reply", "vacation",
-                               "absence", "abwesenheit"].contains { subject.contains($0) }
+        let vacationSubject = autoReplySubjects.contains { subject.hasPrefix($0) }
         // Exim marks its bounces auto-replied too: a bounce is no vacation notice.
         guard (flagged || vacationSubject), !c.looksLikeBounce else { return nil }
         guard m.deliveryStatus == nil else { return nil }
