@@ -126,6 +126,15 @@ public enum BounceClassifier {
         let fromText = TextScan.deliveryStatusFields(c.reports.isEmpty ? c.text : c.reports)
         if fromText.count > dsn.count || !dsn.contains(where: { $0.finalRecipient != nil }) && !fromText.isEmpty {
             dsn = fromText
+        } else if fromText.count == dsn.count {
+            // Same recipients: a field the parser left in a block of its own (Exchange writes a
+            // blank line before Diagnostic-Code) is taken from the text.
+            for i in dsn.indices where dsn[i].finalRecipient == fromText[i].finalRecipient {
+                dsn[i].diagnosticCode = dsn[i].diagnosticCode ?? fromText[i].diagnosticCode
+                dsn[i].remoteMTA = dsn[i].remoteMTA ?? fromText[i].remoteMTA
+                dsn[i].status = dsn[i].status ?? fromText[i].status
+                dsn[i].action = dsn[i].action ?? fromText[i].action
+            }
         }
         guard !dsn.isEmpty else { return nil }
         let blocks = TextBounce.blocks(c)
