@@ -37,6 +37,7 @@ public enum BounceClassifier {
                        context: String? = nil, diagnosticType: String? = nil) {
         let diagnostic = evidence ?? r.diagnostic ?? ""
         if r.replyCode == nil { r.replyCode = TextScan.replyCode(in: diagnostic) }
+        if r.status == nil || r.status == "" { r.status = TextScan.status(in: diagnostic) }
         if let s = r.status, !s.isEmpty {
             let inMessage = TextScan.matches(TextScan.statusRegex, diagnostic, group: 1).map(\.0).first { $0 != s }
             r.status = TextScan.preferredStatus(s, inMessage: inMessage, replyCode: r.replyCode)
@@ -150,8 +151,13 @@ public enum BounceClassifier {
                                         TextBounce.hasEvidence($0) ? TextScan.diagnostic(TextBounce.focus($0)) : nil },
                                     remoteMTA: d.remoteMTA.map(TextScan.strippingType), action: d.action?.lowercased())
             let hint = c.familyHint(r.diagnostic ?? "")
-            let type = d.diagnosticCode.flatMap(TextScan.diagnosticType)
-            finish(&r, temporary: d.action?.lowercased() == "delayed", hint: hint, context: blocks[address] ?? c.section,
+            var type = d.diagnosticCode.flatMap(TextScan.diagnosticType)
+            // Postfix's own type still carries a remote server's answer when it quotes one.
+            if type == "x-postfix", r.replyCode != nil { type = "smtp" }
+            let block = blocks[address] ?? c.section
+            // The command the text names ("… (in reply to MAIL FROM command)") belongs to the diagnostic.
+            let evidence = (r.diagnostic ?? "") + (TextScan.inReplyTo(block).map { " (\($0))" } ?? "")
+            finish(&r, temporary: d.action?.lowercased() == "delayed", hint: hint, evidence: evidence, context: block,
                    diagnosticType: type)
             out.append(r)
         }

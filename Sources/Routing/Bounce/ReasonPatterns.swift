@@ -301,7 +301,7 @@ enum ReasonPatterns {
             "retry time not reached for any host after a long failure period", "server did not respond",
             "this message has been in the queue too long", "unable to deliver message after multiple retries",
             "was not reachable within the allowed queue period", "your message could not be delivered for more than",
-            "could not be delivered for| days",
+            "could not be delivered for| days", "delivery failed | attempts",
         ],
         .failedstarttls: ["starttls is required to send mail", "tls required but not supported"],
         .securityerror: [

@@ -56,8 +56,8 @@ enum TextBounce {
         let lineStart = text[..<at].lastIndex(of: "\n").map { text.index(after: $0) } ?? text.startIndex
         let lineEnd = text[at...].firstIndex(of: "\n") ?? text.endIndex
         let line = text[lineStart..<lineEnd]
-        guard line.count > 4, line.prefix(3).allSatisfy(\.isNumber), line.dropFirst(3).first == " ",
-              line.contains("... ") else { return nil }
+        let coded = line.count > 4 && line.prefix(3).allSatisfy(\.isNumber) && line.dropFirst(3).first == " "
+        guard coded || line.hasPrefix("<"), line.contains(">... ") || coded && line.contains("... ") else { return nil }
         var lines = [String(line)]
         var cursor = lineStart
         while cursor > text.startIndex {

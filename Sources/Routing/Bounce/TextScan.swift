@@ -87,6 +87,15 @@ enum TextScan {
         ("after initial connection", "CONN"), ("while connected to", "CONN"),
     ]
 
+    /// Postfix's "in reply to … command", whitespace collapsed and lower-cased.
+    static func inReplyTo(_ text: String) -> String? {
+        let flat = text.lowercased().split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
+        guard let start = flat.range(of: "in reply to "),
+              let end = flat.range(of: " command", range: start.upperBound..<flat.endIndex),
+              flat.distance(from: start.upperBound, to: end.lowerBound) < 30 else { return nil }
+        return String(flat[start.lowerBound..<end.upperBound])
+    }
+
     /// The SMTP command the server answered with the error, when the text says it.
     static func command(in text: String) -> String? {
         let lower = text.lowercased()
