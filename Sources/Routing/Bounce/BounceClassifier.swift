@@ -39,7 +39,7 @@ public enum BounceClassifier {
         if r.replyCode == nil { r.replyCode = TextScan.replyCode(in: diagnostic) }
         if r.status == nil || r.status == "" { r.status = TextScan.status(in: diagnostic) }
         if let s = r.status, !s.isEmpty {
-            let inMessage = TextScan.matches(TextScan.statusRegex, diagnostic, group: 1).map(\.0).first { $0 != s }
+            let inMessage = TextScan.messageStatus(in: diagnostic, other: s)
             r.status = TextScan.preferredStatus(s, inMessage: inMessage, replyCode: r.replyCode)
         }
         let command = TextScan.command(in: diagnostic) ?? context.flatMap(TextScan.command(in:))

@@ -50,9 +50,19 @@ enum TextScan {
         return String(s)
     }
 
+    nonisolated(unsafe) static let repliedStatusRegex = try! NSRegularExpression(
+        pattern: "[245][0-9][0-9][ -]['\"]?([245]\\.[0-9]{1,3}\\.[0-9]{1,3})(?!\\.?[0-9])")
+
     /// The first enhanced status code (`5.1.1`).
     static func status(in text: String) -> String? {
         matches(statusRegex, text, group: 1).first?.0
+    }
+
+    /// The status a server gave with its reply code (`550 5.2.2`, `550-'5.2.2`), else the first one
+    /// that differs from `other`.
+    static func messageStatus(in text: String, other: String?) -> String? {
+        matches(repliedStatusRegex, text, group: 1).map(\.0).first { $0 != other }
+            ?? matches(statusRegex, text, group: 1).map(\.0).first { $0 != other }
     }
 
     /// The first SMTP reply code (`550`) written the way servers reply.
