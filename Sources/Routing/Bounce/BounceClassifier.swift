@@ -42,6 +42,11 @@ public enum BounceClassifier {
             let inMessage = TextScan.messageStatus(in: diagnostic, other: s)
             r.status = TextScan.preferredStatus(s, inMessage: inMessage, replyCode: r.replyCode)
         }
+        // A reply code of another class than the status belongs to another attempt (`554 4.4.7 …
+        // <421 4.4.2 …>`): take the one that agrees, or none.
+        if let s = r.status?.first, let code = r.replyCode, code.first != s {
+            r.replyCode = TextScan.replyCodes(in: diagnostic).first { $0.first == s }
+        }
         let command = TextScan.command(in: diagnostic) ?? context.flatMap(TextScan.command(in:))
         var judge = ReasonJudge(status: r.status, replyCode: r.replyCode, text: TextScan.masked(diagnostic),
                                 diagnosticType: diagnosticType, command: command, action: r.action, hint: hint)

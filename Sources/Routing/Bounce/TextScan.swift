@@ -29,7 +29,7 @@ enum TextScan {
     nonisolated(unsafe) static let statusRegex = try! NSRegularExpression(
         pattern: "(?<![0-9.])([245]\\.[0-9]{1,3}\\.[0-9]{1,3})(?!\\.?[0-9])")
     nonisolated(unsafe) static let replyRegex = try! NSRegularExpression(
-        pattern: "(?:^|[\\s:;(\\[>#\"'])([245][0-5][0-9])(?:(?=[ -]+(?:[245]\\.[0-9]|[A-Za-z<\\[(\"'#]))|(?=[,:] )|(?=\\s*$))",
+        pattern: "(?:^|[\\s:;(\\[<>#\"'])([245][0-5][0-9])(?:(?=[ -]+(?:[245]\\.[0-9]|[A-Za-z<\\[(\"'#]))|(?=[,:] )|(?= +: )|(?=\\s*$))",
         options: [.anchorsMatchLines])
 
     static func matches(_ regex: NSRegularExpression, _ text: String, group: Int = 0) -> [(String, Range<String.Index>)] {
@@ -180,6 +180,11 @@ enum TextScan {
         }
         if var c = current { c.reportingMTA = c.reportingMTA ?? reporting; out.append(c) }
         return out.filter { $0.status != nil || $0.action != nil || $0.diagnosticCode != nil }
+    }
+
+    /// Every SMTP reply code in the text, in order.
+    static func replyCodes(in text: String) -> [String] {
+        matches(replyRegex, text, group: 1).map(\.0).filter { !$0.hasPrefix("2") }
     }
 
     /// `rfc822; a@b` → `a@b`, `smtp; 550 …` → `550 …`.
