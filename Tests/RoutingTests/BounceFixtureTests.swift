@@ -42,6 +42,11 @@ final class BounceFixtureTests: XCTestCase {
         try check("qmail.eml", [Want(address: "nobody@shop.test", status: "5.1.1", replyCode: "550", reason: "userunknown", hard: true),
                                 Want(address: "full@shop.test", status: "5.2.2", replyCode: "552", reason: "mailboxfull", hard: false)],
                   original: "<quote-42@sender.test>")
+        let r = try report("qmail.eml")
+        XCTAssertEqual(r.format, "qmail")
+        XCTAssertEqual(r.originalSubject, "Quote 42")
+        XCTAssertEqual(r.originalSender, "alice@sender.test")
+        XCTAssertTrue(r.recipients[0].diagnostic?.contains("User unknown") == true, r.recipients[0].diagnostic ?? "")
     }
 
     func testEximUnrouteableAddressIsAnUnknownHost() throws {

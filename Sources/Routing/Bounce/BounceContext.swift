@@ -35,6 +35,23 @@ struct BounceContext {
     /// Addresses that are not failed recipients: the bounce's own parties and the original sender.
     let notRecipients: Set<String>
 
+    /// Text beyond this is not read: a bounce says why early, a returned attachment does not.
+    static let maxTextBytes = 256 * 1024
+
+    /// The header section of a message (up to its first empty line): the bounced message's
+    /// body is never needed.
+    static func headerSection(_ bytes: [UInt8]) -> [UInt8] {
+        var i = 0
+        while i + 1 < bytes.count {
+            if bytes[i] == 0x0A, bytes[i + 1] == 0x0A { return Array(bytes[...(i + 1)]) }
+            if bytes[i] == 0x0A, bytes[i + 1] == 0x0D, i + 2 < bytes.count, bytes[i + 2] == 0x0A {
+                return Array(bytes[...(i + 2)])
+            }
+            i += 1
+        }
+        return bytes
+    }
+
     static let copyMarkers = [
         "--- below this line is a copy of the message", "------ this is a copy of the message",
         "this is a copy of the message", "this is a copy of your message", "----- original message -----",
@@ -82,7 +99,7 @@ struct BounceContext {
             }
             guard p.contentType.type == "text" || top else { return }
             if t == "message/feedback-report" { return }
-            let bytes = p.decodedBody(in: message.raw)
+            let bytes = p.decodedBody(in: message.raw).prefix(Self.maxTextBytes)
             var s = String(decoding: bytes, as: UTF8.self)
             if t == "text/html" { s = TextScan.strippingHTML(s) }
             texts.append(s)
@@ -90,7 +107,7 @@ struct BounceContext {
         if let root = message.root { visit(root, top: true) }
         if texts.isEmpty {
             // No readable part (a multipart whose boundary the parser did not find): the raw body.
-            texts.append(String(decoding: message.body, as: UTF8.self))
+            texts.append(String(decoding: message.body.prefix(Self.maxTextBytes), as: UTF8.self))
         }
         // Prefer the parser's charset-decoded text for the first part.
         if let t = message.text, !texts.isEmpty, !t.isEmpty { texts[0] = t }
@@ -115,7 +132,7 @@ struct BounceContext {
         if let part = originalPart {
             let bytes: [UInt8]
             if let child = part.children.first { bytes = Array(message.raw[child.range]) } else { bytes = part.decodedBody(in: message.raw) }
-            let o = OriginalMessage(MIMEParser().parse(bytes))
+            let o = OriginalMessage(MIMEParser().parse(Self.headerSection(bytes)))
             if !o.isEmpty { original = o }
         }
         if original == nil, sectionEnd < text.endIndex {
@@ -123,7 +140,7 @@ struct BounceContext {
             // Skip the marker line and blank lines to reach the header block.
             if let nl = rest.firstIndex(of: "\n"), !rest.hasPrefix("\n") { rest = rest[rest.index(after: nl)...] }
             while let f = rest.first, f == "\n" || f == " " { rest = rest.dropFirst() }
-            let o = OriginalMessage(MIMEParser().parse(Array(rest.utf8)))
+            let o = OriginalMessage(MIMEParser().parse(Self.headerSection(Array(rest.utf8))))
             if !o.isEmpty { original = o }
         }
         self.original = original
