@@ -50,7 +50,7 @@ enum ReasonPatterns {
             "spf (sender policy framework) domain authentication fail", "spf check: fail",
             "the 5322.from address doesn't meet the authentication requirements defined for the sender",
             " is not allowed to send mail.|_401", "is not allowed to send from <| per it's spf record",
-            "spf validation failed", "dkim validation failed", "not designated as permitted sender", "dmarc validation",
+            "spf validation failed", "dkim validation failed", "unauthenticated email from | is not accepted due to", "not designated as permitted sender", "dmarc validation",
         ],
         .userunknown: [
             "#5.1.1 bad address", "550 address invalid", "5.1.0 address rejected.", "address does not exist",
@@ -303,7 +303,10 @@ enum ReasonPatterns {
             "was not reachable within the allowed queue period", "your message could not be delivered for more than",
             "could not be delivered for| days", "delivery failed | attempts",
         ],
-        .failedstarttls: ["starttls is required to send mail", "tls required but not supported"],
+        .failedstarttls: [
+            "starttls is required to send mail", "tls required but not supported", "does not support tls",
+            "must issue a starttls command first",
+        ],
         .securityerror: [
             "account not subscribed to ses", "authentication credentials invalid", "authentication failure",
             "authentication required", "authentication turned on in your email client",
@@ -320,7 +323,10 @@ enum ReasonPatterns {
             " || exit ", "procmail: ", "bin/procmail", "bin/maidrop", "command failed: ", "command died with status ",
             "command output:", "mailer error", "pipe to |/", "x-unix; ",
         ],
-        .syntaxerror: ["syntax error", "command unrecognized", "unrecognized command", "command not recognized"],
+        .syntaxerror: [
+            "syntax error", "command unrecognized", "unrecognized command", "command not recognized",
+            "were incorrectly constructed", "malformed address",
+        ],
         .vacation: ["i am away on vacation", "i am away until", "i am out of the office", "i will be traveling for work on"],
     ]
 

@@ -39,7 +39,7 @@ enum TextBounce {
         let m = mentions(c)
         var out: [String: String] = [:]
         for (i, x) in m.enumerated() {
-            if let line = sendmailSummary(c.section, at: x.at) {
+            if let line = summaryLine(c.section, address: x.address) {
                 out[x.address] = line
                 continue
             }
@@ -47,6 +47,26 @@ enum TextBounce {
             out[x.address] = String(c.section[x.at..<end])
         }
         return out
+    }
+
+    /// The text from `from` to the next empty line after it.
+    static func paragraph(_ text: String, from: String.Index) -> String {
+        let rest = text[from...]
+        let end = rest.range(of: "\n\n")?.lowerBound ?? rest.endIndex
+        return String(rest[..<end])
+    }
+
+    /// The first sendmail summary line that names the address.
+    static func summaryLine(_ text: String, address: String) -> String? {
+        let lower = text.lowercased()
+        guard lower.count == text.count else { return nil }
+        var from = lower.startIndex
+        while let r = lower.range(of: address, range: from..<lower.endIndex) {
+            let offset = lower.distance(from: lower.startIndex, to: r.lowerBound)
+            if let line = sendmailSummary(text, at: text.index(text.startIndex, offsetBy: offset)) { return line }
+            from = r.upperBound
+        }
+        return nil
     }
 
     /// Sendmail's session transcript names each recipient on a summary line
@@ -84,15 +104,17 @@ enum TextBounce {
         let temporary = temporaryWords.contains { lowerSection.contains($0) }
             && !lowerSection.contains("permanent")
         return list.map { address in
-            if let line = blocks[address], sendmailSummary(c.section, at: c.section.range(of: address)?.lowerBound
-                                                            ?? c.section.startIndex) != nil || line.hasPrefix("<<<") {
+            if let line = blocks[address], summaryLine(c.section, address: address) != nil {
                 // A transcript line: its own words say whether it was temporary, and the server's
                 // answer (`<<< 550 …`, or the code after "... ") is the reply code.
                 var r = BounceRecipient(address: address, status: TextScan.status(in: line),
                                         replyCode: transcriptReply(line), diagnostic: TextScan.diagnostic(line))
                 let lower = line.lowercased()
                 let temp = temporaryWords.contains { lower.contains($0) } || r.replyCode?.hasPrefix("4") == true
-                BounceClassifier.finish(&r, temporary: temp, hint: c.familyHint(line), evidence: line, context: line)
+                // The command may follow the line (`[RCPT_TO]`): look for it up to the next empty line.
+                let context = m.first { $0.address == address }.map { paragraph(c.section, from: $0.at) } ?? line
+                BounceClassifier.finish(&r, temporary: temp, hint: c.familyHint(line), evidence: line,
+                                        context: line + "\n" + context)
                 return r
             }
             var block = blocks[address] ?? c.section
