@@ -387,5 +387,5 @@ enum ReasonPatterns {
         }
     }
 
-    nonisolated(unsafe) static let compiled: [BounceReason: [Pattern]] = table.mapValues(compile)
+    static let compiled: [BounceReason: [Pattern]] = table.mapValues(compile)
 }

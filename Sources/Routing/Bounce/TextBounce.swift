@@ -10,7 +10,7 @@ enum TextBounce {
     static let notRecipientLocals = ["mailer-daemon", "postmaster", "mail-daemon", "abuse", "noreply", "no-reply"]
     static let temporaryWords = ["temporary", "will be retried", "will retry", "delayed", "will continue trying",
                                  "deferred", "not yet been delivered", "still trying", "temporarily"]
-    nonisolated(unsafe) static let hostRegex = try! NSRegularExpression(
+    static let hostRegex = try! NSRegularExpression(
         pattern: "host ([a-z0-9][a-z0-9.-]*\\.[a-z]{2,})\\.?\\s*\\[", options: [.caseInsensitive])
 
     /// The failed recipients named in the text, in order of first mention, with their positions.

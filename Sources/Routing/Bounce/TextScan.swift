@@ -24,11 +24,11 @@ struct DSNFields {
 
 /// Small text readers shared by the recognisers: addresses, status and reply codes, fields.
 enum TextScan {
-    nonisolated(unsafe) static let addressRegex = try! NSRegularExpression(
+    static let addressRegex = try! NSRegularExpression(
         pattern: "[A-Za-z0-9_][A-Za-z0-9._%+=/!#$&'*?^`{|}~-]*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\\.)+[A-Za-z]{2,}")
-    nonisolated(unsafe) static let statusRegex = try! NSRegularExpression(
+    static let statusRegex = try! NSRegularExpression(
         pattern: "(?<![0-9.])([245]\\.[0-9]{1,3}\\.[0-9]{1,3})(?!\\.?[0-9])")
-    nonisolated(unsafe) static let replyRegex = try! NSRegularExpression(
+    static let replyRegex = try! NSRegularExpression(
         pattern: "(?:^|[\\s:;(\\[<>#\"'])([245][0-5][0-9])(?:(?=[ -]+(?:[245]\\.[0-9]|[A-Za-z<\\[(\"'#]))|(?=[,:] )|(?= +: )|(?=\\s*$))",
         options: [.anchorsMatchLines])
 
@@ -50,7 +50,7 @@ enum TextScan {
         return String(s)
     }
 
-    nonisolated(unsafe) static let repliedStatusRegex = try! NSRegularExpression(
+    static let repliedStatusRegex = try! NSRegularExpression(
         pattern: "[245][0-9][0-9][ -]['\"]?([245]\\.[0-9]{1,3}\\.[0-9]{1,3})(?!\\.?[0-9])")
 
     /// The first enhanced status code (`5.1.1`).
