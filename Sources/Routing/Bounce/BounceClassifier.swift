@@ -155,7 +155,7 @@ public enum BounceClassifier {
                                     diagnostic: diagnostic ?? blocks[address].flatMap {
                                         TextBounce.hasEvidence($0) ? TextScan.diagnostic(TextBounce.focus($0)) : nil },
                                     remoteMTA: d.remoteMTA.map(TextScan.strippingType), action: d.action?.lowercased())
-            let hint = c.familyHint(r.diagnostic ?? "")
+            let hint = c.familyHint(r.diagnostic ?? blocks[address] ?? "")
             var type = d.diagnosticCode.flatMap(TextScan.diagnosticType)
             // Postfix's own type still carries a remote server's answer when it quotes one.
             if type == "x-postfix", r.replyCode != nil { type = "smtp" }

@@ -122,6 +122,7 @@ enum MTAFormats {
         ("recipientnotfound", .userunknown), ("resolver.adr.recipnotfound", .userunknown),
         ("www.cox.com/residential/support/email-error-codes", .blocked),
         ("is not a registered gateway user", .rejected),
+        ("because the address couldn't be found", .userunknown),
     ]
 
     /// Mailbox providers whose "user unknown" always means the address does not exist

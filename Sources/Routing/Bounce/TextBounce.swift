@@ -118,14 +118,18 @@ enum TextBounce {
                 return r
             }
             var block = blocks[address] ?? c.section
-            if list.count == 1 || !hasEvidence(block) { block = hasEvidence(block) ? block : c.section }
-            let diagnostic = TextScan.diagnostic(focus(block))
-            var r = BounceRecipient(address: address, status: TextScan.status(in: block),
-                                    replyCode: TextScan.replyCode(in: block), diagnostic: diagnostic)
-            r.remoteMTA = TextScan.matches(hostRegex, block, group: 1).first?.0.lowercased()
+            if !hasEvidence(block) { block = c.section }
             let hint = c.familyHint(block)
+            guard hasEvidence(block) || hint != nil else {
+                // Nothing but boilerplate says why: undefined, not a guess.
+                var r = BounceRecipient(address: address)
+                BounceClassifier.finish(&r, temporary: temporary, hint: nil, evidence: "", context: c.section)
+                return r
+            }
+            var r = BounceRecipient(address: address, status: TextScan.status(in: block),
+                                    replyCode: TextScan.replyCode(in: block), diagnostic: TextScan.diagnostic(focus(block)))
+            r.remoteMTA = TextScan.matches(hostRegex, block, group: 1).first?.0.lowercased()
             BounceClassifier.finish(&r, temporary: temporary, hint: hint, evidence: block, context: c.section)
-            if r.status?.hasPrefix("4") == true, r.hard == true { r.hard = r.reason == BounceReason.notaccept.rawValue ? false : true }
             return r
         }
     }
@@ -142,9 +146,8 @@ enum TextBounce {
     /// Whether a block says anything a reason can be read from.
     static func hasEvidence(_ block: String) -> Bool {
         if TextScan.status(in: block) != nil || TextScan.replyCode(in: block) != nil { return true }
-        let lower = block.lowercased()
-        return ReasonPatterns.firstOrder.contains { ReasonPatterns.matches($0, lower) }
-            || ReasonPatterns.secondOrder.contains { ReasonPatterns.matches($0, lower) }
+        let text = TextScan.masked(block)
+        return BounceReason.allCases.contains { $0 != .vacation && ReasonPatterns.matches($0, text) }
     }
 
     /// The part of a block that is the server's answer, when one can be told.
