@@ -121,6 +121,10 @@ final class BounceFixtureTests: XCTestCase {
     func testOrdinaryMailIsNoReport() {
         let m = MIMEParser().parse(Array("From: a@b.test\r\nTo: c@d.test\r\nSubject: Hello\r\n\r\nHi, user unknown to me.\r\n".utf8))
         XCTAssertNil(BounceClassifier.classify(m))
+        // A no-reply notification naming an address is no bounce either.
+        let notice = MIMEParser().parse(Array(("From: Shop <noreply@shop.test>\r\nTo: c@d.test\r\nSubject: Your order\r\n\r\n"
+            + "Questions? Write to support@shop.test, we answer within 2 days.\r\n").utf8))
+        XCTAssertNil(BounceClassifier.classify(notice))
     }
 
     func testReasonFromStatusCodeAndTextTogether() {

@@ -10,10 +10,11 @@ enum AmazonSESNotice {
     ]
 
     static func read(_ c: BounceContext) -> BounceReport? {
-        guard c.text.contains("\"notificationType\""), let start = c.text.firstIndex(of: "{") else { return nil }
+        guard c.text.contains("notificationType"), let start = c.text.firstIndex(of: "{") else { return nil }
         // The object ends at the last closing brace before the SNS footer.
         guard let end = c.text.lastIndex(of: "}"), start < end else { return nil }
-        let json = String(c.text[start...end])
+        // Some relays fold overlong lines as "!" + newline + space: undo that before parsing.
+        let json = String(c.text[start...end]).replacingOccurrences(of: "!\n ", with: "")
         guard var object = (try? JSONSerialization.jsonObject(with: Data(json.utf8))) as? [String: Any] else { return nil }
         if object["notificationType"] == nil, let inner = object["Message"] as? String,
            let o = (try? JSONSerialization.jsonObject(with: Data(inner.utf8))) as? [String: Any] {

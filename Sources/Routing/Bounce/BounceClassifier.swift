@@ -74,7 +74,9 @@ public enum BounceClassifier {
         if m.decodedHeader("Precedence")?.lowercased() == "auto_reply" { return true }
         let from = m.from.first?.address?.lowercased() ?? ""
         let local = from.split(separator: "@").first.map(String.init) ?? ""
-        if from.isEmpty || BounceContext.daemonLocals.contains(where: { local.contains($0) }) { return true }
+        if from.isEmpty || (BounceContext.daemonLocals + BounceContext.weakDaemonLocals).contains(where: { local.contains($0) }) {
+            return true
+        }
         let subject = (m.subject ?? "").lowercased()
         return BounceContext.bounceSubjects.contains { subject.contains($0) }
             || autoReplySubjects.contains { subject.hasPrefix($0) }

@@ -77,8 +77,11 @@ struct BounceContext {
     ]
 
     static let daemonLocals = ["mailer-daemon", "postmaster", "mail-daemon", "maildaemon", "mailerdaemon",
-                               "mail.delivery.system", "mail-delivery-system", "bounce", "bounces", "no-reply",
-                               "noreply", "mdaemon", "microsoftexchange", "post_master"]
+                               "mail.delivery.system", "mail-delivery-system", "mdaemon", "microsoftexchange", "post_master"]
+
+    /// Senders that also send ordinary notifications: their message is a bounce only when it
+    /// carries a copy of another message and says why it failed.
+    static let weakDaemonLocals = ["no-reply", "noreply", "bounce"]
 
     init(_ message: Message) {
         self.message = message
@@ -155,6 +158,8 @@ struct BounceContext {
 
         looksLikeBounce = message.contentType?.mimeType == "multipart/report"
             || Self.daemonLocals.contains { fromLocal.contains($0) }
+            || Self.weakDaemonLocals.contains { fromLocal.contains($0) } && original != nil
+                && TextBounce.hasEvidence(section)
             || Self.bounceSubjects.contains { subject.contains($0) }
             || message.header("X-Failed-Recipients") != nil
             || message.header("X-MS-Exchange-Message-Is-Ndr") != nil
