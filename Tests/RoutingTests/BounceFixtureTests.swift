@@ -125,6 +125,10 @@ final class BounceFixtureTests: XCTestCase {
         let notice = MIMEParser().parse(Array(("From: Shop <noreply@shop.test>\r\nTo: c@d.test\r\nSubject: Your order\r\n\r\n"
             + "Questions? Write to support@shop.test, we answer within 2 days.\r\n").utf8))
         XCTAssertNil(BounceClassifier.classify(notice))
+        // Nor is a customer's mail whose subject happens to sound like one.
+        let reply = MIMEParser().parse(Array(("From: Kim <kim@customer.test>\r\nTo: sales@acme.test\r\n"
+            + "Subject: Re: quote rejected\r\n\r\nPlease ask bob@customer.test, the user unknown to you.\r\n").utf8))
+        XCTAssertNil(BounceClassifier.classify(reply))
     }
 
     func testReasonFromStatusCodeAndTextTogether() {

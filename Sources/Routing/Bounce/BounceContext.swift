@@ -156,13 +156,17 @@ struct BounceContext {
         signature = ([from, subject] + headerSig + [section.lowercased()]).joined(separator: "\n").lowercased()
         family = MTAFormats.detect(signature)
 
+        let fromName = (message.from.first?.name ?? "").lowercased()
         looksLikeBounce = message.contentType?.mimeType == "multipart/report"
             || Self.daemonLocals.contains { fromLocal.contains($0) }
-            || Self.weakDaemonLocals.contains { fromLocal.contains($0) } && original != nil
-                && TextBounce.hasEvidence(section)
-            || Self.bounceSubjects.contains { subject.contains($0) }
+            // The null sender, or a daemon by name ("Mailer Daemon <postmaster@…>").
+            || from.isEmpty || ["mailer-daemon", "mailer daemon", "mail delivery"].contains { fromName.contains($0) }
             || message.header("X-Failed-Recipients") != nil
             || message.header("X-MS-Exchange-Message-Is-Ndr") != nil
+            // Weaker signs (a no-reply sender, a subject that says "undeliverable") need the
+            // returned message or a known MTA's wording, and a reason in the text.
+            || (Self.weakDaemonLocals.contains { fromLocal.contains($0) } || Self.bounceSubjects.contains { subject.contains($0) })
+                && (original != nil || family != nil) && TextBounce.hasEvidence(section)
 
         var not = Set<String>()
         for a in message.to + message.cc + message.from + message.replyTo + message.sender {
