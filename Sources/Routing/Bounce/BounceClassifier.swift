@@ -145,7 +145,10 @@ public enum BounceClassifier {
             }
         }
         guard !dsn.isEmpty else { return nil }
-        let blocks = TextBounce.blocks(c)
+        let addresses = dsn.compactMap { d in
+            (d.finalRecipient ?? d.originalRecipient).flatMap { TextScan.addresses(in: TextScan.strippingType($0)).first }
+        }
+        let blocks = TextBounce.blocks(c, for: addresses)
         var out: [BounceRecipient] = []
         for d in dsn {
             let raw = d.finalRecipient ?? d.originalRecipient ?? ""

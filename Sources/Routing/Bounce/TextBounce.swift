@@ -34,9 +34,27 @@ enum TextBounce {
         return out
     }
 
+    /// Per address of a report, the text that speaks about it: from its first mention to the
+    /// next address's. Any address counts here (a report may well be about postmaster@).
+    static func blocks(_ c: BounceContext, for addresses: [String]) -> [String: String] {
+        let lower = c.section.lowercased()
+        guard lower.count == c.section.count else { return blocks(c) }
+        var found: [(address: String, at: String.Index)] = []
+        for a in Set(addresses) {
+            guard let r = lower.range(of: a) else { continue }
+            let offset = lower.distance(from: lower.startIndex, to: r.lowerBound)
+            found.append((a, c.section.index(c.section.startIndex, offsetBy: offset)))
+        }
+        found.sort { $0.at < $1.at }
+        return blocks(c, found)
+    }
+
     /// Per address, the text that speaks about it.
     static func blocks(_ c: BounceContext) -> [String: String] {
-        let m = mentions(c)
+        blocks(c, mentions(c))
+    }
+
+    static func blocks(_ c: BounceContext, _ m: [(address: String, at: String.Index)]) -> [String: String] {
         var out: [String: String] = [:]
         for (i, x) in m.enumerated() {
             if let line = summaryLine(c.section, address: x.address) {
