@@ -58,14 +58,20 @@ public struct BounceRecipient: Sendable, Equatable {
     public var diagnostic: String?
     public var reason: String?
     public var hard: Bool?
+    /// The server that refused it (DSN `Remote-MTA`, or the host a text bounce names).
+    public var remoteMTA: String?
+    /// DSN `Action`: `failed`, `delayed`, `delivered`, `relayed`, `expanded`.
+    public var action: String?
 
     public init(address: String, status: String? = nil, replyCode: String? = nil, diagnostic: String? = nil,
-                reason: String? = nil, hard: Bool? = nil) {
+                reason: String? = nil, hard: Bool? = nil, remoteMTA: String? = nil, action: String? = nil) {
         self.address = address
         self.status = status
         self.replyCode = replyCode
         self.diagnostic = diagnostic
         self.reason = reason
         self.hard = hard
+        self.remoteMTA = remoteMTA
+        self.action = action
     }
 }

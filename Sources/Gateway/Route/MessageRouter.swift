@@ -54,8 +54,8 @@ extension RouteRecord {
             BounceRow(recipient: $0.address, status: $0.status, replyCode: $0.replyCode, diagnostic: $0.diagnostic,
                       reason: $0.reason, hard: $0.hard, originalMessageID: route.bounce?.originalMessageID)
         } ?? []
-        // Vacation auto-replies and feedback reports are not failed deliveries.
-        let counts = !bounces.contains { $0.reason == "vacation" || $0.reason == "feedback" }
+        // Vacation auto-replies, feedback reports and delivery notices are not failed deliveries.
+        let counts = !bounces.contains { ["vacation", "feedback", "delivered"].contains($0.reason) }
         self.init(kind: route.kind.rawValue, alias: route.alias, reason: route.reason, threadID: route.threadID,
                   newThreads: route.targets.map { NewThread(model: $0.model, alias: $0.alias, values: $0.values) },
                   bounces: bounces, countsAgainstContacts: counts)

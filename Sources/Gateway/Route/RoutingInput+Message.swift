@@ -23,6 +23,12 @@ extension RoutingInput {
         date = message.date
         let autoSubmitted = message.decodedHeader("Auto-Submitted")?.lowercased() ?? "no"
         isAutoReply = autoSubmitted.hasPrefix("auto-replied")
+        if let report = BounceClassifier.classify(message) {
+            bounceRecipients = report.recipients
+            bouncedMessageID = report.originalMessageID
+            // Exim marks its bounces auto-replied too: only the classifier tells a vacation notice.
+            isAutoReply = report.kind == .autoReply
+        }
     }
 
     private static func addresses(_ list: [Address]) -> [MailAddress] {

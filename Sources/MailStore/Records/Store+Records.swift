@@ -61,7 +61,12 @@ public struct RecordsTransaction {
                 """, arguments: [row, bounce.recipient.lowercased(), bounce.status, bounce.replyCode,
                                  bounce.diagnostic, bounce.reason, bounce.hard, bounce.originalMessageID,
                                  route.threadID, now])
-            if route.countsAgainstContacts {
+            // A hard bounce counts at once; a soft one only when the address soft-bounced before
+            // (a full mailbox once is no reason to stop writing to it).
+            if route.countsAgainstContacts, try bounce.hard == true || Bool.fetchOne(db, sql: """
+                SELECT EXISTS (SELECT 1 FROM bounces WHERE recipient = ? AND id <> ? AND NOT COALESCE(hard, 0)
+                                 AND COALESCE(reason, '') NOT IN ('vacation', 'feedback', 'delivered'))
+                """, arguments: [bounce.recipient.lowercased(), db.lastInsertedRowID]) == true {
                 try db.execute(sql: """
                     UPDATE contacts SET bounce_count = bounce_count + 1, last_bounce_at = ? WHERE email = ?
                     """, arguments: [now, bounce.recipient.lowercased()])

@@ -1,0 +1,191 @@
+import Foundation
+import MIME
+
+/// The bounced message as the bounce carries it (attached, headers only, or inline text).
+struct OriginalMessage {
+    var messageID: String?
+    var subject: String?
+    var from: String?
+    var to: [String]
+
+    init(_ m: Message) {
+        messageID = m.messageID
+        subject = m.subject
+        from = m.from.first?.address?.lowercased()
+        to = (m.to + m.cc).compactMap { $0.address?.lowercased() }
+    }
+
+    var isEmpty: Bool { messageID == nil && subject == nil && from == nil && to.isEmpty }
+}
+
+/// What every recogniser needs from one bounce, computed once.
+struct BounceContext {
+    let message: Message
+    /// The human-readable text of the bounce (every text part outside the attached message).
+    let text: String
+    /// The delivery-status parts' text.
+    let reports: String
+    /// `text` up to where the copy of the original message starts.
+    let section: String
+    let original: OriginalMessage?
+    /// Lower-case From, Subject and the report section: what families are told by.
+    let signature: String
+    let family: MTAFormat?
+    let looksLikeBounce: Bool
+    /// Addresses that are not failed recipients: the bounce's own parties and the original sender.
+    let notRecipients: Set<String>
+
+    /// Text beyond this is not read: a bounce says why early, a returned attachment does not.
+    static let maxTextBytes = 256 * 1024
+
+    /// The header section of a message (up to its first empty line): the bounced message's
+    /// body is never needed.
+    static func headerSection(_ bytes: [UInt8]) -> [UInt8] {
+        var i = 0
+        while i + 1 < bytes.count {
+            if bytes[i] == 0x0A, bytes[i + 1] == 0x0A { return Array(bytes[...(i + 1)]) }
+            if bytes[i] == 0x0A, bytes[i + 1] == 0x0D, i + 2 < bytes.count, bytes[i + 2] == 0x0A {
+                return Array(bytes[...(i + 2)])
+            }
+            i += 1
+        }
+        return bytes
+    }
+
+    static let copyMarkers = [
+        "--- below this line is a copy of the message", "------ this is a copy of the message",
+        "this is a copy of the message", "this is a copy of your message", "----- original message -----",
+        "-----original message-----", "original message follows", "----- unsent message below -----",
+        "the header of the original message", "----- the following is a copy", "------- returned mail follows",
+        "----- returned message", "original message headers", "original message header follows",
+        "--- original message ---", "----- message header follows", "------ original message",
+        "----- original message header", "received message headers", "---- message header follows",
+        "the original message was:", "----- headers of the original message", "original message headers:",
+        "--- original message headers", "----- unsent message header", "undelivered message attached",
+        "a copy of the original message", "content-type: message/rfc822", "content-type: text/rfc822-headers",
+        "----- message header", "------ original headers", "headers of the message follow",
+    ]
+
+    static let bounceSubjects = [
+        "undeliver", "delivery status", "mail delivery failed", "failure notice",
+        "returned mail", "delivery failure", "mail system error", "delivery notification", "could not be delivered",
+        "non remis", "unzustellbar", "delivery failed", "nondeliverable", "non-deliverable", "not delivered",
+        "delivery problem", "message delivery", "mail delivery", "bounce", "rejected", "delayed mail",
+        "warning: could not send", "delivery has failed", "nicht zustellbar", "mail failure", "error sending",
+        "failed delivery", "delivery report", "delivery error", "message not delivered", "permanent error",
+        "returned to sender", "can't be delivered", "cannot be delivered", "mail could not", "delivery failure",
+    ]
+
+    static let daemonLocals = ["mailer-daemon", "postmaster", "mail-daemon", "maildaemon", "mailerdaemon",
+                               "mail.delivery.system", "mail-delivery-system", "mdaemon", "microsoftexchange", "post_master"]
+
+    /// Senders that also send ordinary notifications: their message is a bounce only when it
+    /// carries a copy of another message and says why it failed.
+    static let weakDaemonLocals = ["no-reply", "noreply", "bounce"]
+
+    init(_ message: Message) {
+        self.message = message
+        var texts: [String] = []
+        var reports: [String] = []
+        var originalPart: MIMEPart?
+        func visit(_ p: MIMEPart, top: Bool) {
+            let t = p.contentType.mimeType
+            if p.isMultipart { p.children.forEach { visit($0, top: false) }; return }
+            if ["message/rfc822", "message/global", "text/rfc822-headers", "message/rfc822-headers",
+                "text/rfc822", "message/partial", "text/rfc822-header"].contains(t) || (t.hasPrefix("message/") && !p.children.isEmpty) {
+                if originalPart == nil, t != "message/delivery-status", t != "message/feedback-report" { originalPart = p }
+                return
+            }
+            if t == "message/delivery-status" || t == "message/global-delivery-status" {
+                reports.append(String(decoding: p.decodedBody(in: message.raw), as: UTF8.self))
+                return
+            }
+            guard p.contentType.type == "text" || top else { return }
+            if t == "message/feedback-report" { return }
+            let bytes = p.decodedBody(in: message.raw).prefix(Self.maxTextBytes)
+            var s = String(decoding: bytes, as: UTF8.self)
+            if t == "text/html" { s = TextScan.strippingHTML(s) }
+            texts.append(s)
+        }
+        if let root = message.root { visit(root, top: true) }
+        if texts.isEmpty {
+            // No readable part (a multipart whose boundary the parser did not find): the raw body.
+            texts.append(String(decoding: message.body.prefix(Self.maxTextBytes), as: UTF8.self))
+        }
+        // Prefer the parser's charset-decoded text for the first part.
+        if let t = message.text, !texts.isEmpty, !t.isEmpty { texts[0] = t }
+        var text = texts.joined(separator: "\n")
+        text = text.replacingOccurrences(of: "\r\n", with: "\n")
+        self.text = text
+        self.reports = reports.joined(separator: "\n\n")
+
+        let lower = text.lowercased()
+        var cut = lower.endIndex
+        for marker in Self.copyMarkers {
+            if let r = lower.range(of: marker), r.lowerBound < cut { cut = r.lowerBound }
+        }
+        for lineStart in ["\nreceived: from ", "\nreturn-path: <", "\nreturn-path:<"] {
+            if let r = lower.range(of: lineStart), r.lowerBound < cut { cut = r.lowerBound }
+        }
+        let sectionEnd = text.index(text.startIndex, offsetBy: lower.distance(from: lower.startIndex, to: cut),
+                                    limitedBy: text.endIndex) ?? text.endIndex
+        section = String(text[..<sectionEnd])
+
+        var original: OriginalMessage?
+        if let part = originalPart {
+            let bytes: [UInt8]
+            if let child = part.children.first { bytes = Array(message.raw[child.range]) } else { bytes = part.decodedBody(in: message.raw) }
+            let o = OriginalMessage(MIMEParser().parse(Self.headerSection(bytes)))
+            if !o.isEmpty { original = o }
+        }
+        if original == nil, sectionEnd < text.endIndex {
+            var rest = Substring(text[sectionEnd...])
+            // Skip the marker line and blank lines to reach the header block.
+            if let nl = rest.firstIndex(of: "\n"), !rest.hasPrefix("\n") { rest = rest[rest.index(after: nl)...] }
+            while let f = rest.first, f == "\n" || f == " " { rest = rest.dropFirst() }
+            let o = OriginalMessage(MIMEParser().parse(Self.headerSection(Array(rest.utf8))))
+            if !o.isEmpty { original = o }
+        }
+        self.original = original
+
+        let from = (message.from.first?.address ?? "").lowercased()
+        let subject = (message.subject ?? "").lowercased()
+        let fromLocal = from.split(separator: "@").first.map(String.init) ?? ""
+        let headerSig = ["X-Mailer", "X-Failed-Recipients", "X-SES-Outgoing", "Message-ID", "X-MS-Exchange-Message-Is-Ndr"]
+            .compactMap { name in message.decodedHeader(name).map { "\(name.lowercased()) \($0)" } }
+        signature = ([from, subject] + headerSig + [section.lowercased()]).joined(separator: "\n").lowercased()
+        family = MTAFormats.detect(signature)
+
+        let fromName = (message.from.first?.name ?? "").lowercased()
+        looksLikeBounce = message.contentType?.mimeType == "multipart/report"
+            || Self.daemonLocals.contains { fromLocal.contains($0) }
+            // The null sender, or a daemon by name ("Mailer Daemon <postmaster@…>").
+            || from.isEmpty || ["mailer-daemon", "mailer daemon", "mail delivery"].contains { fromName.contains($0) }
+            || message.header("X-Failed-Recipients") != nil
+            || message.header("X-MS-Exchange-Message-Is-Ndr") != nil
+            // Weaker signs (a no-reply sender, a subject that says "undeliverable") need the
+            // returned message or a known MTA's wording, and a reason in the text.
+            || (Self.weakDaemonLocals.contains { fromLocal.contains($0) } || Self.bounceSubjects.contains { subject.contains($0) })
+                && (original != nil || family != nil) && TextBounce.hasEvidence(section)
+
+        var not = Set<String>()
+        for a in message.to + message.cc + message.from + message.replyTo + message.sender {
+            if let x = a.address?.lowercased() { not.insert(x) }
+        }
+        if let f = original?.from { not.insert(f) }
+        notRecipients = not
+    }
+
+    /// The reason an MTA family's own phrase gives for this text.
+    func familyHint(_ diagnostic: String) -> BounceReason? {
+        let text = diagnostic.lowercased()
+        if let p = MTAFormats.providers.first(where: { text.contains($0.0) }) { return p.1 }
+        guard let family else { return nil }
+        return family.reasons.first { $0.0 == "*" || text.contains($0.0) }?.1
+    }
+
+    func report(_ kind: BounceReport.Kind, format: String, _ recipients: [BounceRecipient]) -> BounceReport {
+        BounceReport(kind: kind, format: format, recipients: recipients, originalMessageID: original?.messageID,
+                     originalSubject: original?.subject, originalSender: original?.from)
+    }
+}

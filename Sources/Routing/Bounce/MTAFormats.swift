@@ -1,0 +1,146 @@
+/// The MTA and provider families whose bounce wording is known. Each row says how to tell the
+/// family (lower-case substrings of the bounce's From, Subject, a few headers and its
+/// human-readable text) and the phrases that name a reason in that family's own words; the
+/// generic tables of `ReasonPatterns` apply after them. Data, not code.
+struct MTAFormat: Sendable {
+    let name: String
+    let markers: [String]
+    let reasons: [(String, BounceReason)]
+}
+
+enum MTAFormats {
+    static let all: [MTAFormat] = [
+        MTAFormat(name: "amazonses", markers: ["amazonses.com", "x-ses-outgoing"], reasons: [
+            ("suppression list", .suppressed),
+        ]),
+        MTAFormat(name: "googlegroups", markers: ["google groups", "groups.google.com"], reasons: [
+            ("permission to post", .rejected), ("not have permission", .rejected),
+            ("group you tried to contact", .rejected), ("*", .rejected),
+        ]),
+        MTAFormat(name: "gmail", markers: ["delivery to the following recipient failed",
+                                           "technical details of permanent failure",
+                                           "technical details of temporary failure",
+                                           "delivery to the following recipients failed"], reasons: [
+            ("the email account that you tried to reach does not exist", .userunknown),
+            ("the email account that you tried to reach is over quota", .mailboxfull),
+            ("the recipient server did not accept our requests to connect", .expired),
+            ("dns error: domain name not found", .hostunknown),
+            ("dns error: dns server returned answer with no data", .hostunknown),
+            ("message rejected", .filtered),
+            ("delivery to the following recipient has been delayed", .expired),
+            ("tls is required", .failedstarttls),
+        ]),
+        MTAFormat(name: "qmail", markers: ["hi. this is the qmail-send program", "qmail-send",
+                                           "this is the qmail", "qmail"], reasons: [
+            ("no mailbox here by that name", .userunknown),
+            ("sorry, i couldn't find any host named", .hostunknown),
+            ("couldn't find any host by that name", .hostunknown),
+            ("sorry, i couldn't find a mail exchanger or ip address", .notaccept),
+            ("sorry, i wasn't able to establish an smtp connection", .networkerror),
+            ("unable to set up the connection", .networkerror),
+            ("unable to contact ldap server", .systemerror),
+            ("sorry, that domain isn't in my list of allowed rcpthosts", .norelaying),
+            ("account is disabled", .suspend),
+            ("this mailbox is over quota", .mailboxfull),
+            ("sorry, i don't accept messages larger than", .mesgtoobig),
+            ("this message has been in the queue too long", .expired),
+        ]),
+        MTAFormat(name: "dragonfly", markers: ["this is the dragonfly mail agent"], reasons: [
+            ("dns lookup failure", .hostunknown), ("could not deliver for the last", .expired), ("giving up", .expired),
+        ]),
+        MTAFormat(name: "opensmtpd", markers: ["this is the mailer-daemon, please do not reply", "opensmtpd"], reasons: [
+            ("envelope expired", .expired), ("no mx found for domain", .notaccept), ("invalid domain name", .hostunknown),
+            ("domain not found", .hostunknown), ("delivery loop detected", .networkerror),
+        ]),
+        MTAFormat(name: "exchange2003", markers: ["msexch:ims", "did not reach the following recipient"], reasons: [
+            ("the recipient name is not recognized", .userunknown), ("unknown recipient", .userunknown),
+            ("(000c05a6)", .userunknown), ("(00000402)", .filtered), ("(0000052d)", .filtered),
+        ]),
+        MTAFormat(name: "interscanmss", markers: ["interscan messaging security suite"], reasons: [
+            ("unable to deliver message to", .userunknown), ("user unknown", .userunknown),
+        ]),
+        MTAFormat(name: "zoho", markers: ["zoho"], reasons: [
+            ("host not reachable", .expired), ("message will be retried", .expired),
+        ]),
+        MTAFormat(name: "imailserver", markers: ["imail server", "ipswitch"], reasons: [
+            ("delivery failed", .expired), ("mailbox full", .mailboxfull), ("user not found", .userunknown),
+        ]),
+        MTAFormat(name: "exim", markers: ["this message was created automatically by mail delivery software",
+                                          "x-failed-recipients", "exim"], reasons: [
+            ("retry timeout exceeded", .expired),
+            ("retry time not reached for any host after a long failure period", .expired),
+            ("all relevant mx records point to non-existent hosts", .hostunknown),
+            ("unrouteable mail domain", .hostunknown),
+            ("mailbox is full", .mailboxfull),
+            ("message is frozen", .onhold),
+            ("were incorrectly constructed", .syntaxerror),
+            ("too many \"received\" headers", .contenterror),
+        ]),
+        MTAFormat(name: "sendmail", markers: ["----- transcript of session follows -----",
+                                              "the original message was received at"], reasons: [
+            ("host unknown (name server", .hostunknown),
+            ("cannot send message for", .expired),
+            ("message could not be delivered for", .expired),
+            ("service unavailable", .blocked),
+        ]),
+        MTAFormat(name: "postfix", markers: ["this is the mail system at host", "postfix"], reasons: [
+            ("host or domain name not found", .hostunknown),
+            ("domain not found", .hostunknown),
+        ]),
+        MTAFormat(name: "exchange", markers: ["microsoft exchange", "exchange server", "outlook.com",
+                                              "protection.outlook.com", "delivery has failed to these recipients"], reasons: [
+            ("recipientnotfound", .userunknown), ("resolver.adr.recipnotfound", .userunknown),
+            ("resolver.adr.exrecipnotfound", .userunknown), ("resolver.adr.recipientnotfound", .userunknown),
+            ("mailbox unavailable", .userunknown), ("not listed in domino directory", .userunknown),
+            ("resolver.rst.authrequired", .securityerror), ("rejected by recipient", .filtered),
+            ("mailbox has exceeded", .mailboxfull), ("access denied", .blocked),
+        ]),
+        MTAFormat(name: "yahoo", markers: ["yahoo"], reasons: [
+            ("delivery error: dd this user doesn't have a", .userunknown),
+            ("this user doesn't have a", .userunknown),
+            ("not accepting mail at this time", .notaccept),
+        ]),
+        MTAFormat(name: "courier", markers: ["courier mail server", "courier-mta"], reasons: [
+            ("no such user", .userunknown), ("no such domain", .hostunknown),
+        ]),
+        MTAFormat(name: "domino", markers: ["lotus domino", "domino"], reasons: [
+            ("not listed in domino directory", .userunknown), ("not listed in public name & address book", .userunknown),
+            ("user not listed", .userunknown),
+        ]),
+    ]
+
+    /// Remote providers' own wording and error codes: specific enough to apply whatever MTA
+    /// wrote the bounce (Orange/La Poste codes, Google's DNS notes, Tencent, Yahoo, …).
+    static let providers: [(String, BounceReason)] = [
+        ("ofr006_102", .blocked), ("ofr004_104", .blocked), ("lpn006_107", .blocked), ("lpn007_416", .userunknown),
+        ("_416", .userunknown), ("_418", .userunknown), ("ofr005_505", .systemerror), ("_505", .systemerror),
+        ("_510", .blocked), ("_506", .spamdetected), ("client host blocked for spamming issues", .blocked),
+        ("responded with code nxdomain", .networkerror), ("had no relevant answers", .networkerror),
+        ("doesn't receive email according to the administrator: returned null mx", .notaccept),
+        ("connection frequency limited", .toomanyconn), ("this user doesn't have a yahoo.com account", .userunknown),
+        ("spamhaus.org/query/bl", .blocked), ("mcspamsignature", .virusdetected),
+        ("recipientnotfound", .userunknown), ("resolver.adr.recipnotfound", .userunknown),
+        ("www.cox.com/residential/support/email-error-codes", .blocked),
+        ("is not a registered gateway user", .rejected),
+        ("because the address couldn't be found", .userunknown),
+    ]
+
+    /// Mailbox providers whose "user unknown" always means the address does not exist
+    /// (they refuse unknown recipients at RCPT even when the report does not say so),
+    /// matched against the remote MTA and the recipient's domain.
+    static let strictProviders = [
+        "google.com", "gmail.com", "googlemail.com", "outlook.com", "hotmail.", "live.com", "msn.com",
+        "yahoo.", "aol.com", "ezweb.ne.jp", "au.com", "kddi.com", "messagelabs.com", "icloud.com", "me.com",
+        "mail.ru", "gmx.", "web.de", "orange.fr", "wanadoo.fr", "laposte.net", "protection.outlook.com",
+    ]
+
+    static func isStrictProvider(_ host: String) -> Bool {
+        let h = host.lowercased()
+        return strictProviders.contains { h.hasSuffix($0) || h.contains("." + $0) || h.hasPrefix($0) }
+    }
+
+    /// The first family whose marker appears in the signature text.
+    static func detect(_ signature: String) -> MTAFormat? {
+        all.first { f in f.markers.contains { signature.contains($0) } }
+    }
+}

@@ -1,0 +1,120 @@
+import Foundation
+
+/// Decides a reason from the status, the reply code, the diagnostic text and the SMTP
+/// command a recipient failed at, together. The order and the per-reason rules follow the
+/// way sisimai judges (its expected tables are the corpus this is measured on): a phrase
+/// that names a reason outright wins over a generic status, "user unknown" words count as
+/// an unknown user only when the server said them to RCPT (after DATA they are a filter),
+/// and a generic status is refined from the text.
+struct ReasonJudge {
+    var status: String?
+    var replyCode: String?
+    /// Lower-cased, addresses masked.
+    var text: String
+    /// The Diagnostic-Code type (`smtp`, `x-unix`, `x-postfix`, …), lower-cased.
+    var diagnosticType: String?
+    /// RCPT, DATA, MAIL, EHLO, HELO, CONN, STARTTLS.
+    var command: String?
+    var action: String?
+    /// What an MTA family's own phrase said.
+    var hint: BounceReason?
+    /// The remote host is a mailbox provider that refuses unknown users at RCPT.
+    var strictProvider = false
+
+    static let beforeDATA: Set<String> = ["CONN", "EHLO", "HELO", "STARTTLS", "AUTH", "MAIL", "RCPT"]
+
+    func has(_ r: BounceReason) -> Bool { ReasonPatterns.matches(r, text) }
+
+    var statusReason: BounceReason? { status.flatMap(BounceReason.fromStatus) }
+
+    func probe(_ r: BounceReason) -> Bool {
+        if hint == r { return true }
+        let s = statusReason
+        switch r {
+        case .mailboxfull, .exceedlimit, .authfailure, .requireptr, .toomanyconn, .blocked:
+            return s == r || has(r)
+        case .mesgtoobig:
+            if s == .mesgtoobig { return true }
+            if s == .exceedlimit || status == "5.2.3" { return false }
+            return has(r)
+        case .suspend:
+            return replyCode == "525" || has(r)
+        case .norelaying:
+            if let c = command, ["CONN", "EHLO", "HELO"].contains(c) { return false }
+            return has(r)
+        case .userunknown:
+            if s == .suspend { return false }
+            if s == .userunknown {
+                return ![.norelaying, .blocked, .mailboxfull, .hasmoved, .rejected, .notaccept].contains { has($0) }
+            }
+            return (command == "RCPT" || (command == nil && strictProvider)) && has(.userunknown)
+        case .filtered:
+            if s == .suspend { return false }
+            if s == .filtered { return has(.userunknown) || has(.filtered) }
+            if let c = command, Self.beforeDATA.contains(c) { return false }
+            return has(.filtered) || has(.userunknown)
+        case .contenterror:
+            if probe(.spamdetected) { return false }
+            return s == r || has(r)
+        case .rejected:
+            if s == .rejected { return true }
+            if command == "MAIL" { return has(r) }
+            if command == "DATA" { return s != .userunknown && has(r) }
+            if s == nil || s == .onhold || s == .undefined || s == .securityerror || s == .systemerror { return has(r) }
+            return false
+        case .hostunknown:
+            if s == .hostunknown { return !has(.networkerror) }
+            return has(r)
+        case .spamdetected:
+            if (status ?? "").isEmpty { return false }
+            if s == .spamdetected { return true }
+            if let c = command, Self.beforeDATA.contains(c) { return false }
+            return has(r)
+        case .virusdetected:
+            if let c = command, Self.beforeDATA.contains(c) { return false }
+            return has(r)
+        case .failedstarttls:
+            return command == "STARTTLS" || ["523", "524", "538"].contains(replyCode ?? "") || has(r)
+        case .notaccept:
+            return ["521", "556"].contains(replyCode ?? "") || has(r)
+        case .syntaxerror:
+            return ["501", "503"].contains(replyCode ?? "") && (status ?? "").hasPrefix("5.5") || has(r)
+        default:
+            return has(r)
+        }
+    }
+
+    func decide() -> BounceReason {
+        if let hint, !hint.isTentative { return hint }
+        if statusReason == .delivered { return .delivered }
+        let type = diagnosticType ?? "smtp"
+        if type == "smtp" {
+            for r in ReasonPatterns.firstOrder where probe(r) { return r }
+        }
+        if let hint { return hint }
+        if let r = anotherOne(type) { return r }
+        if let a = action, a == "delayed" { return .expired }
+        if has(.vacation) { return .vacation }
+        return text.isEmpty ? .undefined : .onhold
+    }
+
+    private func anotherOne(_ type: String) -> BounceReason? {
+        let s = statusReason
+        guard s == nil || s!.isTentative || type != "smtp" else { return s }
+        for r in ReasonPatterns.secondOrder where has(r) {
+            if r == .virusdetected, let c = command, Self.beforeDATA.contains(c) { continue }
+            return r
+        }
+        if let s { return s }
+        if let st = status, st.count > 3 {
+            let head = st.prefix(3)
+            if head == "5.6" || head == "4.6" { return .contenterror }
+            if head == "5.7" || head == "4.7" { return .securityerror }
+        }
+        if type.hasPrefix("x-unix") || type.hasPrefix("x-postfix") { return .mailererror }
+        if probe(.syntaxerror) { return .syntaxerror }
+        if let a = action, a == "delayed" || a == "expired" { return .expired }
+        if command == "EHLO" || command == "HELO" { return .blocked }
+        return nil
+    }
+}

@@ -1,0 +1,181 @@
+import Foundation
+
+/// Bounces without a delivery-status part: the recipients and their diagnostics are read
+/// from the human-readable text. Each recipient's evidence is the text from where it is
+/// first named up to where the next one is.
+enum TextBounce {
+    static let headerLinePrefixes = ["from:", "sender:", "message-id:", "in-reply-to:", "references:",
+                                     "return-path:", "reply-to:", "received:", "date:", "subject:", "x-",
+                                     "reporting-mta:", "arrival-date:", "dkim-signature:", "list-"]
+    static let notRecipientLocals = ["mailer-daemon", "postmaster", "mail-daemon", "abuse", "noreply", "no-reply"]
+    static let temporaryWords = ["temporary", "will be retried", "will retry", "delayed", "will continue trying",
+                                 "deferred", "not yet been delivered", "still trying", "temporarily"]
+    static let hostRegex = try! NSRegularExpression(
+        pattern: "host ([a-z0-9][a-z0-9.-]*\\.[a-z]{2,})\\.?\\s*\\[", options: [.caseInsensitive])
+
+    /// The failed recipients named in the text, in order of first mention, with their positions.
+    static func mentions(_ c: BounceContext) -> [(address: String, at: String.Index)] {
+        var out: [(address: String, at: String.Index)] = []
+        var seen = Set<String>()
+        let text = c.section
+        for (raw, range) in TextScan.matches(TextScan.addressRegex, text) {
+            let a = TextScan.trimmingAddress(raw.lowercased())
+            if seen.contains(a) || c.notRecipients.contains(a) { continue }
+            let local = a.split(separator: "@").first.map(String.init) ?? ""
+            if notRecipientLocals.contains(where: { local.hasPrefix($0) }) { continue }
+            let lineStart = text[..<range.lowerBound].lastIndex(of: "\n").map { text.index(after: $0) } ?? text.startIndex
+            let line = text[lineStart..<range.lowerBound].trimmingCharacters(in: .whitespaces).lowercased()
+            if headerLinePrefixes.contains(where: { line.hasPrefix($0) }) { continue }
+            // A Message-ID written in angle brackets right after "id" is no address.
+            if line.hasSuffix("id <") || line.hasSuffix("id=<") || line.hasSuffix("message-id <") { continue }
+            seen.insert(a)
+            out.append((a, range.lowerBound))
+        }
+        return out
+    }
+
+    /// Per address of a report, the text that speaks about it: from its first mention to the
+    /// next address's. Any address counts here (a report may well be about postmaster@).
+    static func blocks(_ c: BounceContext, for addresses: [String]) -> [String: String] {
+        let lower = c.section.lowercased()
+        guard lower.count == c.section.count else { return blocks(c) }
+        var found: [(address: String, at: String.Index)] = []
+        for a in Set(addresses) {
+            guard let r = lower.range(of: a) else { continue }
+            let offset = lower.distance(from: lower.startIndex, to: r.lowerBound)
+            found.append((a, c.section.index(c.section.startIndex, offsetBy: offset)))
+        }
+        found.sort { $0.at < $1.at }
+        return blocks(c, found)
+    }
+
+    /// Per address, the text that speaks about it.
+    static func blocks(_ c: BounceContext) -> [String: String] {
+        blocks(c, mentions(c))
+    }
+
+    static func blocks(_ c: BounceContext, _ m: [(address: String, at: String.Index)]) -> [String: String] {
+        var out: [String: String] = [:]
+        for (i, x) in m.enumerated() {
+            if let line = summaryLine(c.section, address: x.address) {
+                out[x.address] = line
+                continue
+            }
+            let end = i + 1 < m.count ? m[i + 1].at : c.section.endIndex
+            out[x.address] = String(c.section[x.at..<end])
+        }
+        return out
+    }
+
+    /// The text from `from` to the next empty line after it.
+    static func paragraph(_ text: String, from: String.Index) -> String {
+        let rest = text[from...]
+        let end = rest.range(of: "\n\n")?.lowerBound ?? rest.endIndex
+        return String(rest[..<end])
+    }
+
+    /// The first sendmail summary line that names the address.
+    static func summaryLine(_ text: String, address: String) -> String? {
+        let lower = text.lowercased()
+        guard lower.count == text.count else { return nil }
+        var from = lower.startIndex
+        while let r = lower.range(of: address, range: from..<lower.endIndex) {
+            let offset = lower.distance(from: lower.startIndex, to: r.lowerBound)
+            if let line = sendmailSummary(text, at: text.index(text.startIndex, offsetBy: offset)) { return line }
+            from = r.upperBound
+        }
+        return nil
+    }
+
+    /// Sendmail's session transcript names each recipient on a summary line
+    /// (`554 <a@b>... Remote protocol error`) after the exchange that failed (`>>> MAIL From:…`,
+    /// `<<< 501 …`): that exchange and the line are the recipient's evidence, nothing after it.
+    static func sendmailSummary(_ text: String, at: String.Index) -> String? {
+        let lineStart = text[..<at].lastIndex(of: "\n").map { text.index(after: $0) } ?? text.startIndex
+        let lineEnd = text[at...].firstIndex(of: "\n") ?? text.endIndex
+        let line = text[lineStart..<lineEnd]
+        let coded = line.count > 4 && line.prefix(3).allSatisfy(\.isNumber) && line.dropFirst(3).first == " "
+        guard coded || line.hasPrefix("<"), line.contains(">... ") || coded && line.contains("... ") else { return nil }
+        var lines = [String(line)]
+        var cursor = lineStart
+        while cursor > text.startIndex {
+            let prevEnd = text.index(before: cursor)
+            let prevStart = text[..<prevEnd].lastIndex(of: "\n").map { text.index(after: $0) } ?? text.startIndex
+            let prev = text[prevStart..<prevEnd].trimmingCharacters(in: .whitespaces)
+            guard prev.hasPrefix("<<<") || prev.hasPrefix(">>>") || prev.lowercased().hasPrefix("while talking to") else { break }
+            lines.insert(prev, at: 0)
+            cursor = prevStart
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    static func recipients(_ c: BounceContext) -> [BounceRecipient] {
+        let m = mentions(c)
+        var list = m.map(\.address)
+        if let failed = c.message.decodedHeader("X-Failed-Recipients") {
+            let named = TextScan.unique(TextScan.addresses(in: failed))
+            if !named.isEmpty { list = named }
+        }
+        if list.isEmpty, let to = c.original?.to.first { list = [to] }
+        let blocks = blocks(c)
+        let lowerSection = c.section.lowercased()
+        let temporary = temporaryWords.contains { lowerSection.contains($0) }
+            && !lowerSection.contains("permanent")
+        return list.map { address in
+            if let line = blocks[address], summaryLine(c.section, address: address) != nil {
+                // A transcript line: its own words say whether it was temporary, and the server's
+                // answer (`<<< 550 …`, or the code after "... ") is the reply code.
+                var r = BounceRecipient(address: address, status: TextScan.status(in: line),
+                                        replyCode: transcriptReply(line), diagnostic: TextScan.diagnostic(line))
+                let lower = line.lowercased()
+                let temp = temporaryWords.contains { lower.contains($0) } || r.replyCode?.hasPrefix("4") == true
+                // The command may follow the line (`[RCPT_TO]`): look for it up to the next empty line.
+                let context = m.first { $0.address == address }.map { paragraph(c.section, from: $0.at) } ?? line
+                BounceClassifier.finish(&r, temporary: temp, hint: c.familyHint(line), evidence: line,
+                                        context: line + "\n" + context)
+                return r
+            }
+            var block = blocks[address] ?? c.section
+            if !hasEvidence(block) { block = c.section }
+            let hint = c.familyHint(block)
+            guard hasEvidence(block) || hint != nil else {
+                // Nothing but boilerplate says why: undefined, not a guess.
+                var r = BounceRecipient(address: address)
+                BounceClassifier.finish(&r, temporary: temporary, hint: nil, evidence: "", context: c.section)
+                return r
+            }
+            var r = BounceRecipient(address: address, status: TextScan.status(in: block),
+                                    replyCode: TextScan.replyCode(in: block), diagnostic: TextScan.diagnostic(focus(block)))
+            r.remoteMTA = TextScan.matches(hostRegex, block, group: 1).first?.0.lowercased()
+            BounceClassifier.finish(&r, temporary: temporary, hint: hint, evidence: block, context: c.section)
+            return r
+        }
+    }
+
+    static func transcriptReply(_ evidence: String) -> String? {
+        let lines = evidence.split(separator: "\n").map(String.init)
+        if let answer = lines.first(where: { $0.hasPrefix("<<<") }) { return TextScan.replyCode(in: answer) }
+        if let last = lines.last, let dots = last.range(of: "... ") {
+            if let inner = TextScan.replyCode(in: String(last[dots.upperBound...])) { return inner }
+        }
+        return lines.last.flatMap(TextScan.replyCode(in:))
+    }
+
+    /// Whether a block says anything a reason can be read from.
+    static func hasEvidence(_ block: String) -> Bool {
+        if TextScan.status(in: block) != nil || TextScan.replyCode(in: block) != nil { return true }
+        let text = TextScan.masked(block)
+        return BounceReason.allCases.contains { $0 != .vacation && ReasonPatterns.matches($0, text) }
+    }
+
+    /// The part of a block that is the server's answer, when one can be told.
+    static func focus(_ block: String) -> String {
+        let lines = block.split(separator: "\n", omittingEmptySubsequences: false)
+        guard let first = lines.firstIndex(where: { l in
+            TextScan.replyCode(in: String(l)) != nil || TextScan.status(in: String(l)) != nil
+        }) else { return block }
+        var end = first
+        while end + 1 < lines.count, !lines[end + 1].trimmingCharacters(in: .whitespaces).isEmpty { end += 1 }
+        return lines[first...end].joined(separator: "\n")
+    }
+}
