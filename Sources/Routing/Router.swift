@@ -49,7 +49,7 @@ public struct Router {
             route.bounce = Route.Bounce(recipients: message.bounceRecipients, originalMessageID: original)
             return (try guardLoop(route, message, now: now, steps: &steps), steps)
         }
-        step("bounce", false, "Not addressed to the bounce alias, not from MAILER-DAEMON and not a delivery report.")
+        step("bounce", false, "Not addressed to the bounce alias, not from MAILER-DAEMON, not a delivery report and no failed delivery in its text.")
 
         // 4. Reply.
         let window = message.references.isEmpty ? message.inReplyTo : Array(message.references.suffix(Self.referenceWindow))
@@ -120,6 +120,9 @@ public struct Router {
         }
         if message.from?.local == "mailer-daemon" {
             return "It comes from MAILER-DAEMON."
+        }
+        if !message.bounceRecipients.isEmpty && !message.isAutoReply {
+            return "Its text reports \(message.bounceRecipients.count) failed deliver\(message.bounceRecipients.count == 1 ? "y" : "ies") (a non-standard bounce)."
         }
         if message.contentType == "multipart/report" {
             return "It is a delivery report (multipart/report\(message.reportType.map { "; report-type=\($0)" } ?? ""))."

@@ -72,6 +72,14 @@ final class RouterTests: XCTestCase {
         XCTAssertEqual(route(fetched).kind, .bounce)
     }
 
+    func testABounceRecognisedByItsTextIsABounceWhateverItsAddress() {
+        var m = message(from: "post_master@mx.test", to: ["someone@else.test"])
+        m.bounceRecipients = [BounceRecipient(address: "gone@customer.test", status: "5.1.1")]
+        XCTAssertEqual(route(m).kind, .bounce)
+        m.isAutoReply = true
+        XCTAssertNotEqual(route(m).kind, .bounce, "a vacation notice is not a failed delivery")
+    }
+
     func testBounceThatAlsoReferencesAThreadIsABounceOnThatThread() {
         var m = message(to: ["bounce@acme.test"], references: ["<lead@x.test>"])
         m.bouncedMessageID = "<lead@x.test>"
