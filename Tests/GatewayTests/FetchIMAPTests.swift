@@ -105,4 +105,20 @@ final class FetchIMAPTests: XCTestCase {
             XCTAssertEqual(f.dovecot.seenCount(user: f.user), 2000, "\(point): all flagged")
         }
     }
+
+    /// A 20 MB message is streamed from the IMAP literal into the spool (never held whole
+    /// while fetching) and parsed once; the process stays within a small multiple of it.
+    func testTwentyMegabyteMessageStreamsToTheSpoolWithBoundedMemory() throws {
+        let f = try FetchFixture(.imaps, alias: "sales", extra: "max_message_size = \"30MB\"")
+        let big = f.dovecot.sampleMessage(index: 7, size: 20_000_000)
+        try f.dovecot.deliver(user: f.user, messages: [big])
+        let (run, report) = try f.fetch()
+        XCTAssertEqual(run.exitCode, 0, run.stderr)
+        XCTAssertEqual(report["fetched"] as? Int, 1)
+        XCTAssertEqual(try f.spooledMessages(), [crlf(big)])
+        var usage = rusage()
+        getrusage(RUSAGE_CHILDREN.rawValue, &usage)
+        let peakBytes = Int(usage.ru_maxrss) * 1024  // the largest child so far, this one included
+        XCTAssertLessThan(peakBytes, 10 * big.count, "peak \(peakBytes / 1_000_000) MB for a \(big.count / 1_000_000) MB message")
+    }
 }
