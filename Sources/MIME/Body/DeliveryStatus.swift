@@ -1,3 +1,5 @@
+import Foundation
+
 /// One recipient of an RFC 3464 delivery status notification (message/delivery-status, or RFC 6533
 /// message/global-delivery-status). Values are as written, whitespace collapsed.
 public struct DeliveryStatusRecipient: Sendable, Equatable {
@@ -18,13 +20,89 @@ public struct DeliveryStatusRecipient: Sendable, Equatable {
     }
 }
 
+/// An RFC 3464 delivery status notification as Mailgate reads it (`Message.dsn`, the `dsn` object of
+/// `mailgate parse --json`). Values have their type prefix removed: `rfc822; x@y` → `x@y`,
+/// `smtp; 550 …` → `550 …`, `dns; mx.example.com` → `mx.example.com`.
+public struct DeliveryReport: Sendable, Equatable {
+    public var reportingMTA: String?
+    /// In the report's order (all delivery-status parts of the message, in document order).
+    public var recipients: [DeliveryReportRecipient]
+    /// The Message-ID (`<id@host>`) of the returned message, from the report's message/rfc822 or
+    /// text/rfc822-headers part; nil when neither carries one.
+    public var originalMessageID: String?
+
+    public init(reportingMTA: String?, recipients: [DeliveryReportRecipient], originalMessageID: String?) {
+        self.reportingMTA = reportingMTA
+        self.recipients = recipients
+        self.originalMessageID = originalMessageID
+    }
+
+    public var jsonValue: JSONValue {
+        .object([("reporting_mta", .string(reportingMTA)), ("recipients", .array(recipients.map(\.jsonValue))),
+                 ("original_message_id", .string(originalMessageID))])
+    }
+}
+
+public struct DeliveryReportRecipient: Sendable, Equatable {
+    public var finalRecipient: String?
+    public var originalRecipient: String?
+    public var action: String?
+    public var status: String?
+    public var diagnosticCode: String?
+    public var remoteMTA: String?
+    public var lastAttemptDate: String?
+
+    public init(finalRecipient: String?, originalRecipient: String?, action: String?, status: String?,
+                diagnosticCode: String?, remoteMTA: String?, lastAttemptDate: String? = nil) {
+        self.finalRecipient = finalRecipient
+        self.originalRecipient = originalRecipient
+        self.action = action
+        self.status = status
+        self.diagnosticCode = diagnosticCode
+        self.remoteMTA = remoteMTA
+        self.lastAttemptDate = lastAttemptDate
+    }
+
+    /// From the raw reading (`Message.deliveryStatus`).
+    public init(_ r: DeliveryStatusRecipient) {
+        self.init(finalRecipient: DeliveryReport.strippingType(r.finalRecipient),
+                  originalRecipient: DeliveryReport.strippingType(r.originalRecipient),
+                  action: r.action?.lowercased(), status: r.status,
+                  diagnosticCode: DeliveryReport.strippingType(r.diagnosticCode),
+                  remoteMTA: DeliveryReport.strippingType(r.remoteMTA), lastAttemptDate: r.lastAttemptDate)
+    }
+
+    public var jsonValue: JSONValue {
+        .object([("final_recipient", .string(finalRecipient)), ("original_recipient", .string(originalRecipient)),
+                 ("action", .string(action)), ("status", .string(status)), ("diagnostic_code", .string(diagnosticCode)),
+                 ("remote_mta", .string(remoteMTA))])
+    }
+}
+
+extension DeliveryReport {
+    /// `type; value` → `value` when `type` is one token (rfc822, smtp, dns, x-unix, utf-8, …); an
+    /// empty value becomes nil.
+    public static func strippingType(_ v: String?) -> String? {
+        guard let v else { return nil }
+        var out = Substring(v)
+        if let semi = v.firstIndex(of: ";") {
+            let type = v[..<semi].trimmingCharacters(in: .whitespaces)
+            if !type.isEmpty, type.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "." || $0 == "_" }) {
+                out = v[v.index(after: semi)...]
+            }
+        }
+        let t = out.trimmingCharacters(in: .whitespaces)
+        return t.isEmpty ? nil : t
+    }
+}
+
 enum DeliveryStatusParser {
     /// Every delivery-status part of the tree (embedded messages included); nil when there is none.
     static func reports(in root: MIMEPart, _ buf: UnsafeBufferPointer<UInt8>, fallback: String,
                         defects: inout [String]) -> [DeliveryStatusRecipient]? {
         var found = false
         var out: [DeliveryStatusRecipient] = []
-        root.walk { part in
+        root.walk(buf) { part, buf in
             let t = part.contentType.mimeType
             guard t == "message/delivery-status" || t == "message/global-delivery-status" else { return }
             found = true
@@ -32,6 +110,56 @@ enum DeliveryStatusParser {
             out += parse(body, fallback: fallback, defects: &defects)
         }
         return found ? out : nil
+    }
+
+    /// The Reporting-MTA of the first delivery-status part (for a report without recipients).
+    static func reportingMTA(in root: MIMEPart, _ buf: UnsafeBufferPointer<UInt8>, fallback: String) -> String? {
+        var found: String? = nil
+        root.walk(buf) { part, buf in
+            let t = part.contentType.mimeType
+            guard found == nil, t == "message/delivery-status" || t == "message/global-delivery-status" else { return }
+            var d: [String] = []
+            let body = part.decodedBody(UnsafeBufferPointer(rebasing: buf[part.bodyRange]))
+            body.withUnsafeBufferPointer { b in
+                var pos = 0
+                while pos < b.count, b[pos] == 0x0D || b[pos] == 0x0A { pos += 1 }
+                let r = HeaderSplitter.split(UnsafeBufferPointer(rebasing: b[pos...]), maxHeaderBytes: 64 << 10, skipEnvelope: false, defects: &d)
+                if let f = r.fields.first(where: { $0.name.caseInsensitiveEquals("reporting-mta") }) {
+                    found = f.value.withUnsafeBufferPointer { TextDecoder.decodeRaw($0, fallback: fallback, defects: &d) }
+                }
+            }
+        }
+        return found
+    }
+
+    /// The Message-ID of the returned message: the first message/rfc822 (or message/global) or
+    /// text/rfc822-headers (or message/global-headers) part after the first delivery-status part.
+    static func originalMessageID(in root: MIMEPart, _ buf: UnsafeBufferPointer<UInt8>) -> String? {
+        var seenReport = false
+        var found: String? = nil
+        var done = false
+        root.walk(buf) { part, buf in
+            guard !done else { return }
+            let t = part.contentType.mimeType
+            if t == "message/delivery-status" || t == "message/global-delivery-status" { seenReport = true; return }
+            guard seenReport else { return }
+            var headers: [HeaderField] = []
+            if t == "message/rfc822" || t == "message/global" {
+                headers = part.children.first?.headers ?? []
+            } else if t == "text/rfc822-headers" || t == "message/global-headers" {
+                var d: [String] = []
+                let body = part.decodedBody(UnsafeBufferPointer(rebasing: buf[part.bodyRange]))
+                headers = body.withUnsafeBufferPointer {
+                    HeaderSplitter.split($0, maxHeaderBytes: 1 << 20, skipEnvelope: true, defects: &d).fields
+                }
+            } else { return }
+            done = true
+            var ignored: [String] = []
+            if let f = headers.first(where: { $0.name.caseInsensitiveEquals("message-id") }) {
+                found = MessageIDParser.parseList(f.value, defects: &ignored, field: "Message-ID").first
+            }
+        }
+        return found
     }
 
     /// Blocks of header fields separated by empty lines: the per-message block, then one per recipient.
