@@ -24,6 +24,8 @@ enum BodyDecoder {
             // An unsplittable multipart reads as text/plain; one cut by the depth limit is an attachment.
             if leaf.isMultipart, leaf.depth >= options.maxDepth { return false }
             let asText = leaf.isMultipart
+            // …unless there is nothing in it (an empty multipart is neither body nor attachment).
+            if asText, buf[leaf.bodyRange].allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D || $0 == 0x0A }) { return true }
             if leaf.filename != nil || leaf.isAttachment { return false }
             if ct.mimeType == "text/plain" || asText {
                 if !alt || texts.isEmpty {
