@@ -91,7 +91,8 @@ final class BodyTests: XCTestCase {
         --rel--
         --outer--
         """))
-        XCTAssertNil(m.text)
+        // No text/plain body: the text is the HTML rendered (an image only: empty).
+        XCTAssertEqual(m.text, "")
         XCTAssertEqual(m.html, "<img src=\"cid:img@x\">")
         XCTAssertEqual(m.attachments.map(\.filename), ["notes.txt", nil])
         XCTAssertEqual(m.attachments.map(\.contentType), ["text/plain", "image/png"])

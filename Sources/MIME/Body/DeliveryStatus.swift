@@ -198,13 +198,15 @@ enum DeliveryStatusParser {
             return collapsed.withUnsafeBufferPointer { TextDecoder.decodeRaw($0, fallback: fallback, defects: &defects) }
         }
         // The per-message block is normally first, but some MTAs leave it out: any block with a
-        // Final-Recipient or Status is a recipient, the first Reporting-MTA is the reporter.
+        // recipient field (Final-/Original-Recipient, Action, Status, Diagnostic-Code) is a recipient, the first Reporting-MTA is the reporter.
         var reporting: String? = nil
         for blk in blocks where reporting == nil { reporting = value(blk, "reporting-mta") }
         var out: [DeliveryStatusRecipient] = []
         for blk in blocks {
             let final = value(blk, "final-recipient"), status = value(blk, "status")
-            if final == nil && status == nil { continue }
+            // Some MTAs leave out Final-Recipient and Status (McAfee): any recipient field makes a recipient.
+            if final == nil && status == nil && value(blk, "original-recipient") == nil && value(blk, "action") == nil
+                && value(blk, "diagnostic-code") == nil { continue }
             out.append(DeliveryStatusRecipient(
                 reportingMTA: reporting, finalRecipient: final, originalRecipient: value(blk, "original-recipient"),
                 action: value(blk, "action"), status: status, remoteMTA: value(blk, "remote-mta"),

@@ -99,6 +99,7 @@ enum HeaderSplitter {
         var curEnd = 0
         var curValue: [UInt8] = []
         var skippingContinuations = false
+        var cut = false
 
         func finish() {
             guard let name = curName else { return }
@@ -116,13 +117,19 @@ enum HeaderSplitter {
                 finish()
                 return Result(fields: fields, bodyStart: n, headerEnd: n)
             }
-            if pos > maxHeaderBytes {
+            if pos > maxHeaderBytes || cut {
                 finish()
                 defects.append("header section larger than \(maxHeaderBytes) bytes: the rest is taken as body")
                 return Result(fields: fields, bodyStart: pos, headerEnd: pos)
             }
-            let (end, next) = lineEnd(pos)
-            if end == pos {
+            var (end, next) = lineEnd(pos)
+            if end > maxHeaderBytes {
+                // One line runs past the limit: it is cut there, and the rest of the message is body.
+                end = max(pos, maxHeaderBytes)
+                next = end
+                cut = true
+            }
+            if end == pos, !cut {
                 // The empty line that ends the header section.
                 finish()
                 return Result(fields: fields, bodyStart: next, headerEnd: pos)
