@@ -56,7 +56,7 @@ func read(_ path: String) -> [UInt8] {
 
 func maxRSSKB() -> Int {
     var u = rusage()
-    getrusage(RUSAGE_SELF, &u)
+    getrusage(RUSAGE_SELF.rawValue, &u)
     return u.ru_maxrss
 }
 

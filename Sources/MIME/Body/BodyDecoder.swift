@@ -61,10 +61,23 @@ enum BodyDecoder {
                                             disposition: leaf.contentDisposition?.type, contentID: leaf.contentID,
                                             size: size, sha256: SHA256.hexString(hasher.finish()), partRange: leaf.range))
         }
-        if let html = m.html, html.contains("cid:") {
-            for (i, a) in m.attachments.enumerated() {
-                guard let cid = a.contentID, m.inlineImages[cid] == nil, html.contains("cid:\(cid)") else { continue }
-                m.inlineImages[cid] = i
+        if let html = m.html, m.attachments.contains(where: { $0.contentID != nil }) {
+            // The cid: URLs of the HTML (on bytes: a String search would go through Foundation).
+            let h = Array(html.utf8)
+            var cids: Set<String> = []
+            var i = 0
+            let n = h.count
+            while i + 4 <= n {
+                if h[i] | 0x20 == 0x63, h[i + 1] | 0x20 == 0x69, h[i + 2] | 0x20 == 0x64, h[i + 3] == 0x3A {
+                    var j = i + 4
+                    while j < n, h[j] != 0x22, h[j] != 0x27, h[j] != 0x20, h[j] != 0x3E, h[j] != 0x29, h[j] > 0x0D { j += 1 }
+                    cids.insert(String(decoding: h[(i + 4)..<j], as: UTF8.self))
+                    i = j
+                } else { i += 1 }
+            }
+            for (k, a) in m.attachments.enumerated() {
+                guard let cid = a.contentID, m.inlineImages[cid] == nil, cids.contains(cid) else { continue }
+                m.inlineImages[cid] = k
             }
         }
         var defects = parser.defects

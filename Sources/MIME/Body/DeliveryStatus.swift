@@ -84,15 +84,24 @@ extension DeliveryReport {
     /// empty value becomes nil.
     public static func strippingType(_ v: String?) -> String? {
         guard let v else { return nil }
-        var out = Substring(v)
-        if let semi = v.firstIndex(of: ";") {
-            let type = v[..<semi].trimmingCharacters(in: .whitespaces)
-            if !type.isEmpty, type.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "." || $0 == "_" }) {
-                out = v[v.index(after: semi)...]
+        // On the UTF-8 bytes (ASCII delimiters only): no Foundation string search on the hot path.
+        let u = Array(v.utf8)
+        var lo = 0
+        if let semi = u.firstIndex(of: 0x3B) {
+            var a = 0, b = semi
+            while a < b, u[a] == 0x20 || u[a] == 0x09 { a += 1 }
+            while b > a, u[b - 1] == 0x20 || u[b - 1] == 0x09 { b -= 1 }
+            let isToken = a < b && u[a..<b].allSatisfy { c in
+                (c >= 0x30 && c <= 0x39) || (c | 0x20 >= 0x61 && c | 0x20 <= 0x7A) || c == 0x2D || c == 0x2E || c == 0x5F
             }
+            if isToken { lo = semi + 1 }
         }
-        let t = out.trimmingCharacters(in: .whitespaces)
-        return t.isEmpty ? nil : t
+        var hi = u.count
+        while lo < hi, u[lo] == 0x20 || u[lo] == 0x09 { lo += 1 }
+        while hi > lo, u[hi - 1] == 0x20 || u[hi - 1] == 0x09 { hi -= 1 }
+        if lo == hi { return nil }
+        if lo == 0 && hi == u.count { return v }
+        return String(decoding: u[lo..<hi], as: UTF8.self)
     }
 }
 

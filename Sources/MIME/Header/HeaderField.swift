@@ -44,11 +44,17 @@ enum KnownField: Int, CaseIterable {
     }
 
     /// Candidates by length, so most names are rejected after one integer compare.
-    private static let byLength: [Int: [KnownField]] = Dictionary(grouping: allCases, by: { $0.name.utf8.count })
+    private static let byLength: [[(KnownField, String)]] = {
+        var t = [[(KnownField, String)]](repeating: [], count: 32)
+        for k in allCases { t[k.name.utf8.count].append((k, k.name)) }
+        return t
+    }()
 
     static func classify(_ name: String) -> KnownField? {
-        guard let candidates = byLength[name.utf8.count] else { return nil }
-        return candidates.first { name.caseInsensitiveEquals($0.name) }
+        let n = name.utf8.count
+        guard n < byLength.count else { return nil }
+        for (k, s) in byLength[n] where name.caseInsensitiveEquals(s) { return k }
+        return nil
     }
 }
 
