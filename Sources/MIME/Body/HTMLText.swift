@@ -12,182 +12,169 @@ public enum HTMLText {
     static let dropped: Set<String> = ["script", "style", "head", "template", "noscript", "object", "iframe"]
 
     public static func render(_ html: String) -> String {
-        let s = Array(html.unicodeScalars)
+        var h = html
+        return h.withUTF8 { render(bytes: $0) }
+    }
+
+    /// Works on UTF-8 bytes: all markup is ASCII, so multi-byte characters pass through untouched.
+    static func render(bytes s: UnsafeBufferPointer<UInt8>) -> String {
         let n = s.count
-        var out = String.UnicodeScalarView()
+        var out: [UInt8] = []
         out.reserveCapacity(n / 2)
         var i = 0
         var pre = 0
         var pendingSpace = false
-        var links: [String?] = []   // href of each open <a>, to write after its text
+        var links: [[UInt8]?] = []   // href of each open <a>, written after its text
 
-        func newline(_ count: Int = 1) {
+        @inline(__always) func isSpace(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 || c == 0x0A || c == 0x0D || c == 0x0C }
+        func newline(_ count: Int) {
             pendingSpace = false
-            // Trim trailing spaces on the line, then end it (at most `count` empty lines in a row).
-            while let l = out.last, l == " " { out.removeLast() }
+            while out.last == 0x20 { out.removeLast() }
             if out.isEmpty { return }
             var have = 0
-            var k = out.endIndex
-            while k > out.startIndex, have < 2 {
-                let p = out.index(before: k)
-                if out[p] == "\n" { have += 1; k = p } else { break }
-            }
-            while have < count { out.append("\n"); have += 1 }
+            var k = out.count
+            while k > 0, have < 2, out[k - 1] == 0x0A { have += 1; k -= 1 }
+            while have < count { out.append(0x0A); have += 1 }
         }
-        func emit(_ c: Unicode.Scalar) {
+        func emit(_ c: UInt8) {
             if pre > 0 { out.append(c); return }
-            if c == " " || c == "\t" || c == "\n" || c == "\r" || c == "\u{0C}" {
-                pendingSpace = true
-                return
-            }
-            if pendingSpace, let l = out.last, l != "\n" { out.append(" ") }
+            if isSpace(c) { pendingSpace = true; return }
+            if pendingSpace, let l = out.last, l != 0x0A { out.append(0x20) }
             pendingSpace = false
             out.append(c)
         }
-        func emitString(_ t: String) { for c in t.unicodeScalars { emit(c) } }
+        func emit<S: Sequence>(_ t: S) where S.Element == UInt8 { for c in t { emit(c) } }
+        func lower(_ c: UInt8) -> UInt8 { c >= 0x41 && c <= 0x5A ? c | 0x20 : c }
 
         while i < n {
             let c = s[i]
-            if c == "<" {
+            if c == 0x3C {   // <
                 // Comment
-                if i + 3 < n, s[i + 1] == "!", s[i + 2] == "-", s[i + 3] == "-" {
+                if i + 3 < n, s[i + 1] == 0x21, s[i + 2] == 0x2D, s[i + 3] == 0x2D {
                     var j = i + 4
-                    while j + 2 < n, !(s[j] == "-" && s[j + 1] == "-" && s[j + 2] == ">") { j += 1 }
+                    while j + 2 < n, !(s[j] == 0x2D && s[j + 1] == 0x2D && s[j + 2] == 0x3E) { j += 1 }
                     i = min(n, j + 3)
                     continue
                 }
-                // Tag name
                 var j = i + 1
                 var closing = false
-                if j < n, s[j] == "/" { closing = true; j += 1 }
+                if j < n, s[j] == 0x2F { closing = true; j += 1 }
                 let nameStart = j
                 while j < n, isNameChar(s[j]) { j += 1 }
                 if j == nameStart {
                     // Not a tag ("a < b", "<!DOCTYPE", "<?xml"): a declaration is skipped, a bare "<" is text.
-                    if j < n, s[j] == "!" || s[j] == "?" {
-                        while j < n, s[j] != ">" { j += 1 }
+                    if j < n, s[j] == 0x21 || s[j] == 0x3F {
+                        while j < n, s[j] != 0x3E { j += 1 }
                         i = min(n, j + 1)
                     } else { emit(c); i += 1 }
                     continue
                 }
-                let name = String(String.UnicodeScalarView(s[nameStart..<j])).lowercased()
+                let name = String(decoding: s[nameStart..<min(j, nameStart + 16)].map(lower), as: UTF8.self)
                 // Attributes up to '>' (quoted values may hold '>').
-                var attrs: [(String, String)] = []
-                var quote: Unicode.Scalar? = nil
+                var quote: UInt8 = 0
                 let attrStart = j
                 while j < n {
                     let d = s[j]
-                    if let q = quote { if d == q { quote = nil } } else if d == "\"" || d == "'" { quote = d } else if d == ">" { break }
+                    if quote != 0 { if d == quote { quote = 0 } } else if d == 0x22 || d == 0x27 { quote = d } else if d == 0x3E { break }
                     j += 1
                 }
-                if name == "a" || name == "img" { attrs = parseAttributes(s, attrStart, j) }
+                let attrEnd = j
                 i = min(n, j + 1)
                 if !closing, dropped.contains(name) {
                     // Skip to the matching close tag.
-                    let close = Array("</\(name)".unicodeScalars)
+                    let close = Array("</\(name)".utf8)
                     var k = i
                     while k < n {
-                        if s[k] == "<", k + close.count <= n, matchesCaseless(s, k, close) { break }
+                        if s[k] == 0x3C, k + close.count <= n, (0..<close.count).allSatisfy({ lower(s[k + $0]) == close[$0] }) { break }
                         k += 1
                     }
-                    while k < n, s[k] != ">" { k += 1 }
+                    while k < n, s[k] != 0x3E { k += 1 }
                     i = min(n, k + 1)
                     continue
                 }
-                if name == "pre" { pre = closing ? max(0, pre - 1) : pre + 1 }
-                if name == "br" {
+                switch name {
+                case "pre": pre = closing ? max(0, pre - 1) : pre + 1; newline(1)
+                case "br":
                     // Always a line break (two in a row make an empty line).
                     pendingSpace = false
-                    while let l = out.last, l == " " { out.removeLast() }
-                    if !out.isEmpty { out.append("\n") }
-                    continue
-                }
-                if name == "a" {
+                    while out.last == 0x20 { out.removeLast() }
+                    if !out.isEmpty { out.append(0x0A) }
+                case "a":
                     if closing {
-                        if let open = links.popLast(), let href = open { emitString(" [\(href)]") }
+                        if let open = links.popLast(), let href = open { emit(Array(" [".utf8) + href + [0x5D]) }
                     } else {
-                        let href = attrs.first { $0.0 == "href" }?.1.trimmingSpaces
-                        if let h = href, !h.isEmpty, !h.hasPrefix("#"), !h.lowercased().hasPrefix("javascript:") {
+                        let href = attribute("href", s, attrStart, attrEnd)
+                        if let h = href, !h.isEmpty, h.first != 0x23, !h.starts(with: Array("javascript:".utf8)) {
                             links.append(h)
                         } else { links.append(nil) }
                     }
-                    continue
-                }
-                if name == "li", !closing { newline(1); emitString("* "); continue }
-                if name == "td" || name == "th" { if !closing { pendingSpace = true }; continue }
-                if blocks.contains(name) {
-                    let para = name == "p" || name.count == 2 && name.hasPrefix("h") && name != "hr" || name == "blockquote" || name == "table"
-                    newline(para ? 2 : 1)
-                    if name == "hr" { emitString("---"); newline(1) }
+                case "li": if !closing { newline(1); emit(Array("* ".utf8)) }
+                case "td", "th": if !closing { pendingSpace = true }
+                default:
+                    if blocks.contains(name) {
+                        let para = name == "p" || name == "blockquote" || name == "table"
+                            || (name.utf8.count == 2 && name.hasPrefix("h") && name != "hr")
+                        newline(para ? 2 : 1)
+                        if name == "hr" { emit(Array("---".utf8)); newline(1) }
+                    }
                 }
                 continue
             }
-            if c == "&" {
-                if let (decoded, len) = entity(s, i) {
-                    for d in decoded.unicodeScalars { emit(d == "\u{A0}" ? " " : d) }
-                    i += len
-                    continue
-                }
+            if c == 0x26, let (decoded, len) = entity(s, i) {   // &
+                for d in decoded { emit(d) }
+                i += len
+                continue
             }
             emit(c)
             i += 1
         }
         // Trim the ends.
-        var text = String(out)
-        while let l = text.last, l == "\n" || l == " " { text.removeLast() }
-        while let f = text.first, f == "\n" || f == " " { text.removeFirst() }
-        return text
+        var lo = 0, hi = out.count
+        while lo < hi, out[lo] == 0x0A || out[lo] == 0x20 { lo += 1 }
+        while hi > lo, out[hi - 1] == 0x0A || out[hi - 1] == 0x20 { hi -= 1 }
+        return String(decoding: out[lo..<hi], as: UTF8.self)
     }
 
-    @inline(__always) static func isNameChar(_ c: Unicode.Scalar) -> Bool {
-        (c >= "a" && c <= "z") || (c >= "A" && c <= "Z") || (c >= "0" && c <= "9") || c == "-" || c == ":"
+    @inline(__always) static func isNameChar(_ c: UInt8) -> Bool {
+        (c | 0x20 >= 0x61 && c | 0x20 <= 0x7A) || (c >= 0x30 && c <= 0x39) || c == 0x2D || c == 0x3A
     }
 
-    static func matchesCaseless(_ s: [Unicode.Scalar], _ at: Int, _ lowerNeedle: [Unicode.Scalar]) -> Bool {
-        for (k, c) in lowerNeedle.enumerated() {
-            var h = s[at + k]
-            if h >= "A" && h <= "Z" { h = Unicode.Scalar(h.value + 32)! }
-            if h != c { return false }
-        }
-        return true
-    }
-
-    /// name="value" / name='value' / name=value pairs between `from` and `to`, entities in values decoded.
-    static func parseAttributes(_ s: [Unicode.Scalar], _ from: Int, _ to: Int) -> [(String, String)] {
-        var out: [(String, String)] = []
+    /// The value of attribute `wanted` (lower-case) between `from` and `to`, entities decoded.
+    static func attribute(_ wanted: String, _ s: UnsafeBufferPointer<UInt8>, _ from: Int, _ to: Int) -> [UInt8]? {
+        let w = Array(wanted.utf8)
+        @inline(__always) func isSpace(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 || c == 0x0A || c == 0x0D }
         var i = from
         while i < to {
             while i < to, !isNameChar(s[i]) { i += 1 }
             let ns = i
             while i < to, isNameChar(s[i]) { i += 1 }
             if ns == i { break }
-            let name = String(String.UnicodeScalarView(s[ns..<i])).lowercased()
-            while i < to, s[i] == " " || s[i] == "\t" || s[i] == "\n" || s[i] == "\r" { i += 1 }
-            guard i < to, s[i] == "=" else { out.append((name, "")); continue }
+            let match = i - ns == w.count && (0..<w.count).allSatisfy { (s[ns + $0] | 0x20) == w[$0] }
+            while i < to, isSpace(s[i]) { i += 1 }
+            guard i < to, s[i] == 0x3D else { if match { return [] }; continue }
             i += 1
-            while i < to, s[i] == " " || s[i] == "\t" || s[i] == "\n" || s[i] == "\r" { i += 1 }
+            while i < to, isSpace(s[i]) { i += 1 }
             var vs = i, ve = i
-            if i < to, s[i] == "\"" || s[i] == "'" {
+            if i < to, s[i] == 0x22 || s[i] == 0x27 {
                 let q = s[i]; vs = i + 1; i += 1
                 while i < to, s[i] != q { i += 1 }
                 ve = i; i = min(to, i + 1)
             } else {
-                while i < to, s[i] != " " && s[i] != "\t" && s[i] != "\n" && s[i] != ">" { i += 1 }
+                while i < to, !isSpace(s[i]), s[i] != 0x3E { i += 1 }
                 ve = i
             }
-            out.append((name, decodeEntities(Array(s[vs..<ve]))))
+            if match {
+                var v: [UInt8] = []
+                var k = vs
+                while k < ve {
+                    if s[k] == 0x26, let (d, len) = entity(s, k) { v += d; k += len } else { v.append(s[k]); k += 1 }
+                }
+                while let f = v.first, isSpace(f) { v.removeFirst() }
+                while let l = v.last, isSpace(l) { v.removeLast() }
+                return v
+            }
         }
-        return out
-    }
-
-    static func decodeEntities(_ s: [Unicode.Scalar]) -> String {
-        var out = String.UnicodeScalarView()
-        var i = 0
-        while i < s.count {
-            if s[i] == "&", let (d, len) = entity(s, i) { out.append(contentsOf: d.unicodeScalars); i += len; continue }
-            out.append(s[i]); i += 1
-        }
-        return String(out)
+        return nil
     }
 
     static let named: [String: String] = [
@@ -208,34 +195,40 @@ public enum HTMLText {
         "scaron": "š", "Scaron": "Š", "rarr": "→", "larr": "←", "uarr": "↑", "darr": "↓", "hearts": "♥", "check": "✓",
     ]
 
-    /// The entity at `i` ("&name;", "&#123;", "&#x1F600;"; the ';' may be missing after a known name) and its length.
-    static func entity(_ s: [Unicode.Scalar], _ i: Int) -> (String, Int)? {
+    static let namedBytes: [[UInt8]: [UInt8]] = {
+        var t: [[UInt8]: [UInt8]] = [:]
+        for (k, v) in named { t[Array(k.utf8)] = Array((v == "\u{A0}" ? " " : v).utf8) }
+        return t
+    }()
+
+    /// The entity at `i` ("&name;", "&#123;", "&#x1F600;"; the ';' may be missing after a known name):
+    /// its UTF-8 bytes (a no-break space as a space) and its length.
+    static func entity(_ s: UnsafeBufferPointer<UInt8>, _ i: Int) -> ([UInt8], Int)? {
         var j = i + 1
         let n = s.count
-        if j < n, s[j] == "#" {
+        if j < n, s[j] == 0x23 {
             j += 1
             var hex = false
-            if j < n, s[j] == "x" || s[j] == "X" { hex = true; j += 1 }
+            if j < n, s[j] | 0x20 == 0x78 { hex = true; j += 1 }
             var v: UInt32 = 0
             let ds = j
             while j < n, j - ds < 8 {
-                let c = s[j].value
+                let c = UInt32(s[j])
                 let d: UInt32
-                if c >= 48 && c <= 57 { d = c - 48 } else if hex, c >= 97 && c <= 102 { d = c - 87 } else if hex, c >= 65 && c <= 70 { d = c - 55 } else { break }
+                if c >= 48 && c <= 57 { d = c - 48 } else if hex, c | 0x20 >= 97 && c | 0x20 <= 102 { d = (c | 0x20) - 87 } else { break }
                 v = v * (hex ? 16 : 10) + d
                 j += 1
             }
             if j == ds { return nil }
-            if j < n, s[j] == ";" { j += 1 }
-            let scalar = Unicode.Scalar(v == 0 ? 0xFFFD : v) ?? "\u{FFFD}"
-            return (String(scalar), j - i)
+            if j < n, s[j] == 0x3B { j += 1 }
+            let scalar = v == 0xA0 ? " " : (Unicode.Scalar(v == 0 ? 0xFFFD : v) ?? "\u{FFFD}")
+            return (Array(String(Character(scalar)).utf8), j - i)
         }
         let ns = j
-        while j < n, j - ns < 10, (s[j] >= "a" && s[j] <= "z") || (s[j] >= "A" && s[j] <= "Z") || (s[j] >= "0" && s[j] <= "9") { j += 1 }
+        while j < n, j - ns < 10, isNameChar(s[j]), s[j] != 0x2D, s[j] != 0x3A { j += 1 }
         if j == ns { return nil }
-        let name = String(String.UnicodeScalarView(s[ns..<j]))
-        guard let v = named[name] else { return nil }
-        if j < n, s[j] == ";" { j += 1 }
+        guard let v = namedBytes[Array(s[ns..<j])] else { return nil }
+        if j < n, s[j] == 0x3B { j += 1 }
         return (v, j - i)
     }
 }
