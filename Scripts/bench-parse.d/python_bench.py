@@ -41,15 +41,18 @@ def work(raw):
         pass
     return n
 
-rounds, checksum = 0, 0
+# Whole rounds until min_seconds have passed; the best round is reported (as MIMEBench does), the mean too.
+rounds, checksum, best = 0, 0, float("inf")
 t0 = time.monotonic()
 while True:
+    r0 = time.monotonic()
     for raw in messages:
         checksum += work(raw)
+    best = min(best, time.monotonic() - r0)
     rounds += 1
     dt = time.monotonic() - t0
     if dt >= min_seconds:
         break
-n = len(messages) * rounds
+n = len(messages)
 rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(f'{{"messages":{n},"bytes":{total * rounds},"seconds":{dt},"messages_per_s":{n / dt},"mb_per_s":{total * rounds / dt / 1e6},"max_rss_kb":{rss},"checksum":{checksum}}}')
+print(f'{{"messages":{n},"rounds":{rounds},"bytes":{total},"seconds":{best},"messages_per_s":{n / best},"mb_per_s":{total / best / 1e6},"mean_messages_per_s":{n * rounds / dt},"max_rss_kb":{rss},"checksum":{checksum}}}')

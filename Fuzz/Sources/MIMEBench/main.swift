@@ -3,8 +3,8 @@ import MIME
 
 // MIMEBench [--min-seconds S] [--one] FILE|DIR...
 // Reads every message into memory, then parses them all (repeating the whole set until at least
-// S seconds have passed, default 2) and prints one line of JSON: messages, bytes, seconds,
-// messages_per_s, mb_per_s, max_rss_kb, plus a checksum of what was read so nothing is optimised away.
+// S seconds have passed, default 2) and prints one line of JSON: messages, bytes, seconds (of the best
+// round), messages_per_s, mb_per_s (best round), mean_messages_per_s, max_rss_kb, plus a checksum of what was read so nothing is optimised away.
 // --one: parse each file once (memory measurement: max RSS after parsing a single big message).
 
 var minSeconds = 2.0
@@ -88,16 +88,21 @@ if once {
 
 let messages = list.map(read)
 let total = messages.reduce(0) { $0 + $1.count }
+// Whole rounds over the set until minSeconds have passed; the best round is reported (the machine is
+// shared: the fastest round is the least disturbed one), the mean too. python_bench.py does the same.
 var rounds = 0
+var best = Double.infinity
 let t0 = now()
 var dt = 0.0
 repeat {
+    let r0 = now()
     for raw in messages {
         let m = parser.parse(raw)
         checksum &+= m.attachments.count &+ (m.text?.utf8.count ?? 0) &+ (m.html?.utf8.count ?? 0) &+ (m.subject?.utf8.count ?? 0)
     }
+    best = min(best, now() - r0)
     rounds += 1
     dt = now() - t0
 } while dt < minSeconds
-let n = messages.count * rounds
-print("{\"messages\":\(n),\"bytes\":\(total * rounds),\"seconds\":\(dt),\"messages_per_s\":\(Double(n) / dt),\"mb_per_s\":\(Double(total * rounds) / dt / 1e6),\"max_rss_kb\":\(maxRSSKB()),\"checksum\":\(checksum)}")
+let n = messages.count
+print("{\"messages\":\(n),\"rounds\":\(rounds),\"bytes\":\(total),\"seconds\":\(best),\"messages_per_s\":\(Double(n) / best),\"mb_per_s\":\(Double(total) / best / 1e6),\"mean_messages_per_s\":\(Double(n * rounds) / dt),\"max_rss_kb\":\(maxRSSKB()),\"checksum\":\(checksum)}")

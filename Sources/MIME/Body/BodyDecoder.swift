@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// From the MIME tree to what Mailgate uses, in Odoo's body model (`mail.thread._message_parse_extract_payload`):
 /// walking the leaves in document order (message/* parts are leaves),
 ///   - a part with a filename or `Content-Disposition: attachment` is an attachment, even if it is text;
@@ -119,16 +123,21 @@ enum BodyDecoder {
     }
 
     static func normaliseLineEndings(_ b: [UInt8]) -> [UInt8] {
-        guard b.contains(0x0D) else { return b }
-        var out = [UInt8]()
-        out.reserveCapacity(b.count)
-        var i = 0
-        while i < b.count {
-            if b[i] == 0x0D {
-                out.append(0x0A)
-                i += (i + 1 < b.count && b[i + 1] == 0x0A) ? 2 : 1
-            } else { out.append(b[i]); i += 1 }
+        b.withUnsafeBufferPointer { src in
+            guard let base = src.baseAddress, memchr(base, 0x0D, src.count) != nil else { return b }
+            return [UInt8](unsafeUninitializedCapacity: src.count) { out, count in
+                var i = 0, o = 0
+                let n = src.count
+                while i < n {
+                    let c = base[i]
+                    if c == 0x0D {
+                        out[o] = 0x0A
+                        i += (i + 1 < n && base[i + 1] == 0x0A) ? 2 : 1
+                    } else { out[o] = c; i += 1 }
+                    o += 1
+                }
+                count = o
+            }
         }
-        return out
     }
 }

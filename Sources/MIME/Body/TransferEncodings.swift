@@ -242,3 +242,28 @@ enum TransferDecoding {
         return out
     }
 }
+
+// Borrowed-storage entry points: an ArraySlice of `Message.raw` or a Span decodes in place, never copied.
+extension Base64 {
+    @discardableResult
+    public static func decode(_ input: ArraySlice<UInt8>, limit: Int = .max, chunk: (UnsafeRawBufferPointer) -> Void) -> Int {
+        input.withUnsafeBufferPointer { decode($0, limit: limit, chunk: chunk) }
+    }
+
+    @discardableResult
+    public static func decode(_ input: Span<UInt8>, limit: Int = .max, chunk: (UnsafeRawBufferPointer) -> Void) -> Int {
+        input.withUnsafeBufferPointer { decode($0, limit: limit, chunk: chunk) }
+    }
+}
+
+extension QuotedPrintable {
+    @discardableResult
+    public static func decode(_ input: ArraySlice<UInt8>, limit: Int = .max, chunk: (UnsafeRawBufferPointer) -> Void) -> Int {
+        input.withUnsafeBufferPointer { decode($0, limit: limit, chunk: chunk) }
+    }
+
+    @discardableResult
+    public static func decode(_ input: Span<UInt8>, limit: Int = .max, chunk: (UnsafeRawBufferPointer) -> Void) -> Int {
+        input.withUnsafeBufferPointer { decode($0, limit: limit, chunk: chunk) }
+    }
+}
