@@ -55,12 +55,9 @@ enum BodyDecoder {
 
         for leaf in leaves {
             var hasher = SHA256.Hasher256()
-            let body = UnsafeBufferPointer(rebasing: buf[leaf.bodyRange])
-            let decoding = TransferDecoding(leaf.transferEncoding)
-            let estimate = decoding == .base64 ? body.count / 4 * 3 + 3 : body.count
-            let allowed = parser.spend(estimate)
-            let size = decoding.stream(body, limit: allowed) { hasher.update($0) }
-            parser.decodedBudget += allowed - size
+            let size = parser.decode(UnsafeBufferPointer(rebasing: buf[leaf.bodyRange]), TransferDecoding(leaf.transferEncoding)) {
+                hasher.update($0)
+            }.size
             m.attachments.append(Attachment(filename: leaf.filename, contentType: leaf.contentType.mimeType,
                                             disposition: leaf.contentDisposition?.type, contentID: leaf.contentID,
                                             size: size, sha256: SHA256.hexString(hasher.finish()), partRange: leaf.range))
@@ -112,12 +109,7 @@ enum BodyDecoder {
     /// Transfer decoding (within the decoding budget), then the charset (unlabelled 8-bit text: UTF-8 when
     /// valid, else the fallback), line endings normalised to LF.
     static func decodeText(_ p: MIMEPart, _ buf: UnsafeBufferPointer<UInt8>, parser: inout BodyParser, fallback: String) -> String {
-        let body = UnsafeBufferPointer(rebasing: buf[p.bodyRange])
-        let decoding = TransferDecoding(p.transferEncoding)
-        let estimate = decoding == .base64 ? body.count / 4 * 3 + 3 : body.count
-        let allowed = parser.spend(estimate)
-        let decoded = decoding.decode(body, limit: allowed)
-        parser.decodedBudget += allowed - decoded.count
+        let decoded = parser.decode(UnsafeBufferPointer(rebasing: buf[p.bodyRange]), TransferDecoding(p.transferEncoding)).bytes
         let bytes = normaliseLineEndings(decoded)
         return TextDecoder.decode(bytes, charset: p.contentType.parameter("charset"), fallback: fallback, defects: &parser.defects)
     }

@@ -37,6 +37,21 @@ struct BodyParser {
         return allowed
     }
 
+    /// Transfer-decodes `body` within the decoding budget: whole, or streamed to `chunk` (then the
+    /// result is empty); returns the bytes and the decoded size.
+    mutating func decode(_ body: UnsafeBufferPointer<UInt8>, _ decoding: TransferDecoding,
+                         chunk: ((UnsafeRawBufferPointer) -> Void)? = nil) -> (bytes: [UInt8], size: Int) {
+        let allowed = spend(decoding.maxDecodedSize(body.count))
+        var bytes: [UInt8] = []
+        let size: Int
+        if let chunk { size = decoding.stream(body, limit: allowed, chunk: chunk) } else {
+            bytes = decoding.decode(body, limit: allowed)
+            size = bytes.count
+        }
+        decodedBudget += allowed - size   // the estimate was an upper bound
+        return (bytes, size)
+    }
+
     /// Builds a part from already-split headers.
     mutating func makePart(headers: [HeaderField], range: Range<Int>, bodyRange: Range<Int>, depth: Int,
                            defaultType: ContentType) -> MIMEPart {
@@ -82,12 +97,7 @@ struct BodyParser {
                 // Nothing to parse, or no parts left.
             } else if decoding != .identity {
                 // An encoded embedded message: decoded into its own buffer, parsed there.
-                let body = UnsafeBufferPointer(rebasing: buf[bodyRange])
-                // An upper bound of the decoded size, charged against the budget before decoding.
-                let estimate = decoding == .base64 ? body.count / 4 * 3 + 3 : body.count
-                let allowed = spend(estimate)
-                let bytes = decoding.decode(body, limit: allowed)
-                decodedBudget += allowed - bytes.count
+                let bytes = decode(UnsafeBufferPointer(rebasing: buf[bodyRange]), decoding).bytes
                 if !bytes.isEmpty {
                     var sub = BodyParser(options: options, raw: raw, buf: buf, defects: [])
                     let child: MIMEPart = bytes.withUnsafeBufferPointer { eb in

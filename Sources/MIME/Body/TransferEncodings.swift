@@ -231,6 +231,11 @@ enum TransferDecoding {
         }
     }
 
+    /// An upper bound of the decoded size (what a decoding budget is charged before decoding).
+    func maxDecodedSize(_ encoded: Int) -> Int {
+        self == .base64 ? encoded / 4 * 3 + 3 : encoded
+    }
+
     func decode(_ body: UnsafeBufferPointer<UInt8>, limit: Int = .max) -> [UInt8] {
         var out: [UInt8]
         switch self {
@@ -243,27 +248,24 @@ enum TransferDecoding {
     }
 }
 
+/// A transfer decoder that streams from borrowed bytes (`Base64`, `QuotedPrintable`).
+public protocol StreamingTransferDecoder {
+    @discardableResult
+    static func decode(_ input: UnsafeBufferPointer<UInt8>, limit: Int, blockSize: Int, chunk: (UnsafeRawBufferPointer) -> Void) -> Int
+}
+
 // Borrowed-storage entry points: an ArraySlice of `Message.raw` or a Span decodes in place, never copied.
-extension Base64 {
+extension StreamingTransferDecoder {
     @discardableResult
     public static func decode(_ input: ArraySlice<UInt8>, limit: Int = .max, chunk: (UnsafeRawBufferPointer) -> Void) -> Int {
-        input.withUnsafeBufferPointer { decode($0, limit: limit, chunk: chunk) }
+        input.withUnsafeBufferPointer { decode($0, limit: limit, blockSize: 1 << 16, chunk: chunk) }
     }
 
     @discardableResult
     public static func decode(_ input: Span<UInt8>, limit: Int = .max, chunk: (UnsafeRawBufferPointer) -> Void) -> Int {
-        input.withUnsafeBufferPointer { decode($0, limit: limit, chunk: chunk) }
+        input.withUnsafeBufferPointer { decode($0, limit: limit, blockSize: 1 << 16, chunk: chunk) }
     }
 }
 
-extension QuotedPrintable {
-    @discardableResult
-    public static func decode(_ input: ArraySlice<UInt8>, limit: Int = .max, chunk: (UnsafeRawBufferPointer) -> Void) -> Int {
-        input.withUnsafeBufferPointer { decode($0, limit: limit, chunk: chunk) }
-    }
-
-    @discardableResult
-    public static func decode(_ input: Span<UInt8>, limit: Int = .max, chunk: (UnsafeRawBufferPointer) -> Void) -> Int {
-        input.withUnsafeBufferPointer { decode($0, limit: limit, chunk: chunk) }
-    }
-}
+extension Base64: StreamingTransferDecoder {}
+extension QuotedPrintable: StreamingTransferDecoder {}
