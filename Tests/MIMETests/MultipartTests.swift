@@ -147,6 +147,37 @@ final class MultipartTests: XCTestCase {
         XCTAssertNil(parse("Subject: x\r\n\r\nhi").dsn)
     }
 
+    func testForwardedBounceIsNoReport() {
+        let m = parse(crlf("""
+        Subject: Fwd: Undelivered Mail
+        Content-Type: multipart/mixed; boundary=f
+
+        --f
+        Content-Type: text/plain
+
+        Look at this bounce.
+        --f
+        Content-Type: message/rfc822
+
+        Subject: Undelivered Mail
+        Content-Type: multipart/report; report-type=delivery-status; boundary=r
+
+        --r
+        Content-Type: message/delivery-status
+
+        Reporting-MTA: dns; mx.example.com
+
+        Final-Recipient: rfc822; a@example.org
+        Action: failed
+        Status: 5.1.1
+        --r--
+        --f--
+        """))
+        XCTAssertNil(m.dsn)
+        XCTAssertNil(m.deliveryStatus)
+        XCTAssertEqual(m.attachments.map(\.contentType), ["message/rfc822"])
+    }
+
     func testTypePrefixesAreStripped() {
         XCTAssertEqual(DeliveryReport.strippingType("rfc822; x@y"), "x@y")
         XCTAssertEqual(DeliveryReport.strippingType("smtp; 550 5.1.1 no such user"), "550 5.1.1 no such user")

@@ -106,12 +106,13 @@ extension DeliveryReport {
 }
 
 enum DeliveryStatusParser {
-    /// Every delivery-status part of the tree (embedded messages included); nil when there is none.
+    /// Every delivery-status part of the message (not those of an embedded message: a forwarded bounce is
+    /// no bounce); nil when there is none.
     static func reports(in root: MIMEPart, _ buf: UnsafeBufferPointer<UInt8>, fallback: String,
                         defects: inout [String]) -> [DeliveryStatusRecipient]? {
         var found = false
         var out: [DeliveryStatusRecipient] = []
-        root.walk(buf) { part, buf in
+        root.walkOwnParts { part in
             let t = part.contentType.mimeType
             guard t == "message/delivery-status" || t == "message/global-delivery-status" else { return }
             found = true
@@ -124,7 +125,7 @@ enum DeliveryStatusParser {
     /// The Reporting-MTA of the first delivery-status part (for a report without recipients).
     static func reportingMTA(in root: MIMEPart, _ buf: UnsafeBufferPointer<UInt8>, fallback: String) -> String? {
         var found: String? = nil
-        root.walk(buf) { part, buf in
+        root.walkOwnParts { part in
             let t = part.contentType.mimeType
             guard found == nil, t == "message/delivery-status" || t == "message/global-delivery-status" else { return }
             var d: [String] = []
@@ -147,7 +148,7 @@ enum DeliveryStatusParser {
         var seenReport = false
         var found: String? = nil
         var done = false
-        root.walk(buf) { part, buf in
+        root.walkOwnParts { part in
             guard !done else { return }
             let t = part.contentType.mimeType
             if t == "message/delivery-status" || t == "message/global-delivery-status" { seenReport = true; return }

@@ -74,15 +74,11 @@ public struct MIMEPart: Sendable {
         for c in children { c.walk(visit) }
     }
 
-    /// `walk` with the buffer each part's ranges index (switching to `encapsulated` below an encoded
-    /// embedded message).
-    func walk(_ buf: UnsafeBufferPointer<UInt8>, _ visit: (MIMEPart, UnsafeBufferPointer<UInt8>) -> Void) {
-        visit(self, buf)
-        if let e = encapsulated {
-            e.withUnsafeBufferPointer { eb in for c in children { c.walk(eb, visit) } }
-        } else {
-            for c in children { c.walk(buf, visit) }
-        }
+    /// Depth-first over the parts of this message only: an embedded message (message/rfc822) is visited
+    /// as a part, its own parts are not. Their ranges all index the same buffer.
+    func walkOwnParts(_ visit: (MIMEPart) -> Void) {
+        visit(self)
+        if isMultipart { for c in children { c.walkOwnParts(visit) } }
     }
 
     /// "depth:type/subtype" for every part, as `email_oracle.py`'s "structure" (message/rfc822 not descended).
