@@ -85,6 +85,17 @@ enum HeaderSplitter {
         /// End of the line starting at `p` (index of its CR/LF or n) and the start of the next line.
         @inline(__always) func lineEnd(_ p: Int) -> (Int, Int) {
             var i = p
+            // Eight bytes at a time while none of them is CR or LF (SWAR zero-byte test).
+            if let base = buf.baseAddress {
+                let raw = UnsafeRawPointer(base)
+                while n - i >= 8 {
+                    let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                    let lf = w ^ 0x0A0A_0A0A_0A0A_0A0A, cr = w ^ 0x0D0D_0D0D_0D0D_0D0D
+                    let hit = ((lf &- 0x0101_0101_0101_0101) & ~lf) | ((cr &- 0x0101_0101_0101_0101) & ~cr)
+                    if hit & 0x8080_8080_8080_8080 != 0 { break }
+                    i += 8
+                }
+            }
             while i < n {
                 let b = buf[i]
                 if b == 0x0A { return (i, i + 1) }
