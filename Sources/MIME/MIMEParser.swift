@@ -22,19 +22,19 @@ public struct MIMEParser: Sendable {
         let fallbackName = options.fallbackCharset
         var defects: [String] = []
         let split = HeaderSplitter.split(buf, maxHeaderBytes: options.maxHeaderBytes, defects: &defects)
-        m.headers = split.fields
+        m.headers = HeaderLimits.cut(split.fields, maxLineLength: options.maxLineLength, defects: &defects)
         m.headerRange = 0..<split.headerEnd
         m.bodyRange = split.bodyStart..<buf.count
 
         // One legacy (non-UTF-8) 8-bit header makes ambiguous ones in the same message legacy too.
         var legacy = false
-        for f in split.fields where !legacy {
+        for f in m.headers where !legacy {
             guard let k = KnownField.classify(f.name), k != .date, k != .messageID, k != .inReplyTo, k != .references else { continue }
             legacy = f.value.withUnsafeBufferPointer { !TextDecoder.isASCII($0) && !TextDecoder.isValidUTF8($0) }
         }
         let fallback = RawCharset(name: fallbackName, legacy: legacy)
         var seen = [Bool](repeating: false, count: KnownField.allCases.count)
-        for f in split.fields {
+        for f in m.headers {
             guard let known = KnownField.classify(f.name) else { continue }
             let first = !seen[known.rawValue]
             seen[known.rawValue] = true

@@ -12,12 +12,21 @@ public struct ParserOptions: Sendable, Equatable {
     public var maxDepth: Int
     /// At most this many MIME parts are parsed (a defect says so).
     public var maxParts: Int
+    /// A header field longer than this (unfolded) is cut here, with a defect.
+    public var maxLineLength: Int
+    /// At most this many bytes are transfer-decoded in all (bodies, attachments, embedded messages);
+    /// what lies beyond is truncated (attachment sizes and checksums then cover the decoded prefix) and a
+    /// defect says so.
+    public var maxDecodedBytes: Int
 
-    public init(fallbackCharset: String = "gb18030", maxHeaderBytes: Int = 1 << 20, maxDepth: Int = 32, maxParts: Int = 2000) {
+    public init(fallbackCharset: String = "gb18030", maxHeaderBytes: Int = 1 << 20, maxDepth: Int = 32, maxParts: Int = 2000,
+                maxLineLength: Int = 256 << 10, maxDecodedBytes: Int = 256 << 20) {
         self.fallbackCharset = fallbackCharset
         self.maxHeaderBytes = maxHeaderBytes
         self.maxDepth = maxDepth
         self.maxParts = maxParts
+        self.maxLineLength = maxLineLength
+        self.maxDecodedBytes = maxDecodedBytes
     }
 }
 
@@ -49,15 +58,25 @@ public struct Message: Sendable {
     public var dateEpochSeconds: Int64?
     public var contentType: ContentType?
     public var contentDisposition: ContentType?
-    /// The first text/plain part that is not an attachment (multipart/related: through its start part),
-    /// decoded, line endings normalised to LF.
+    /// The plain-text body, Odoo's way (`_message_parse_extract_payload`): the text/plain body parts
+    /// (several inline ones in a multipart/mixed are joined with a line break; in a multipart/alternative
+    /// the first), decoded, line endings LF. When there is no text/plain body: the HTML body rendered to
+    /// text (`HTMLText.render`). Nil when the message has neither.
     public var text: String?
-    /// The same for text/html.
+    /// The HTML body: in a multipart/alternative the HTML part wins; inline HTML parts after it in a
+    /// multipart/mixed are appended.
     public var html: String?
-    /// Every other leaf part, in document order (a message/rfc822 part is one leaf).
+    /// Every other leaf part, in document order: non-text parts, text parts with a filename or
+    /// `Content-Disposition: attachment`, text parts Odoo does not take as body; a message/rfc822 or
+    /// message/delivery-status part is one leaf.
     public var attachments: [Attachment]
+    /// `cid:` URLs of the HTML body → the index in `attachments` of the part with that Content-ID.
+    public var inlineImages: [String: Int]
     /// The recipients of the RFC 3464 delivery-status parts; nil when the message has none.
     public var deliveryStatus: [DeliveryStatusRecipient]?
+    /// The RFC 3464 report (reporter, recipients, the original Message-ID), values without their type
+    /// prefixes; nil when the message has no delivery-status part.
+    public var dsn: DeliveryReport?
     /// The MIME tree (the root is the message itself).
     public var root: MIMEPart?
     /// Human-readable descriptions of everything that was not according to the RFCs.
@@ -77,7 +96,9 @@ public struct Message: Sendable {
         contentDisposition = nil
         text = nil; html = nil
         attachments = []
+        inlineImages = [:]
         deliveryStatus = nil
+        dsn = nil
         root = nil
         defects = []
     }
@@ -125,7 +146,7 @@ public struct Message: Sendable {
             ("text", .string(text)),
             ("html", .string(html)),
             ("attachments", .array(attachments.map(\.jsonValue))),
-            ("dsn", deliveryStatus.map { .array($0.map(\.jsonValue)) } ?? .null),
+            ("dsn", dsn?.jsonValue ?? .null),
             ("defects", .array(defects.map { .string($0) })),
         ])
     }

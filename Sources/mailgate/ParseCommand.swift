@@ -76,8 +76,11 @@ struct ParseCommand: ParsableCommand {
         for a in m.attachments {
             lines.append("Attachment:  \(a.filename ?? "(no name)") \(a.contentType) \(a.size) bytes")
         }
-        for r in m.deliveryStatus ?? [] {
-            lines.append("DSN:         \(r.finalRecipient ?? "?") \(r.action ?? "?") \(r.status ?? "?")")
+        if let dsn = m.dsn {
+            lines.append("DSN:         from \(dsn.reportingMTA ?? "?"), original \(dsn.originalMessageID ?? "?")")
+            for r in dsn.recipients {
+                lines.append("DSN:         \(r.finalRecipient ?? "?") \(r.action ?? "?") \(r.status ?? "?")")
+            }
         }
         for d in m.defects { lines.append("defect:      \(d)") }
         return lines.joined(separator: "\n") + "\n"

@@ -91,7 +91,8 @@ final class BodyTests: XCTestCase {
         --rel--
         --outer--
         """))
-        XCTAssertNil(m.text)
+        // No text/plain body: the text is the HTML rendered (an image only: empty).
+        XCTAssertEqual(m.text, "")
         XCTAssertEqual(m.html, "<img src=\"cid:img@x\">")
         XCTAssertEqual(m.attachments.map(\.filename), ["notes.txt", nil])
         XCTAssertEqual(m.attachments.map(\.contentType), ["text/plain", "image/png"])
@@ -149,8 +150,26 @@ final class BodyTests: XCTestCase {
         let embedded = try XCTUnwrap(m.root?.children[2].children.first)
         XCTAssertEqual(embedded.header("Message-ID")?.value, Array("<orig@shop.example.com>".utf8))
         XCTAssertEqual(String(decoding: m.raw[embedded.bodyRange], as: UTF8.self), "Hello")
+        let report = try XCTUnwrap(m.dsn)
+        XCTAssertEqual(report.reportingMTA, "mx.example.com")
+        XCTAssertEqual(report.originalMessageID, "<orig@shop.example.com>")
+        XCTAssertEqual(report.recipients, [
+            DeliveryReportRecipient(finalRecipient: "nobody@example.org", originalRecipient: "nobody@example.org",
+                                    action: "failed", status: "5.1.1",
+                                    diagnosticCode: "550 5.1.1 <nobody@example.org>: Recipient address rejected",
+                                    remoteMTA: "mail.example.org"),
+            DeliveryReportRecipient(finalRecipient: "second@example.org", originalRecipient: nil, action: "delayed",
+                                    status: "4.4.1", diagnosticCode: nil, remoteMTA: nil),
+        ])
         let obj = try JSONSerialization.jsonObject(with: Data(m.jsonLine().utf8)) as! [String: Any]
-        XCTAssertEqual((obj["dsn"] as? [[String: Any]])?.first?["status"] as? String, "5.1.1")
+        let json = try XCTUnwrap(obj["dsn"] as? [String: Any])
+        XCTAssertEqual(json["reporting_mta"] as? String, "mx.example.com")
+        XCTAssertEqual(json["original_message_id"] as? String, "<orig@shop.example.com>")
+        let r0 = try XCTUnwrap((json["recipients"] as? [[String: Any]])?.first)
+        XCTAssertEqual(r0["final_recipient"] as? String, "nobody@example.org")
+        XCTAssertEqual(r0["status"] as? String, "5.1.1")
+        XCTAssertEqual(r0["diagnostic_code"] as? String, "550 5.1.1 <nobody@example.org>: Recipient address rejected")
+        XCTAssertEqual(Set(r0.keys), ["final_recipient", "original_recipient", "action", "status", "diagnostic_code", "remote_mta"])
         XCTAssertTrue(parse("Subject: x\r\n\r\nbody").jsonLine().contains("\"dsn\":null"))
     }
 
@@ -164,10 +183,11 @@ final class BodyTests: XCTestCase {
         let m = parse("Content-Type: multipart/mixed; boundary=q\n\n--q\nContent-Type: text/plain\n\nlast part\n")
         XCTAssertEqual(m.text, "last part")
         XCTAssertTrue(m.defects.contains { $0.contains("close delimiter missing") })
+        // A multipart without a boundary reads as text, with a defect.
         let n = parse("Content-Type: multipart/mixed\n\nno boundary at all\n")
-        XCTAssertNil(n.text)
+        XCTAssertEqual(n.text, "no boundary at all\n")
         XCTAssertTrue(n.defects.contains { $0.contains("without a boundary") })
-        XCTAssertEqual(n.attachments.count, 1)
+        XCTAssertEqual(n.attachments.count, 0)
     }
 
     func testDepthAndPartLimits() {

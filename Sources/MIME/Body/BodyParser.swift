@@ -14,12 +14,42 @@ struct BodyParser {
     let buf: UnsafeBufferPointer<UInt8>
     var defects: [String]
     var partCount = 0
+    /// Transfer-decoded bytes still allowed (`ParserOptions.maxDecodedBytes`), shared with BodyDecoder.
+    var decodedBudget: Int
+    var budgetReported = false
 
     init(options: ParserOptions, raw: RawCharset, buf: UnsafeBufferPointer<UInt8>, defects: [String]) {
         self.options = options
         self.raw = raw
         self.buf = buf
         self.defects = defects
+        self.decodedBudget = options.maxDecodedBytes
+    }
+
+    /// Takes `wanted` bytes from the decoding budget; returns how many may be decoded.
+    mutating func spend(_ wanted: Int) -> Int {
+        let allowed = min(wanted, max(0, decodedBudget))
+        decodedBudget -= allowed
+        if allowed < wanted, !budgetReported {
+            budgetReported = true
+            defects.append("more than \(options.maxDecodedBytes) decoded bytes: the rest is truncated")
+        }
+        return allowed
+    }
+
+    /// Transfer-decodes `body` within the decoding budget: whole, or streamed to `chunk` (then the
+    /// result is empty); returns the bytes and the decoded size.
+    mutating func decode(_ body: UnsafeBufferPointer<UInt8>, _ decoding: TransferDecoding,
+                         chunk: ((UnsafeRawBufferPointer) -> Void)? = nil) -> (bytes: [UInt8], size: Int) {
+        let allowed = spend(decoding.maxDecodedSize(body.count))
+        var bytes: [UInt8] = []
+        let size: Int
+        if let chunk { size = decoding.stream(body, limit: allowed, chunk: chunk) } else {
+            bytes = decoding.decode(body, limit: allowed)
+            size = bytes.count
+        }
+        decodedBudget += allowed - size   // the estimate was an upper bound
+        return (bytes, size)
     }
 
     /// Builds a part from already-split headers.
@@ -62,9 +92,29 @@ struct BodyParser {
         if part.isMultipart {
             part.children = splitMultipart(part, depth: depth)
         } else if part.contentType.mimeType == "message/rfc822" || part.contentType.mimeType == "message/global" {
-            if let cte, cte == "base64" || cte == "quoted-printable" {
-                // An encoded embedded message would need its own buffer; kept as a leaf.
-            } else if partCount < options.maxParts, !bodyRange.isEmpty {
+            let decoding = TransferDecoding(cte)
+            if partCount >= options.maxParts || bodyRange.isEmpty {
+                // Nothing to parse, or no parts left.
+            } else if decoding != .identity {
+                // An encoded embedded message: decoded into its own buffer, parsed there.
+                let bytes = decode(UnsafeBufferPointer(rebasing: buf[bodyRange]), decoding).bytes
+                if !bytes.isEmpty {
+                    var sub = BodyParser(options: options, raw: raw, buf: buf, defects: [])
+                    let child: MIMEPart = bytes.withUnsafeBufferPointer { eb in
+                        sub = BodyParser(options: options, raw: raw, buf: eb, defects: defects)
+                        sub.partCount = partCount
+                        sub.decodedBudget = decodedBudget
+                        sub.budgetReported = budgetReported
+                        return sub.parseEmbedded(0..<eb.count, depth: depth + 1)
+                    }
+                    defects = sub.defects
+                    partCount = sub.partCount
+                    decodedBudget = sub.decodedBudget
+                    budgetReported = sub.budgetReported
+                    part.children = [child]
+                    part.encapsulated = bytes
+                }
+            } else {
                 part.children = [parseEmbedded(bodyRange, depth: depth + 1)]
             }
         }
@@ -82,7 +132,9 @@ struct BodyParser {
                                          skipEnvelope: false, defects: &d)
         defects += d
         let lo = range.lowerBound
-        let headers = split.fields.map { HeaderField(name: $0.name, value: $0.value, range: ($0.range.lowerBound + lo)..<($0.range.upperBound + lo)) }
+        let headers = HeaderLimits.cut(split.fields, maxLineLength: options.maxLineLength, defects: &defects).map {
+            HeaderField(name: $0.name, value: $0.value, range: ($0.range.lowerBound + lo)..<($0.range.upperBound + lo))
+        }
         return makePart(headers: headers, range: range, bodyRange: (split.bodyStart + lo)..<range.upperBound,
                         depth: depth, defaultType: defaultType)
     }
@@ -171,6 +223,18 @@ struct BodyParser {
                 p = at + 1
             }
             return nil
+        }
+    }
+}
+
+/// `ParserOptions.maxLineLength` applied to header fields.
+enum HeaderLimits {
+    static func cut(_ fields: [HeaderField], maxLineLength: Int, defects: inout [String]) -> [HeaderField] {
+        guard fields.contains(where: { $0.value.count > maxLineLength }) else { return fields }
+        return fields.map { f in
+            guard f.value.count > maxLineLength else { return f }
+            defects.append("header field \(f.name.prefix(40)) longer than \(maxLineLength) bytes: cut")
+            return HeaderField(name: f.name, value: Array(f.value.prefix(max(0, maxLineLength))), range: f.range)
         }
     }
 }

@@ -17,6 +17,24 @@ public struct MIMEPart: Sendable {
     public var children: [MIMEPart]
     /// Nesting depth (the root is 0).
     public var depth: Int
+    /// For a base64 or quoted-printable message/rfc822 part: the decoded embedded message. The ranges of
+    /// `children` (and of their children) index these bytes, not `Message.raw`.
+    public var encapsulated: [UInt8]?
+
+    public init(headers: [HeaderField], contentType: ContentType, contentDisposition: ContentType?, transferEncoding: String?,
+                contentID: String?, range: Range<Int>, bodyRange: Range<Int>, children: [MIMEPart], depth: Int,
+                encapsulated: [UInt8]? = nil) {
+        self.headers = headers
+        self.contentType = contentType
+        self.contentDisposition = contentDisposition
+        self.transferEncoding = transferEncoding
+        self.contentID = contentID
+        self.range = range
+        self.bodyRange = bodyRange
+        self.children = children
+        self.depth = depth
+        self.encapsulated = encapsulated
+    }
 
     public var isMultipart: Bool { contentType.type == "multipart" }
     public var isAttachment: Bool { contentDisposition?.type == "attachment" }
@@ -31,23 +49,36 @@ public struct MIMEPart: Sendable {
         headers.first { $0.name.caseInsensitiveEquals(name) }
     }
 
-    /// The body with its transfer encoding undone (base64, quoted-printable; others as they are).
+    /// The body with its transfer encoding undone (base64, quoted-printable; 7bit, 8bit, binary and
+    /// unknown encodings as they are). `raw` is the buffer the part's ranges index (`Message.raw`, or the
+    /// `encapsulated` bytes of an encoded message/rfc822 ancestor).
     public func decodedBody(in raw: [UInt8]) -> [UInt8] {
-        raw.withUnsafeBufferPointer { decodedBody(UnsafeBufferPointer(rebasing: $0[bodyRange])) }
+        guard bodyRange.upperBound <= raw.count else { return [] }
+        return raw.withUnsafeBufferPointer { decodedBody(UnsafeBufferPointer(rebasing: $0[bodyRange])) }
     }
 
-    func decodedBody(_ body: UnsafeBufferPointer<UInt8>) -> [UInt8] {
-        switch transferEncoding {
-        case let cte? where cte.hasPrefix("base64"): return Base64.decodeLenient(body)
-        case let cte? where cte.hasPrefix("quoted-printable"): return QuotedPrintable.decode(body)
-        default: return Array(body)
-        }
+    /// Streams the decoded body in blocks without holding it whole; returns its size.
+    @discardableResult
+    public func decodeBody(in raw: [UInt8], chunk: (UnsafeRawBufferPointer) -> Void) -> Int {
+        guard bodyRange.upperBound <= raw.count else { return 0 }
+        return raw.withUnsafeBufferPointer { TransferDecoding(transferEncoding).stream(UnsafeBufferPointer(rebasing: $0[bodyRange]), chunk: chunk) }
+    }
+
+    func decodedBody(_ body: UnsafeBufferPointer<UInt8>, limit: Int = .max) -> [UInt8] {
+        TransferDecoding(transferEncoding).decode(body, limit: limit)
     }
 
     /// Depth-first, document order, the part itself first.
     public func walk(_ visit: (MIMEPart) -> Void) {
         visit(self)
         for c in children { c.walk(visit) }
+    }
+
+    /// Depth-first over the parts of this message only: an embedded message (message/rfc822) is visited
+    /// as a part, its own parts are not. Their ranges all index the same buffer.
+    func walkOwnParts(_ visit: (MIMEPart) -> Void) {
+        visit(self)
+        if isMultipart { for c in children { c.walkOwnParts(visit) } }
     }
 
     /// "depth:type/subtype" for every part, as `email_oracle.py`'s "structure" (message/rfc822 not descended).

@@ -1,4 +1,12 @@
-/// SHA-256 (FIPS 180-4) in plain Swift: spool keys, attachment checksums, synthetic Message-IDs.
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// SHA-256 (FIPS 180-4): spool keys, attachment checksums, synthetic Message-IDs.
+///
+/// Attachment checksums are on the parser's hot path, so when the system's libcrypto (OpenSSL 3, which
+/// uses the CPU's SHA extensions, ~1.5 GB/s) can be loaded its SHA256 functions do the work; otherwise a
+/// plain-Swift implementation (~210 MB/s) does. Both give the same digests (tested).
 public enum SHA256 {
     /// The 32-byte digest of `bytes`.
     public static func hash<C: Collection>(_ bytes: C) -> [UInt8] where C.Element == UInt8 {
@@ -29,6 +37,40 @@ public enum SHA256 {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// True when libcrypto's SHA-256 is in use (false: the plain-Swift one).
+    public static var isAccelerated: Bool { Native.functions != nil }
+
+    /// libcrypto's SHA256_Init/Update/Final, looked up once with dlopen.
+    enum Native {
+        typealias Init = @convention(c) (UnsafeMutableRawPointer) -> Int32
+        typealias Update = @convention(c) (UnsafeMutableRawPointer, UnsafeRawPointer?, Int) -> Int32
+        typealias Final = @convention(c) (UnsafeMutablePointer<UInt8>, UnsafeMutableRawPointer) -> Int32
+        /// sizeof(SHA256_CTX) is 112; room to spare.
+        static let contextSize = 256
+
+        static let functions: (Init, Update, Final)? = {
+            #if canImport(Glibc)
+            if let v = getenv("MAILGATE_SHA256"), String(cString: v) == "swift" { return nil }
+            for name in ["libcrypto.so.3", "libcrypto.so"] {
+                guard let h = dlopen(name, RTLD_NOW | RTLD_LOCAL) else { continue }
+                guard let i = dlsym(h, "SHA256_Init"), let u = dlsym(h, "SHA256_Update"), let f = dlsym(h, "SHA256_Final") else {
+                    dlclose(h); continue
+                }
+                return (unsafeBitCast(i, to: Init.self), unsafeBitCast(u, to: Update.self), unsafeBitCast(f, to: Final.self))
+            }
+            #endif
+            return nil
+        }()
+
+        /// One libcrypto context; copied when a hasher value is copied and then updated.
+        final class Context {
+            let ctx = UnsafeMutableRawPointer.allocate(byteCount: Native.contextSize, alignment: 16)
+            init() {}
+            init(copying other: Context) { ctx.copyMemory(from: other.ctx, byteCount: Native.contextSize) }
+            deinit { ctx.deallocate() }
+        }
+    }
+
     /// Incremental hashing for data that arrives in pieces.
     public struct Hasher256 {
         private var state: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) =
@@ -36,10 +78,25 @@ public enum SHA256 {
         private var buffer = [UInt8](repeating: 0, count: 64)
         private var buffered = 0
         private var length: UInt64 = 0
+        private var native: Native.Context?
 
-        public init() {}
+        public init() {
+            if let f = Native.functions {
+                let c = Native.Context()
+                _ = f.0(c.ctx)
+                native = c
+            }
+        }
+
+        /// The plain-Swift implementation whatever libcrypto offers (tests compare the two).
+        init(swiftOnly: Bool) {}
 
         public mutating func update(_ bytes: UnsafeRawBufferPointer) {
+            if native != nil, let f = Native.functions {
+                if !isKnownUniquelyReferenced(&native!) { native = Native.Context(copying: native!) }
+                _ = f.1(native!.ctx, bytes.baseAddress, bytes.count)
+                return
+            }
             guard var p = bytes.baseAddress else { return }
             var n = bytes.count
             length &+= UInt64(n)
@@ -71,6 +128,13 @@ public enum SHA256 {
         }
 
         public mutating func finish() -> [UInt8] {
+            if let c = native, let f = Native.functions {
+                // Finishing must not disturb a copy of this hasher.
+                let mine = Native.Context(copying: c)
+                var out = [UInt8](repeating: 0, count: 32)
+                out.withUnsafeMutableBufferPointer { _ = f.2($0.baseAddress!, mine.ctx) }
+                return out
+            }
             let bitLength = length &* 8
             var pad = [UInt8](repeating: 0, count: 72)
             pad[0] = 0x80

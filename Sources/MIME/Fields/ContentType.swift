@@ -109,6 +109,15 @@ enum ContentTypeParser {
 /// before decoding (a multibyte character may be split between two sections).
 enum RFC2231 {
     static func combine(_ raw: [(name: String, value: [UInt8])], fallback: RawCharset, defects: inout [String]) -> [(name: String, value: String)] {
+        // The common case, no RFC 2231 sections: no dictionaries (first of a repeated name wins).
+        if !raw.contains(where: { $0.name.utf8.contains(0x2A) }) {
+            var out: [(name: String, value: String)] = []
+            out.reserveCapacity(raw.count)
+            for (name, value) in raw where !out.contains(where: { $0.name == name }) {
+                out.append((name, EncodedWords.decode(value, fallback: fallback, defects: &defects)))
+            }
+            return out
+        }
         struct Sections { var parts: [(index: Int, extended: Bool, bytes: [UInt8])] = [] }
         var order: [String] = []
         var plain: [String: [UInt8]] = [:]

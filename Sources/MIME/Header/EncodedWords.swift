@@ -138,6 +138,19 @@ extension String {
     func caseInsensitiveEquals(_ other: String) -> Bool {
         let a = utf8, b = other.utf8
         guard a.count == b.count else { return false }
+        // Native strings: compare the UTF-8 storage directly (the hot path of every header lookup).
+        if let r = a.withContiguousStorageIfAvailable({ pa in
+            b.withContiguousStorageIfAvailable { pb -> Bool in
+                for i in 0..<pa.count {
+                    let x = pa[i], y = pb[i]
+                    if x == y { continue }
+                    let lx = (x >= 65 && x <= 90) ? x | 0x20 : x
+                    let ly = (y >= 65 && y <= 90) ? y | 0x20 : y
+                    if lx != ly { return false }
+                }
+                return true
+            }
+        }), let r { return r }
         for (x, y) in zip(a, b) {
             let lx = (x >= 65 && x <= 90) ? x | 0x20 : x
             let ly = (y >= 65 && y <= 90) ? y | 0x20 : y

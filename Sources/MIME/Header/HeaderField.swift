@@ -44,11 +44,17 @@ enum KnownField: Int, CaseIterable {
     }
 
     /// Candidates by length, so most names are rejected after one integer compare.
-    private static let byLength: [Int: [KnownField]] = Dictionary(grouping: allCases, by: { $0.name.utf8.count })
+    private static let byLength: [[(KnownField, String)]] = {
+        var t = [[(KnownField, String)]](repeating: [], count: 32)
+        for k in allCases { t[k.name.utf8.count].append((k, k.name)) }
+        return t
+    }()
 
     static func classify(_ name: String) -> KnownField? {
-        guard let candidates = byLength[name.utf8.count] else { return nil }
-        return candidates.first { name.caseInsensitiveEquals($0.name) }
+        let n = name.utf8.count
+        guard n < byLength.count else { return nil }
+        for (k, s) in byLength[n] where name.caseInsensitiveEquals(s) { return k }
+        return nil
     }
 }
 
@@ -79,6 +85,17 @@ enum HeaderSplitter {
         /// End of the line starting at `p` (index of its CR/LF or n) and the start of the next line.
         @inline(__always) func lineEnd(_ p: Int) -> (Int, Int) {
             var i = p
+            // Eight bytes at a time while none of them is CR or LF (SWAR zero-byte test).
+            if let base = buf.baseAddress {
+                let raw = UnsafeRawPointer(base)
+                while n - i >= 8 {
+                    let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                    let lf = w ^ 0x0A0A_0A0A_0A0A_0A0A, cr = w ^ 0x0D0D_0D0D_0D0D_0D0D
+                    let hit = ((lf &- 0x0101_0101_0101_0101) & ~lf) | ((cr &- 0x0101_0101_0101_0101) & ~cr)
+                    if hit & 0x8080_8080_8080_8080 != 0 { break }
+                    i += 8
+                }
+            }
             while i < n {
                 let b = buf[i]
                 if b == 0x0A { return (i, i + 1) }
@@ -99,6 +116,7 @@ enum HeaderSplitter {
         var curEnd = 0
         var curValue: [UInt8] = []
         var skippingContinuations = false
+        var cut = false
 
         func finish() {
             guard let name = curName else { return }
@@ -116,13 +134,19 @@ enum HeaderSplitter {
                 finish()
                 return Result(fields: fields, bodyStart: n, headerEnd: n)
             }
-            if pos > maxHeaderBytes {
+            if pos > maxHeaderBytes || cut {
                 finish()
                 defects.append("header section larger than \(maxHeaderBytes) bytes: the rest is taken as body")
                 return Result(fields: fields, bodyStart: pos, headerEnd: pos)
             }
-            let (end, next) = lineEnd(pos)
-            if end == pos {
+            var (end, next) = lineEnd(pos)
+            if end > maxHeaderBytes {
+                // One line runs past the limit: it is cut there, and the rest of the message is body.
+                end = max(pos, maxHeaderBytes)
+                next = end
+                cut = true
+            }
+            if end == pos, !cut {
                 // The empty line that ends the header section.
                 finish()
                 return Result(fields: fields, bodyStart: next, headerEnd: pos)
