@@ -13,6 +13,8 @@ struct BatchPipeline {
     var batchBytes = 32_000_000
     /// Messages larger than this are streamed to the spool instead of held in memory.
     var streamThreshold = 4_000_000
+    /// Asked before each batch: true (the service is stopping) ends the poll after the batch in hand.
+    var shouldStop: () -> Bool = { false }
 
     func recorder(mailboxID: Int64, arrivedVia: String) -> BatchRecorder {
         BatchRecorder(pipeline: self, mailboxID: mailboxID, arrivedVia: arrivedVia)

@@ -6,9 +6,10 @@ extension Poller {
     public func statusLines() throws -> [StatusLine] {
         let stored = try store.aliasStatus()
         let byAlias = Dictionary(stored.map { ($0.alias, $0) }, uniquingKeysWith: { a, _ in a })
+        let service = Dictionary(try store.serviceStates().map { ($0.alias, $0) }, uniquingKeysWith: { a, _ in a })
         return config.aliases.map { alias in
             StatusLine(alias: alias.name, mailbox: alias.hasMailbox ? alias.mailboxDescription : nil,
-                       stored: byAlias[alias.name])
+                       stored: byAlias[alias.name], service: service[alias.name])
         }
     }
 }
