@@ -60,7 +60,12 @@ struct RunCommand: ParsableCommand {
         let logger = Logger(label: "mailgate")
 
         let path = configOption.config ?? Config.defaultPath()
-        let config = try configOption.load()
+        let config: Config
+        do { config = try Config.load(path: path) } catch {
+            logger.critical("\(error)")
+            throw ExitCode(78)
+        }
+        for warning in config.warnings { logger.warning("\(warning)") }
         guard config.aliases.contains(where: { $0.hasMailbox }) else {
             printError("mailgate: no alias in \(path) has a url to poll")
             throw ExitCode(78)
