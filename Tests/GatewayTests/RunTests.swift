@@ -160,6 +160,10 @@ final class RunTests: XCTestCase {
         XCTAssertLessThan(Date().timeIntervalSince(asked), 40)
         let afterStop = storedMessageCount(setup.storePath)
         XCTAssertGreaterThan(afterStop, 0)
+        if afterStop < total {
+            XCTAssertTrue(service.log.contains("interrupted=true"), "a stopped poll says so\n\(service.log)")
+        }
+        print("RunTests: SIGTERM left \(afterStop) of \(total) recorded")
 
         // Restarted: the rest is fetched, nothing twice.
         let again = try runMailgate(args: ["fetch", "--config", setup.configPath])
@@ -185,5 +189,63 @@ final class RunTests: XCTestCase {
         XCTAssertTrue(lines.allSatisfy { (try? JSONSerialization.jsonObject(with: Data($0.utf8))) != nil }, service.log)
         XCTAssertEqual(lines.filter { $0.contains("poll failed; backing off") }.count, 1, service.log)
         XCTAssertFalse(service.log.contains("wrong-password"), "no secret in the log")
+    }
+}
+
+/// A Dovecot restart while `run` IDLEs: on a private Dovecot instance (its own directory and
+/// ports) so the shared one other tests use is never restarted.
+final class RunRestartTests: XCTestCase {
+    static let scripts = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Scripts").path
+
+    /// Runs one of the Dovecot scripts and waits for it with waitpid: Foundation's `Process`
+    /// never sees the script exit when it leaves a daemon behind.
+    @discardableResult
+    func script(_ name: String, _ dir: String, port: Int) throws -> Int32 {
+        let path = Self.scripts + "/" + name
+        let argv: [UnsafeMutablePointer<CChar>?] = [strdup(path), strdup(dir), nil]
+        var environment = ProcessInfo.processInfo.environment
+        environment["MAILGATE_DOVECOT_PORT"] = String(port)
+        let envp: [UnsafeMutablePointer<CChar>?] = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { for p in argv + envp { free(p) } }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        var pid: pid_t = 0
+        guard posix_spawn(&pid, path, &actions, nil, argv, envp) == 0 else { throw TestSupportError("cannot run \(path)") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+    }
+
+    func testADovecotRestartMidIdleIsSurvived() throws {
+        guard getuid() == 0, FileManager.default.isExecutableFile(atPath: "/usr/sbin/dovecot") else {
+            throw XCTSkip("a private Dovecot needs root and dovecot installed")
+        }
+        let dir = try TemporaryDirectory(prefix: "mailgate-dovecot-restart")
+        var port = 0
+        for base in stride(from: 10480, to: 10560, by: 8) where try script("dovecot-start", dir.path, port: base) == 0 {
+            port = base
+            break
+        }
+        guard port != 0 else { throw XCTSkip("no free ports for a private Dovecot") }
+        defer { _ = try? script("dovecot-stop", dir.path, port: port) }
+        let dovecot = try Dovecot.require(directory: dir.path)
+        let setup = try RunTests.Setup(dovecot: dovecot)
+        let service = try setup.start()
+        func idle() throws -> Bool? { try serviceStatus(configPath: setup.configPath)["sales"]?["idle"] as? Bool }
+
+        XCTAssertTrue(try waitUntil(30) { try idle() == true }, service.log)
+        XCTAssertEqual(try script("dovecot-stop", dir.path, port: port), 0)
+        XCTAssertTrue(try waitUntil(30) { try idle() == false }, "the dropped IDLE session shows\n\(service.log)")
+        XCTAssertEqual(try script("dovecot-start", dir.path, port: port), 0)
+        XCTAssertTrue(try waitUntil(60) { try idle() == true }, "IDLE reconnects with backoff\n\(service.log)")
+        XCTAssertTrue(service.log.contains("IDLE session lost; reconnecting"), service.log)
+
+        try dovecot.deliver(user: setup.sales, messages: setup.messages(1, 1))
+        XCTAssertTrue(try waitUntil(20) { try setup.recorded("sales") == 1 }, service.log)
+        XCTAssertEqual(service.terminate(), 0, service.log)
     }
 }
