@@ -74,3 +74,26 @@ final class LeaseTests: TemporaryDirectoryTestCase {
         XCTAssertEqual(try store.serviceStates().count, 0)
     }
 }
+
+extension LeaseTests {
+    func testALeaseOfADeadProcessOnThisHostIsTakenOverAtOnce() throws {
+        let (store, id) = try makeStore()
+        var name = [CChar](repeating: 0, count: 256)
+        gethostname(&name, name.count)
+        let host = String(cString: name)
+        // A child that has exited and been reaped: its pid names no process.
+        var pid: pid_t = 0
+        let argv: [UnsafeMutablePointer<CChar>?] = [strdup("/bin/true"), nil]
+        defer { free(argv[0]) }
+        XCTAssertEqual(posix_spawn(&pid, "/bin/true", nil, nil, argv, nil), 0)
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+        let dead = "\(host):\(pid):1"
+        XCTAssertTrue(Store.leaseOwnerIsGone(dead))
+        XCTAssertFalse(Store.leaseOwnerIsGone("\(host):\(getpid()):1"), "this process is alive")
+        XCTAssertFalse(Store.leaseOwnerIsGone("elsewhere.example:\(pid):1"), "another host's pids say nothing")
+        XCTAssertNil(try store.acquireLease(mailbox: id, owner: dead, ttl: 600))
+        XCTAssertNil(try store.acquireLease(mailbox: id, owner: "b", ttl: 600, ownerIsGone: Store.leaseOwnerIsGone))
+        XCTAssertEqual(try store.leaseHolder(mailbox: id)?.owner, "b")
+    }
+}

@@ -76,7 +76,8 @@ public final class Poller {
     private func takeLease(mailbox id: Int64) throws -> LeaseHolder? {
         let deadline = Date().addingTimeInterval(leaseWait)
         while true {
-            guard let holder = try store.acquireLease(mailbox: id, owner: leaseOwner, ttl: leaseTTL) else { return nil }
+            guard let holder = try store.acquireLease(mailbox: id, owner: leaseOwner, ttl: leaseTTL,
+                                                      ownerIsGone: Store.leaseOwnerIsGone) else { return nil }
             let now = Date()
             if now >= deadline { return holder }
             // Waiting for another process to release: its row is the only signal there is.

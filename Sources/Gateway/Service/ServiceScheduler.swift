@@ -54,6 +54,9 @@ public final class ServiceScheduler: @unchecked Sendable {
     private var finished = false
     private var waiters: [CheckedContinuation<Void, Never>] = []
     private var lastCleanup = Date.distantPast
+    private var lastHeartbeat = Date()
+    /// The service state rows are rewritten this often even when nothing changes.
+    public static let heartbeat: TimeInterval = 60
     private var rng = SystemRandomNumberGenerator()
 
     public init(config: Config, options: Options = Options(), logger: Logger) throws {
@@ -220,9 +223,15 @@ public final class ServiceScheduler: @unchecked Sendable {
                 woke = true
             }
             if woke { lock.broadcast() }
+            // A heartbeat: `status` trusts a row only while it is fresh (a killed service's
+            // rows go stale instead of claiming an IDLE session forever).
+            if now.timeIntervalSince(lastHeartbeat) >= Self.heartbeat {
+                lastHeartbeat = now
+                for name in order { publish(name) }
+            }
             let next = order.filter { !running.contains($0) }.compactMap { schedules[$0]?.nextPoll }.min()
                 ?? now.addingTimeInterval(3600)
-            if next > now { _ = lock.wait(until: min(next, now.addingTimeInterval(3600))) }
+            if next > now { _ = lock.wait(until: min(next, lastHeartbeat.addingTimeInterval(Self.heartbeat))) }
         }
         threadsAlive -= 1
         lock.broadcast()

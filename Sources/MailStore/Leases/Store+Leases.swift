@@ -43,9 +43,22 @@ extension Store {
         return "\(host):\(getpid()):\(UInt32.random(in: 0...UInt32.max))"
     }
 
-    /// Takes the mailbox's lease for `ttl` seconds when it is free, expired or already ours.
+    /// True when `owner` names a process on this host that no longer exists (it was killed
+    /// mid-poll): its lease need not be waited out. A recycled pid only means waiting for expiry.
+    public static func leaseOwnerIsGone(_ owner: String) -> Bool {
+        let parts = owner.split(separator: ":")
+        guard parts.count >= 3, let pid = pid_t(parts[parts.count - 2]) else { return false }
+        let host = parts[..<(parts.count - 2)].joined(separator: ":")
+        var name = [CChar](repeating: 0, count: 256)
+        guard gethostname(&name, name.count) == 0, String(cString: name) == host else { return false }
+        return kill(pid, 0) != 0 && errno == ESRCH
+    }
+
+    /// Takes the mailbox's lease for `ttl` seconds when it is free, expired, already ours, or
+    /// held by a process `ownerIsGone` says has died.
     /// - Returns: nil when the lease is now ours, else who holds it.
-    public func acquireLease(mailbox: Int64, owner: String, ttl: TimeInterval, now: Date = Date())
+    public func acquireLease(mailbox: Int64, owner: String, ttl: TimeInterval, now: Date = Date(),
+                             ownerIsGone: (String) -> Bool = { _ in false })
         throws(StoreError) -> LeaseHolder? {
         try write("taking the lease on mailbox \(mailbox)") { db -> LeaseHolder? in
             let t = now.timeIntervalSince1970
@@ -53,7 +66,7 @@ extension Store {
                                           arguments: [mailbox]) {
                 let holder: String = row["owner"]
                 let expires: Double = row["expires_at"]
-                if holder != owner && expires > t {
+                if holder != owner && expires > t && !ownerIsGone(holder) {
                     return LeaseHolder(owner: holder, acquired: Date(timeIntervalSince1970: row["acquired_at"]),
                                        expires: Date(timeIntervalSince1970: expires))
                 }
