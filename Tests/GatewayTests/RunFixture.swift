@@ -72,26 +72,22 @@ func serviceStatus(configPath: String) throws -> [String: [String: Any]] {
 /// Rows recorded for the store's mailboxes (counted straight from SQLite: `status` counts
 /// only after an alias's first poll has finished).
 func storedMessageCount(_ storePath: String) -> Int {
+    sqliteCount(storePath, "SELECT COUNT(*) FROM seen WHERE sha256 IS NOT NULL")
+}
+
+/// Messages (by content) recorded more than once: must be zero.
+func duplicateSeenRows(_ storePath: String) -> Int {
+    sqliteCount(storePath, "SELECT COUNT(*) FROM (SELECT sha256 FROM seen WHERE sha256 IS NOT NULL GROUP BY sha256 HAVING COUNT(*) > 1)")
+}
+
+/// One number from the sqlite3 shell, read-only (-1 when it cannot run).
+func sqliteCount(_ storePath: String, _ sql: String) -> Int {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-    process.arguments = ["-readonly", storePath, "SELECT COUNT(*) FROM seen WHERE sha256 IS NOT NULL"]
+    process.arguments = ["-readonly", storePath, sql]
     let pipe = Pipe()
     process.standardOutput = pipe
     process.standardError = FileHandle.nullDevice
-    guard (try? process.run()) != nil else { return -1 }
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return Int(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
-}
-
-/// Counts the seen rows per (mailbox, uid) that occur more than once: must be zero.
-func duplicateSeenRows(_ storePath: String) -> Int {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-    process.arguments = ["-readonly", storePath,
-                         "SELECT COUNT(*) FROM (SELECT sha256 FROM seen WHERE sha256 IS NOT NULL GROUP BY sha256 HAVING COUNT(*) > 1)"]
-    let pipe = Pipe()
-    process.standardOutput = pipe
     guard (try? process.run()) != nil else { return -1 }
     let data = pipe.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
