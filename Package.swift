@@ -14,6 +14,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        // `mailgate run`: ServiceGroup, graceful shutdown on SIGTERM/SIGINT (github.com/apple/… redirects here).
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // libcurl plus typed wrappers for its variadic setopt/getinfo (Swift cannot call C variadics).
@@ -27,10 +29,13 @@ let package = Package(
             "MIME", "MailSource", "MailStore", "Routing", "OdooRPC",
             .product(name: "TOMLKit", package: "TOMLKit"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .executableTarget(name: "mailgate", dependencies: [
             "Gateway",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         // Shared by the test targets: the Dovecot fixture (ports, users, Maildir filling), temp dirs, running the CLI.
         .target(name: "TestSupport", path: "Tests/TestSupport"),

@@ -7,6 +7,7 @@ enum Schema {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1-seen-state", migrate: v1SeenState)
         migrator.registerMigration("v2-records", migrate: v2Records)
+        migrator.registerMigration("v3-service", migrate: v3Service)
         return migrator
     }()
 

@@ -44,7 +44,9 @@ public final class Store: Sendable {
         }
         do {
             db = try DatabaseQueue(path: path, configuration: config)
-            try Schema.migrator.migrate(db)
+            // Two processes opening a new file together (`mailgate run` and `status`) can both
+            // see a migration as missing; the loser fails, and finds it applied on a second look.
+            do { try Schema.migrator.migrate(db) } catch { try Schema.migrator.migrate(db) }
         } catch {
             throw StoreError.wrap(error, path: path, action: created ? "creating the database" : "opening the database")
         }

@@ -27,10 +27,10 @@ final class StoreTests: TemporaryDirectoryTestCase {
 
     func testMigrationsAreNamedAndIdempotent() throws {
         let store = try Store(path: path)
-        XCTAssertEqual(try store.appliedMigrations(), ["v1-seen-state", "v2-records"])
+        XCTAssertEqual(try store.appliedMigrations(), ["v1-seen-state", "v2-records", "v3-service"])
         try store.migrate()
         let again = try Store(path: path)
-        XCTAssertEqual(try again.appliedMigrations(), ["v1-seen-state", "v2-records"])
+        XCTAssertEqual(try again.appliedMigrations(), ["v1-seen-state", "v2-records", "v3-service"])
     }
 
     func testNotADatabaseIsExit78() throws {

@@ -16,6 +16,12 @@ public struct AliasConfig: Equatable, Sendable {
     public var maxMessageSize: Int64
     /// The routing keys (used by the router).
     public var routing: Routing
+    /// `mailgate run`: IDLE is re-issued at least this often (`idle_refresh`, else the default).
+    public var idleRefresh: TimeInterval = 600
+    /// `mailgate run`: the cap of the retry backoff (`backoff_max`, else the default).
+    public var backoffMax: TimeInterval = 3600
+    /// `mailgate run`: continuous failure for this long makes the alias `failing` (`disable_after`).
+    public var disableAfter: TimeInterval = 5 * 86_400
 
     /// The alias's email address: `address`, else `NAME@[defaults] domain`, else nil.
     public var emailAddress: String? {

@@ -42,6 +42,12 @@ public struct Config: Equatable, Sendable {
         public var loopMinutes = 120
         /// Senders the loop guard never stops (lower-case addresses).
         public var loopAllowed: [String] = []
+        /// `mailgate run`: IMAP IDLE is re-issued at least this often (seconds). Default 10 min.
+        public var idleRefresh: TimeInterval = 600
+        /// `mailgate run`: the longest wait between retries of a failing alias. Default 1 h.
+        public var backoffMax: TimeInterval = 3600
+        /// `mailgate run`: continuous failure for this long makes an alias `failing`. Default 5 days.
+        public var disableAfter: TimeInterval = 5 * 86_400
 
         public init(interval: TimeInterval = 300, domain: String? = nil, maxMessageSize: Int64 = 25_000_000,
                     fallbackCharset: String? = nil) {

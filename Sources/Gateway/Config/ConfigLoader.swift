@@ -13,11 +13,13 @@ struct ConfigLoader {
     static let topLevelKeys = ["store", "defaults", "alias"]
     static let storeKeys = ["path", "spool", "keep_raw", "busy_timeout"]
     static let defaultsKeys = ["interval", "domain", "max_message_size", "fallback_charset",
-                               "loop_threshold", "loop_minutes", "loop_allowed"]
+                               "loop_threshold", "loop_minutes", "loop_allowed",
+                               "idle_refresh", "backoff_max", "disable_after"]
     static let secretKeys = ["password", "password_env", "password_file", "password_command"]
     /// Keys that only make sense with a `url`.
     static let mailboxKeys = ["user"] + secretKeys
-        + ["auth", "tls", "tls_ca_file", "tls_verify", "proxy", "after_fetch", "start", "interval", "max_message_size"]
+        + ["auth", "tls", "tls_ca_file", "tls_verify", "proxy", "after_fetch", "start", "interval", "max_message_size",
+           "idle_refresh", "backoff_max", "disable_after"]
     static let routingKeys = ["model", "address", "role", "contact", "values", "allowed_domains", "bounced_content", "idle"]
     static let aliasKeys = ["url"] + mailboxKeys + routingKeys
     static let proxySchemes = ["http", "https", "socks4", "socks4a", "socks5", "socks5h"]
@@ -60,6 +62,9 @@ struct ConfigLoader {
             defaults.loopThreshold = try reader.positiveInt("loop_threshold") ?? defaults.loopThreshold
             defaults.loopMinutes = try reader.positiveInt("loop_minutes") ?? defaults.loopMinutes
             defaults.loopAllowed = (try reader.stringArray("loop_allowed") ?? []).map { $0.lowercased() }
+            defaults.idleRefresh = try reader.duration("idle_refresh", positive: true) ?? defaults.idleRefresh
+            defaults.backoffMax = try reader.duration("backoff_max", positive: true) ?? defaults.backoffMax
+            defaults.disableAfter = try reader.duration("disable_after", positive: true) ?? defaults.disableAfter
         }
 
         var aliases: [AliasConfig] = []
@@ -106,7 +111,10 @@ struct ConfigLoader {
         var alias = AliasConfig(name: name, file: file, directory: directory, mailbox: nil,
                                 interval: try reader.duration("interval", positive: true) ?? defaults.interval,
                                 maxMessageSize: try reader.size("max_message_size") ?? defaults.maxMessageSize,
-                                routing: routing)
+                                routing: routing,
+                                idleRefresh: try reader.duration("idle_refresh", positive: true) ?? defaults.idleRefresh,
+                                backoffMax: try reader.duration("backoff_max", positive: true) ?? defaults.backoffMax,
+                                disableAfter: try reader.duration("disable_after", positive: true) ?? defaults.disableAfter)
         guard let urlText = try reader.string("url") else {
             if let stray = Self.mailboxKeys.first(where: { reader.table.contains(key: $0) }) {
                 throw reader.error(stray, "needs a \"url\" (the mailbox to poll); without one the alias only routes")

@@ -8,6 +8,18 @@ public struct StatusLine: Sendable {
     public var mailbox: String?
     /// What the store knows; nil before the alias's first poll.
     public var stored: AliasStatus?
+    /// What a running `mailgate run` reports for the alias; nil when no service runs.
+    public var service: ServiceAliasState?
+
+    public init(alias: String, mailbox: String?, stored: AliasStatus?, service: ServiceAliasState? = nil) {
+        self.alias = alias
+        self.mailbox = mailbox
+        self.stored = stored
+        self.service = service
+    }
+
+    /// The running service's next poll, else the one the last poll planned.
+    var nextPoll: Date? { service?.nextPoll ?? stored?.nextPoll }
 
     public var jsonLine: String {
         JSONValue.object([
@@ -21,19 +33,24 @@ public struct StatusLine: Sendable {
             ("last_poll", .string(stored?.lastPoll.map(iso8601))),
             ("last_result", .string(stored?.lastResult)),
             ("last_error", .string(stored?.lastError)),
-            ("next_poll", .string(stored?.nextPoll.map(iso8601))),
+            ("next_poll", .string(nextPoll.map(iso8601))),
+            ("state", .string(service?.state)),
+            ("idle", .bool(service?.idle ?? false)),
         ]).serialized()
     }
 
     public var humanText: String {
         var line = "\(alias): "
         line += mailbox ?? "(routing only)"
-        guard let s = stored else { return line + "\n  never polled" }
+        if let service {
+            line += "\n  service: \(service.state)\(service.idle ? ", IDLE session up" : "")"
+        }
+        guard let s = stored else { return line + "\n  never polled" + (nextPoll.map { ", next poll \(iso8601($0))" } ?? "") }
         line += "\n  recorded \(s.recorded), done \(s.done), skipped \(s.skipped), failed \(s.failed), quarantined \(s.quarantined)"
         line += "\n  last poll \(s.lastPoll.map(iso8601) ?? "never")"
         if let result = s.lastResult { line += " (\(result))" }
         if let error = s.lastError { line += "\n  last error: \(error)" }
-        if let next = s.nextPoll { line += "\n  next poll \(iso8601(next))" }
+        if let next = nextPoll { line += "\n  next poll \(iso8601(next))" }
         return line
     }
 }

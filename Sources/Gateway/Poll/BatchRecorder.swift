@@ -15,6 +15,8 @@ struct BatchPipeline {
     var streamThreshold = 4_000_000
     /// Told after every committed batch: (alias, fetched so far, to fetch in this poll).
     var progress: (@Sendable (String, Int, Int) -> Void)?
+    /// Asked before each batch: true (the service is stopping) ends the poll after the batch in hand.
+    var shouldStop: () -> Bool = { false }
 
     func recorder(mailboxID: Int64, arrivedVia: String) -> BatchRecorder {
         BatchRecorder(pipeline: self, mailboxID: mailboxID, arrivedVia: arrivedVia)

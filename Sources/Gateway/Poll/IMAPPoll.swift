@@ -63,6 +63,8 @@ struct IMAPPoll {
         let small = wanted.filter { $0.size <= pipeline.streamThreshold }
         let limit = Int(clamping: alias.maxMessageSize)
         for batch in pipeline.batches(small, size: { $0.size }) + pipeline.batches(large, size: { $0.size }) {
+            // Stopping: leave before the next batch and before UIDNEXT is saved, so the next poll goes on.
+            if pipeline.shouldStop() { report.interrupted = true; return }
             let recorder = pipeline.recorder(mailboxID: mailboxID, arrivedVia: alias.name)
             var got: [UInt32] = []
             if batch.first.map({ $0.size > pipeline.streamThreshold }) == true {

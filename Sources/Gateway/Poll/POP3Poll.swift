@@ -49,6 +49,8 @@ struct POP3Poll {
 
         var fetched: [POP3Entry] = []
         for batch in pipeline.batches(toFetch, size: { $0.size }) {
+            // Stopping: what is committed is deleted at QUIT below; the rest waits for the next poll.
+            if pipeline.shouldStop() { report.interrupted = true; break }
             let byNumber = Dictionary(uniqueKeysWithValues: batch.map { ($0.number, $0) })
             let recorder = pipeline.recorder(mailboxID: mailboxID, arrivedVia: alias.name)
             try session.retrieve(batch.map(\.number)) { number, raw in

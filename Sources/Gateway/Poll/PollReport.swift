@@ -16,6 +16,10 @@ public struct PollReport: Sendable {
     public var error: String?
     /// sysexits code: 0, 68, 75, 77 or 78.
     public var exitCode: Int32 = 0
+    /// Another process held the mailbox's lease (it is polling it now): this poll was skipped.
+    public var busy = false
+    /// A stop was requested (SIGTERM): the poll ended after the batch in hand; the rest waits.
+    public var interrupted = false
 
     public init(alias: String, mailbox: String) {
         self.alias = alias

@@ -16,6 +16,14 @@ public final class Poller {
         get { pipeline.progress }
         set { pipeline.progress = newValue }
     }
+    /// This process's name on mailbox leases (`host:pid:random`).
+    public var leaseOwner = Store.makeLeaseOwner()
+    /// A lease lasts this long unless renewed; a poll renews it every third of it.
+    public var leaseTTL: TimeInterval = 60
+    /// How long a poll waits for another process's lease on its mailbox before it skips.
+    public var leaseWait: TimeInterval = 5
+    /// Asked before each batch; true ends the poll after the batch in hand (graceful stop).
+    public var shouldStop: @Sendable () -> Bool = { false }
 
     public init(config: Config) throws {
         self.config = config
@@ -35,9 +43,23 @@ public final class Poller {
             let id = try store.mailboxID(host: mailbox.host, port: mailbox.port, user: mailbox.user,
                                          folder: mailbox.isIMAP ? mailbox.folder : "INBOX")
             mailboxID = id
+            // One poll of a mailbox at a time across every process sharing the store.
+            if let holder = try takeLease(mailbox: id) {
+                report.busy = true
+                report.error = "skipped: \(alias.mailboxDescription) is being polled by another mailgate process "
+                    + "(\(holder.owner), lease until \(iso8601(holder.expires))); it will record what arrived"
+                report.exitCode = 75
+                report.elapsedMilliseconds = Int(Date().timeIntervalSince(started) * 1000)
+                return report
+            }
+            let renewal = LeaseRenewal(store: store, mailbox: id, owner: leaseOwner, ttl: leaseTTL)
+            defer {
+                renewal.stop()
+                try? store.releaseLease(mailbox: id, owner: leaseOwner)
+            }
             do {
                 try pollOnce(alias, mailbox, id, into: &report)
-            } catch MailSourceError.temporary {
+            } catch MailSourceError.temporary where !shouldStop() {
                 // A dropped connection is retried once (the protocol is idempotent: what was
                 // committed is re-acknowledged, not refetched); then the poll fails cleanly.
                 try pollOnce(alias, mailbox, id, into: &report)
@@ -59,10 +81,26 @@ public final class Poller {
                           into report: inout PollReport) throws {
         // The secret is read at every connect: a password_command may hand out fresh tokens.
         let secret = try alias.resolveSecret()
+        var pipeline = self.pipeline
+        pipeline.shouldStop = shouldStop
         if mailbox.isIMAP {
             try IMAPPoll(alias: alias, mailbox: mailbox, mailboxID: id, pipeline: pipeline).run(into: &report, secret: secret)
         } else {
             try POP3Poll(alias: alias, mailbox: mailbox, mailboxID: id, pipeline: pipeline).run(into: &report, secret: secret)
+        }
+    }
+
+    /// Takes the mailbox's lease, waiting up to `leaseWait` for another holder to finish.
+    /// Returns nil when it is ours, else the holder that kept it.
+    private func takeLease(mailbox id: Int64) throws -> LeaseHolder? {
+        let deadline = Date().addingTimeInterval(leaseWait)
+        while true {
+            guard let holder = try store.acquireLease(mailbox: id, owner: leaseOwner, ttl: leaseTTL,
+                                                      ownerIsGone: Store.leaseOwnerIsGone) else { return nil }
+            let now = Date()
+            if now >= deadline { return holder }
+            // Waiting for another process to release: its row is the only signal there is.
+            Thread.sleep(forTimeInterval: min(0.25, deadline.timeIntervalSince(now)))
         }
     }
 

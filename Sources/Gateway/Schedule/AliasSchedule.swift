@@ -73,6 +73,13 @@ public struct AliasSchedule: Sendable, Equatable {
         return health != before
     }
 
+    /// The poll did not run (another process held the mailbox's lease): the health stays as
+    /// it was, the next try is one interval (or the current backoff) away.
+    public mutating func pollSkipped(at now: Date) {
+        isPolling = false
+        nextPoll = now.addingTimeInterval(health == .idle ? policy.interval : backoff(afterFailures: consecutiveFailures))
+    }
+
     /// SIGUSR1: poll now, whatever the schedule said.
     public mutating func pollNow(_ now: Date) { nextPoll = min(nextPoll, now) }
 
