@@ -73,6 +73,12 @@ final class ConversationTests: XCTestCase {
         XCTAssertEqual(list.map { $0["messages"] as? Int }, [3, 1])
         guard let lead = list.first else { return }
 
+        let status = try runMailgate(args: ["status", "--json", "--config", config])
+        let catchall = status.stdout.split(separator: "\n").compactMap {
+            (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any]
+        }.first { $0["alias"] as? String == "catchall" }
+        XCTAssertEqual((catchall?["routes"] as? [String: Int])?["reply"], 2, "status counts routes per alias")
+
         let show = try runMailgate(args: ["show", String(lead["id"] as? Int ?? 0), "--json", "--config", config])
         XCTAssertTrue(show.stdout.contains("Re: Re: Quote please"), show.stdout)
     }

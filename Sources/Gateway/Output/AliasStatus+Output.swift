@@ -1,4 +1,5 @@
 import MIME
+import Routing
 import Foundation
 import MailStore
 
@@ -10,6 +11,8 @@ public struct StatusLine: Sendable {
     public var stored: AliasStatus?
     /// What a running `mailgate run` reports for the alias; nil when no service runs.
     public var service: ServiceAliasState?
+    /// Messages that arrived through the alias, by route (unrouted ones wait for `replay`).
+    public var routes: [String: Int] = [:]
 
     public init(alias: String, mailbox: String?, stored: AliasStatus?, service: ServiceAliasState? = nil) {
         self.alias = alias
@@ -30,6 +33,7 @@ public struct StatusLine: Sendable {
             ("skipped", .int(stored?.skipped ?? 0)),
             ("failed", .int(stored?.failed ?? 0)),
             ("quarantined", .int(stored?.quarantined ?? 0)),
+            ("routes", .object(Route.Kind.allCases.map { ($0.rawValue, .int(routes[$0.rawValue] ?? 0)) })),
             ("last_poll", .string(stored?.lastPoll.map(iso8601))),
             ("last_result", .string(stored?.lastResult)),
             ("last_error", .string(stored?.lastError)),
@@ -47,6 +51,9 @@ public struct StatusLine: Sendable {
         }
         guard let s = stored else { return line + "\n  never polled" + (nextPoll.map { ", next poll \(iso8601($0))" } ?? "") }
         line += "\n  recorded \(s.recorded), done \(s.done), skipped \(s.skipped), failed \(s.failed), quarantined \(s.quarantined)"
+        let routed = Route.Kind.allCases.compactMap { kind in routes[kind.rawValue].map { "\(kind.rawValue) \($0)" } }
+        if !routed.isEmpty { line += "\n  routed: " + routed.joined(separator: ", ") }
+        if let unrouted = routes["unrouted"], unrouted > 0 { line += " (mailgate replay --unrouted after fixing the config)" }
         line += "\n  last poll \(s.lastPoll.map(iso8601) ?? "never")"
         if let result = s.lastResult { line += " (\(result))" }
         if let error = s.lastError { line += "\n  last error: \(error)" }

@@ -9,9 +9,12 @@ extension Poller {
         // A row a running service has not refreshed for three heartbeats is a killed service's.
         let fresh = try store.serviceStates().filter { now.timeIntervalSince($0.updated) < 3 * ServiceScheduler.heartbeat }
         let service = Dictionary(fresh.map { ($0.alias, $0) }, uniquingKeysWith: { a, _ in a })
+        let routes = try store.routeCounts()
         return config.aliases.map { alias in
-            StatusLine(alias: alias.name, mailbox: alias.hasMailbox ? alias.mailboxDescription : nil,
-                       stored: byAlias[alias.name], service: service[alias.name])
+            var line = StatusLine(alias: alias.name, mailbox: alias.hasMailbox ? alias.mailboxDescription : nil,
+                                  stored: byAlias[alias.name], service: service[alias.name])
+            line.routes = routes[alias.name] ?? [:]
+            return line
         }
     }
 }

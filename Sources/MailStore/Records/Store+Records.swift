@@ -178,12 +178,14 @@ extension Store {
         }
     }
 
-    /// How many messages went each way, for `status`.
-    public func routeCounts() throws(StoreError) -> [String: Int] {
+    /// How many messages went each way, by the alias they arrived through (`status`).
+    public func routeCounts() throws(StoreError) -> [String: [String: Int]] {
         try read("counting routes") { db in
-            var counts: [String: Int] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT route, COUNT(*) AS n FROM messages GROUP BY route") {
-                counts[row["route"]] = row["n"]
+            var counts: [String: [String: Int]] = [:]
+            for row in try Row.fetchAll(db, sql: """
+                SELECT COALESCE(arrived_via, '') AS alias, route, COUNT(*) AS n FROM messages GROUP BY 1, 2
+                """) {
+                counts[row["alias"], default: [:]][row["route"]] = row["n"]
             }
             return counts
         }
