@@ -19,11 +19,7 @@ struct CheckCommand: ParsableCommand {
     func run() throws {
         let config = try configOption.load()
         let aliases = try selectAliases(config, names: alias, requireURL: true)
-        let poller: Poller
-        do { poller = try Poller(config: config) } catch {
-            printError("mailgate: \(error)")
-            throw ExitCode(Poller.exitCode(of: error))
-        }
+        let poller = try exitingOnFailure { try Poller(config: config) }
         var codes: [Int32] = []
         for alias in aliases {
             let report = poller.check(alias)

@@ -24,11 +24,7 @@ struct FetchCommand: ParsableCommand {
     func run() throws {
         let config = try configOption.load()
         let aliases = try selectAliases(config, names: alias, requireURL: true)
-        let poller: Poller
-        do { poller = try Poller(config: config) } catch {
-            printError("mailgate: \(error)")
-            throw ExitCode(Poller.exitCode(of: error))
-        }
+        let poller = try exitingOnFailure { try Poller(config: config) }
         if standardOutputIsTerminal && !json {
             // A progress line on a terminal when a backlog is large (on stderr, overwritten in place).
             poller.progress = { alias, done, total in

@@ -1,3 +1,5 @@
+import ArgumentParser
+import Gateway
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -11,3 +13,11 @@ func printError(_ message: String) {
 
 /// True when standard output is a terminal (progress lines only make sense there).
 var standardOutputIsTerminal: Bool { isatty(STDOUT_FILENO) != 0 }
+
+/// Runs `body`; a failure is printed in the admin's words and becomes its sysexits code.
+func exitingOnFailure<T>(_ body: () throws -> T) throws -> T {
+    do { return try body() } catch let exit as ExitCode { throw exit } catch {
+        printError("mailgate: \(error)")
+        throw ExitCode(Poller.exitCode(of: error))
+    }
+}

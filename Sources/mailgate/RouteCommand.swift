@@ -31,11 +31,7 @@ struct RouteCommand: ParsableCommand {
         let config = try configOption.load(checkingSecrets: false)
         if let alias { _ = try selectAliases(config, names: [alias], requireURL: false) }
         let raw = try readMessage(file)
-        let result: RoutingResult
-        do { result = try LocalTarget(config: config).dryRun(raw: raw, arrivedVia: alias) } catch {
-            printError("mailgate: \(error)")
-            throw ExitCode(Poller.exitCode(of: error))
-        }
+        let result = try exitingOnFailure { try LocalTarget(config: config).dryRun(raw: raw, arrivedVia: alias) }
         if json { print(result.json.serialized()) }
         if explain { print(result.explanation) }
         if !json && !explain { print("\(result.kind): \(result.reason)") }

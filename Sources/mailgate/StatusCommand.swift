@@ -15,11 +15,7 @@ struct StatusCommand: ParsableCommand {
 
     func run() throws {
         let config = try configOption.load(checkingSecrets: false)
-        let lines: [StatusLine]
-        do { lines = try Poller(config: config).statusLines() } catch {
-            printError("mailgate: \(error)")
-            throw ExitCode(Poller.exitCode(of: error))
-        }
+        let lines = try exitingOnFailure { try Poller(config: config).statusLines() }
         for line in lines { print(json ? line.jsonLine : line.humanText) }
     }
 }

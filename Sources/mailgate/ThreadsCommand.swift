@@ -17,13 +17,8 @@ struct ThreadsCommand: ParsableCommand {
 
     func run() throws {
         let config = try configOption.load(checkingSecrets: false)
-        do {
-            for thread in try LocalTarget(config: config).threads(alias: alias) {
-                print(json ? thread.json.serialized() : thread.humanLine)
-            }
-        } catch {
-            printError("mailgate: \(error)")
-            throw ExitCode(Poller.exitCode(of: error))
+        for thread in try exitingOnFailure({ try LocalTarget(config: config).threads(alias: alias) }) {
+            print(json ? thread.json.serialized() : thread.humanLine)
         }
     }
 }
@@ -44,11 +39,7 @@ struct ShowCommand: ParsableCommand {
 
     func run() throws {
         let config = try configOption.load(checkingSecrets: false)
-        let target: LocalTarget
-        do { target = try LocalTarget(config: config) } catch {
-            printError("mailgate: \(error)")
-            throw ExitCode(Poller.exitCode(of: error))
-        }
+        let target = try exitingOnFailure { try LocalTarget(config: config) }
         let lookup = Result { try target.thread(thread) }
         guard case .success(let result) = lookup, let found = result else {
             if case .failure(let error) = lookup {
@@ -95,10 +86,8 @@ struct ReplayCommand: ParsableCommand {
 
     func run() throws {
         let config = try configOption.load(checkingSecrets: false)
-        let results: [ReplayResult]
-        do { results = try LocalTarget(config: config).replay(ids: ids, unrouted: unrouted, quarantined: quarantined) } catch {
-            printError("mailgate: \(error)")
-            throw ExitCode(Poller.exitCode(of: error))
+        let results = try exitingOnFailure {
+            try LocalTarget(config: config).replay(ids: ids, unrouted: unrouted, quarantined: quarantined)
         }
         var failed = false
         for r in results {
