@@ -210,4 +210,29 @@ final class BodyTests: XCTestCase {
         let utf8 = parse("Content-Type: text/plain; charset=x-mystery\r\n\r\nÜber")
         XCTAssertEqual(utf8.text, "Über")
     }
+
+    /// Exchange writes a blank line before Diagnostic-Code: that block is the rest of the
+    /// recipient before it, not a second recipient.
+    func testExchangeDiagnosticCodeAfterABlankLineBelongsToItsRecipient() throws {
+        let m = parse(crlf("""
+        From: postmaster@contoso.test
+        Content-Type: multipart/report; report-type=delivery-status; boundary="E"
+
+        --E
+        Content-Type: message/delivery-status
+
+        Reporting-MTA: dns;mx.contoso.test
+
+        Final-recipient: RFC822; carol@contoso.test
+        Action: failed
+        Status: 5.1.10
+
+        Diagnostic-Code: smtp;550 5.1.10 RESOLVER.ADR.RecipientNotFound
+
+        --E--
+        """))
+        XCTAssertEqual(m.dsn?.recipients.count, 1)
+        XCTAssertEqual(m.dsn?.recipients.first?.finalRecipient, "carol@contoso.test")
+        XCTAssertEqual(m.dsn?.recipients.first?.diagnosticCode, "550 5.1.10 RESOLVER.ADR.RecipientNotFound")
+    }
 }

@@ -217,10 +217,26 @@ enum DeliveryStatusParser {
             // Some MTAs leave out Final-Recipient and Status (McAfee): any recipient field makes a recipient.
             if final == nil && status == nil && value(blk, "original-recipient") == nil && value(blk, "action") == nil
                 && value(blk, "diagnostic-code") == nil { continue }
-            out.append(DeliveryStatusRecipient(
+            let next = DeliveryStatusRecipient(
                 reportingMTA: reporting, finalRecipient: final, originalRecipient: value(blk, "original-recipient"),
                 action: value(blk, "action"), status: status, remoteMTA: value(blk, "remote-mta"),
-                diagnosticCode: value(blk, "diagnostic-code"), lastAttemptDate: value(blk, "last-attempt-date")))
+                diagnosticCode: value(blk, "diagnostic-code"), lastAttemptDate: value(blk, "last-attempt-date"))
+            // Exchange writes a blank line before Diagnostic-Code: a block naming no recipient
+            // whose fields the recipient before it lacks is the rest of that recipient.
+            if next.finalRecipient == nil, next.originalRecipient == nil, var previous = out.last,
+               previous.finalRecipient != nil || previous.originalRecipient != nil,
+               next.action == nil || previous.action == nil, next.status == nil || previous.status == nil,
+               next.remoteMTA == nil || previous.remoteMTA == nil,
+               next.diagnosticCode == nil || previous.diagnosticCode == nil {
+                previous.action = previous.action ?? next.action
+                previous.status = previous.status ?? next.status
+                previous.remoteMTA = previous.remoteMTA ?? next.remoteMTA
+                previous.diagnosticCode = previous.diagnosticCode ?? next.diagnosticCode
+                previous.lastAttemptDate = previous.lastAttemptDate ?? next.lastAttemptDate
+                out[out.count - 1] = previous
+                continue
+            }
+            out.append(next)
         }
         return out
     }
