@@ -127,7 +127,7 @@ public enum BounceClassifier {
     // MARK: - RFC 3464
 
     static func deliveryStatusReport(_ c: BounceContext) -> BounceReport? {
-        var dsn = DSNFields.mergingOrphans((c.message.deliveryStatus ?? []).map(DSNFields.init))
+        var dsn = (c.message.deliveryStatus ?? []).map(DSNFields.init)
         // Read the fields again from the text when the parser found fewer recipients: a report
         // whose recipient blocks are not separated by blank lines, one with Original-Recipient
         // only, or a report whose MIME structure could not be read.

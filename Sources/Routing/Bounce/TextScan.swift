@@ -20,25 +20,6 @@ struct DSNFields {
         action = d.action; status = d.status; remoteMTA = d.remoteMTA; diagnosticCode = d.diagnosticCode
         lastAttemptDate = d.lastAttemptDate
     }
-
-    /// Folds a block without any recipient into the one before it: Exchange writes a blank
-    /// line before Diagnostic-Code, which splits one recipient's fields into two blocks.
-    static func mergingOrphans(_ blocks: [DSNFields]) -> [DSNFields] {
-        var out: [DSNFields] = []
-        for block in blocks {
-            guard block.finalRecipient == nil, block.originalRecipient == nil, var previous = out.popLast() else {
-                out.append(block)
-                continue
-            }
-            previous.action = previous.action ?? block.action
-            previous.status = previous.status ?? block.status
-            previous.remoteMTA = previous.remoteMTA ?? block.remoteMTA
-            previous.diagnosticCode = previous.diagnosticCode ?? block.diagnosticCode
-            previous.lastAttemptDate = previous.lastAttemptDate ?? block.lastAttemptDate
-            out.append(previous)
-        }
-        return out
-    }
 }
 
 /// Small text readers shared by the recognisers: addresses, status and reply codes, fields.
