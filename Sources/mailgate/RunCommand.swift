@@ -13,7 +13,7 @@ struct RunCommand: ParsableCommand {
         discussion: """
             Each alias is polled every `interval` (the alias's, else [defaults], else 5m); first polls \
             are spread over --jitter seconds. IMAP aliases also keep an IDLE session (unless `idle = false`) \
-            so new mail is fetched within seconds. Failures back off exponentially up to `backoff_max` \
+            so new mail is fetched within seconds; their polls then run inside that session (no new login). Failures back off exponentially up to `backoff_max` \
             (1h); after `disable_after` (5d) of continuous failure an alias is `failing`. \
             Signals: SIGTERM/SIGINT stop gracefully (exit 0), SIGHUP reloads the config (a broken \
             one is refused and the old one kept), SIGUSR1 polls every alias now. \

@@ -109,6 +109,56 @@ final class RunTests: XCTestCase {
                      "a stopped service no longer speaks for the aliases")
     }
 
+    /// Issue 8: while the IDLE session is up, every poll of the alias runs through it (DONE →
+    /// fetch → IDLE): new mail, the scheduled safety poll and SIGUSR1 cost no further login.
+    /// Dovecot logs one "imap-login: … Login: user=<…>" line per login.
+    func testPollsOfAnIdleAliasRunThroughItsIdleSessionWithoutAnotherLogin() throws {
+        let setup = try Setup()
+        // A 3 s interval: the safety poll comes due again and again while the session idles.
+        var toml = try String(contentsOfFile: setup.configPath, encoding: .utf8)
+        toml = toml.replacingOccurrences(of: "interval = \"1h\"", with: "interval = 3")
+        try toml.write(toFile: setup.configPath, atomically: true, encoding: .utf8)
+        try setup.dovecot.deliver(user: setup.sales, messages: setup.messages(1, 2))
+        let dovecotLog = setup.dovecot.directory + "/dovecot.log"
+        func logins() -> Int {
+            let text = (try? String(contentsOfFile: dovecotLog, encoding: .utf8)) ?? ""
+            return text.components(separatedBy: "Login: user=<\(setup.sales)>").count - 1
+        }
+        func polls() -> Int { service.log.components(separatedBy: "alias=sales fetched=").count - 1 }
+        let service = try setup.start()
+
+        XCTAssertTrue(try waitUntil(30) { try setup.recorded("sales") == 2 }, service.log)
+        // Up and not polling in one status row: no worker poll is in hand, and none starts
+        // while the session is up; every login there will ever be has happened.
+        XCTAssertTrue(try waitUntil(30) {
+            let row = try serviceStatus(configPath: setup.configPath)["sales"]
+            return row?["idle"] as? Bool == true && row?["state"] as? String == "idle"
+        }, service.log)
+        let loginsWhenUp = logins()
+        XCTAssertGreaterThanOrEqual(loginsWhenUp, 1, "Dovecot logs logins\n\(service.log)")
+
+        // New mail, twice: each is fetched through the IDLE session.
+        try setup.dovecot.deliver(user: setup.sales, messages: setup.messages(20, 1))
+        XCTAssertTrue(try waitUntil(20) { try setup.recorded("sales") == 3 }, service.log)
+        try setup.dovecot.deliver(user: setup.sales, messages: setup.messages(21, 1))
+        XCTAssertTrue(try waitUntil(20) { try setup.recorded("sales") == 4 }, service.log)
+        // Two safety polls (nothing new): still one log line per poll.
+        let afterMail = polls()
+        XCTAssertTrue(waitUntil(30) { polls() >= afterMail + 2 }, "the scheduled polls still run\n\(service.log)")
+        // SIGUSR1 leaves IDLE and polls through the session too.
+        let beforeSignal = polls()
+        service.signal(SIGUSR1)
+        XCTAssertTrue(waitUntil(20) { polls() > beforeSignal }, service.log)
+
+        XCTAssertEqual(logins(), loginsWhenUp, "no poll logged in again while the IDLE session was up\n\(service.log)")
+        XCTAssertFalse(service.log.contains("IDLE session lost"), service.log)
+        XCTAssertEqual(try serviceStatus(configPath: setup.configPath)["sales"]?["idle"] as? Bool, true)
+        XCTAssertEqual(service.terminate(), 0, service.log)
+        XCTAssertTrue(service.log.contains("stopped"), service.log)
+        XCTAssertEqual(setup.dovecot.seenCount(user: setup.sales), 4, "after_fetch = seen applied through the session")
+        XCTAssertEqual(duplicateSeenRows(setup.storePath), 0)
+    }
+
     func testTwoRunProcessesOnOneStoreRecordEveryMessageOnce() throws {
         let setup = try Setup()
         try setup.dovecot.deliver(user: setup.sales, messages: setup.messages(1, 40))
@@ -171,6 +221,45 @@ final class RunTests: XCTestCase {
         XCTAssertEqual(storedMessageCount(setup.storePath), total)
         XCTAssertEqual(duplicateSeenRows(setup.storePath), 0)
         XCTAssertEqual(setup.dovecot.seenCount(user: setup.sales), total, "every recorded message is flagged on the server")
+    }
+
+    /// SIGTERM while the IDLE session is fetching a backlog through itself: the batch in hand
+    /// is committed and acknowledged, the session logs out (Dovecot says "Disconnected: Logged
+    /// out", not "Disconnected: Connection closed"), and a fetch by hand gets the rest, nothing twice.
+    func testSigtermDuringAFetchThroughTheIdleSessionFinishesTheBatchAndLogsOut() throws {
+        let setup = try Setup()
+        let service = try setup.start()
+        XCTAssertTrue(try waitUntil(30) {
+            let row = try serviceStatus(configPath: setup.configPath)["sales"]
+            return row?["idle"] as? Bool == true && row?["state"] as? String == "idle"
+        }, service.log)
+        let dovecotLog = setup.dovecot.directory + "/dovecot.log"
+        func count(_ text: String) -> Int {
+            let log = (try? String(contentsOfFile: dovecotLog, encoding: .utf8)) ?? ""
+            return log.split(separator: "\n").filter { $0.contains("(\(setup.sales))") || $0.contains("<\(setup.sales)>") }
+                .filter { $0.contains(text) }.count
+        }
+        let logins = count("Login: user=")
+
+        let total = 1_500
+        try setup.dovecot.deliver(user: setup.sales, messages: setup.messages(1, total))
+        XCTAssertTrue(waitUntil(60) { storedMessageCount(setup.storePath) > 0 }, service.log)
+        XCTAssertEqual(service.terminate(within: 40), 0, service.log)
+        let afterStop = storedMessageCount(setup.storePath)
+        if afterStop < total {
+            XCTAssertTrue(service.log.contains("interrupted=true"), "a stopped poll says so\n\(service.log)")
+        }
+        XCTAssertEqual(count("Login: user="), logins, "the backlog came through the IDLE session\n\(service.log)")
+        XCTAssertTrue(waitUntil(10) { count("Logged out") == logins }, "every session logged out\n\(service.log)")
+        XCTAssertEqual(count("Disconnected"), count("Disconnected: Logged out"), "no session was dropped without LOGOUT")
+        XCTAssertEqual(setup.dovecot.seenCount(user: setup.sales), afterStop, "what was committed was acknowledged")
+        print("RunTests: SIGTERM through the IDLE session left \(afterStop) of \(total) recorded")
+
+        let again = try runMailgate(args: ["fetch", "--config", setup.configPath])
+        XCTAssertEqual(again.exitCode, 0, again.stderr)
+        XCTAssertEqual(storedMessageCount(setup.storePath), total)
+        XCTAssertEqual(duplicateSeenRows(setup.storePath), 0)
+        XCTAssertEqual(setup.dovecot.seenCount(user: setup.sales), total)
     }
 
     func testLogFormatJSONAndFailuresAreLoggedOncePerChangeOfState() throws {

@@ -74,6 +74,8 @@ public struct Dovecot: Sendable {
     /// Writes `messages` straight into the user's Maildir (`new/`, or `cur/…:2,S` when `seen`),
     /// in order (Dovecot gives them ascending UIDs / POP3 numbers in this order when it first
     /// sees them together), and hands the tree to nobody:nogroup. Returns the file paths.
+    /// Each file is written and handed over in `tmp/`, then renamed into place (the Maildir
+    /// way), so a session that is open meanwhile (IDLE) never sees, or moves, a half-made one.
     @discardableResult
     public func deliver(user: String, messages: [[UInt8]], seen: Bool = false) throws -> [String] {
         let home = "\(mailRoot)/\(user)"
@@ -82,6 +84,7 @@ public struct Dovecot: Sendable {
         for sub in ["cur", "new", "tmp"] {
             try fm.createDirectory(atPath: "\(md)/\(sub)", withIntermediateDirectories: true)
         }
+        for dir in [home, md, "\(md)/cur", "\(md)/new", "\(md)/tmp"] { try chownNobody(dir) }
         let stamp = Int(Date().timeIntervalSince1970)
         let base = Dovecot.counter.next()
         var paths: [String] = []
@@ -90,11 +93,14 @@ public struct Dovecot: Sendable {
             // Zero-padded sequence in the name keeps the name order equal to the given order.
             let name = "\(stamp).M\(String(format: "%09d", base * 100_000 + i))P\(getpid()).mailgate-test"
             let path = seen ? "\(md)/cur/\(name):2,S" : "\(md)/new/\(name)"
-            try writeFile(path, message)
+            let temporary = "\(md)/tmp/\(name)"
+            try writeFile(temporary, message)
+            try chownNobody(temporary)
+            guard rename(temporary, path) == 0 else {
+                throw TestSupportError("cannot move \(temporary) to \(path): \(String(cString: strerror(errno)))")
+            }
             paths.append(path)
         }
-        for dir in [home, md, "\(md)/cur", "\(md)/new", "\(md)/tmp"] { try chownNobody(dir) }
-        for path in paths { try chownNobody(path) }
         return paths
     }
 

@@ -16,12 +16,22 @@ struct IMAPPoll {
     let pipeline: BatchPipeline
     var store: Store { pipeline.store }
 
+    /// Logs in with a session of its own and logs out at the end.
     func run(into report: inout PollReport, secret: String) throws {
         let session = try IMAPSession(endpoint: mailbox.endpoint, secret: secret)
         defer { try? session.logout() }
+        try run(into: &report, session: session)
+    }
+
+    /// Polls through `session`, which is logged in and stays so (the IDLE watcher's): the
+    /// folder is SELECTed again (EXAMINEd when `after_fetch = keep`) for fresh UIDNEXT and
+    /// UIDVALIDITY, and it is left selected; the caller logs out.
+    func run(into report: inout PollReport, session: IMAPSession) throws {
         let selected = try session.select(mailbox.folder, readOnly: mailbox.afterFetch == .keep)
         let uidValidity = selected.uidValidity
         report.uidValidity = uidValidity
+        report.uidNext = selected.uidNext
+        report.existsAtSelect = selected.exists
         let previous = try store.mailbox(mailboxID)
 
         var candidates: [UInt32]

@@ -11,6 +11,11 @@ public struct PollReport: Sendable {
     /// How the fetched messages were routed, by route kind (`new`, `reply`, …).
     public var routes: [String: Int] = [:]
     public var uidValidity: UInt32?
+    /// IMAP: the folder's UIDNEXT when the poll selected it (mail that arrived later is for
+    /// the next poll).
+    public var uidNext: UInt32?
+    /// IMAP: the folder's message count when the poll selected it.
+    public var existsAtSelect: UInt32?
     public var elapsedMilliseconds = 0
     /// The failure in words an admin understands (never a secret); nil when the poll succeeded.
     public var error: String?

@@ -33,6 +33,13 @@ public final class Poller {
     }
 
     public func poll(_ alias: AliasConfig) -> PollReport {
+        poll(alias, session: nil)
+    }
+
+    /// Polls an IMAP alias through `session`, a logged-in session that stays open (the IDLE
+    /// watcher's): no login, no logout; the lease is taken, renewed and released exactly as
+    /// for any poll. Should the session break during the poll, the one retry logs in afresh.
+    public func poll(_ alias: AliasConfig, session: IMAPSession?) -> PollReport {
         var report = PollReport(alias: alias.name, mailbox: alias.mailboxDescription)
         let started = Date()
         var mailboxID: Int64?
@@ -58,7 +65,7 @@ public final class Poller {
                 try? store.releaseLease(mailbox: id, owner: leaseOwner)
             }
             do {
-                try pollOnce(alias, mailbox, id, into: &report)
+                try pollOnce(alias, mailbox, id, session: session, into: &report)
             } catch MailSourceError.temporary where !shouldStop() {
                 // A dropped connection is retried once (the protocol is idempotent: what was
                 // committed is re-acknowledged, not refetched); then the poll fails cleanly.
@@ -78,11 +85,15 @@ public final class Poller {
     }
 
     private func pollOnce(_ alias: AliasConfig, _ mailbox: AliasConfig.Mailbox, _ id: Int64,
-                          into report: inout PollReport) throws {
-        // The secret is read at every connect: a password_command may hand out fresh tokens.
-        let secret = try alias.resolveSecret()
+                          session: IMAPSession? = nil, into report: inout PollReport) throws {
         var pipeline = self.pipeline
         pipeline.shouldStop = shouldStop
+        if let session, mailbox.isIMAP {
+            try IMAPPoll(alias: alias, mailbox: mailbox, mailboxID: id, pipeline: pipeline).run(into: &report, session: session)
+            return
+        }
+        // The secret is read at every connect: a password_command may hand out fresh tokens.
+        let secret = try alias.resolveSecret()
         if mailbox.isIMAP {
             try IMAPPoll(alias: alias, mailbox: mailbox, mailboxID: id, pipeline: pipeline).run(into: &report, secret: secret)
         } else {

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import MailSource
 import MailStore
 import Routing
 
@@ -8,8 +9,10 @@ import Routing
 ///
 /// Threads, not the cooperative pool: one scheduler thread decides what is due; a bounded
 /// pool of worker threads runs the polls (libcurl, SQLite, iconv); one thread per IMAP alias
-/// waits in IDLE (`IdleWatcher`); one thread writes the service state `status` reads. The
-/// async world (`MailgateService`) only starts it and awaits `stopped()`.
+/// keeps an IDLE session (`IdleWatcher`) and, while that session is up, runs the alias's
+/// polls through it (the scheduler thread then leaves the alias to it); one thread writes
+/// the service state `status` reads. The async world (`MailgateService`) only starts it and
+/// awaits `stopped()`.
 public final class ServiceScheduler: @unchecked Sendable {
     public struct Options: Sendable {
         /// First polls are spread over at most this many seconds.
@@ -44,6 +47,8 @@ public final class ServiceScheduler: @unchecked Sendable {
     private var running: Set<String> = []
     private var triggeredWhileRunning: Set<String> = []
     private var idleUp: [String: Bool] = [:]
+    /// Aliases whose IDLE session is up: their watcher runs their polls, not the workers.
+    private var owned: Set<String> = []
     private var lastError: [String: String] = [:]
     private var lastFailingLog: [String: Date] = [:]
     private var watchers: [String: IdleWatcher] = [:]
@@ -97,6 +102,7 @@ public final class ServiceScheduler: @unchecked Sendable {
         for name in order {
             schedules[name]?.pollNow(now)
             if running.contains(name) { triggeredWhileRunning.insert(name) }
+            if owned.contains(name) { watchers[name]?.wake() }
         }
         lock.broadcast()
         lock.unlock()
@@ -143,13 +149,19 @@ public final class ServiceScheduler: @unchecked Sendable {
             lock.lock()
             let deadline = Date().addingTimeInterval(grace)
             while threadsAlive > 0 && Date() < deadline { _ = lock.wait(until: deadline) }
-            let late = threadsAlive > 0 ? running.sorted() : []
+            lock.unlock()
+            // Watchers leave IDLE, or finish the batch of the poll in hand, and log out.
+            var lateWatchers: [IdleWatcher] = []
+            for watcher in ws where !watcher.join(pollsUntil: deadline, otherwiseWithin: 2) { lateWatchers.append(watcher) }
+            lock.lock()
+            let late = threadsAlive > 0 || !lateWatchers.isEmpty ? running.sorted() : []
             lock.unlock()
             if !late.isEmpty {
                 logger.error("stop took longer than \(Int(grace)) s: leaving the batch in hand uncommitted; it is fetched again at the next start",
                              metadata: ["aliases": "\(late.joined(separator: ","))"])
             }
-            for watcher in ws { watcher.join(timeout: 2) }
+            for watcher in lateWatchers { watcher.abort() }
+            for watcher in lateWatchers { watcher.join(pollsUntil: Date().addingTimeInterval(2), otherwiseWithin: 0.2) }
             finish()
         }
     }
@@ -215,7 +227,7 @@ public final class ServiceScheduler: @unchecked Sendable {
             }
             let now = Date()
             var woke = false
-            for name in order where schedules[name]?.isDue(at: now) == true && !running.contains(name) {
+            for name in order where schedules[name]?.isDue(at: now) == true && !running.contains(name) && !owned.contains(name) {
                 schedules[name]!.pollStarted()
                 running.insert(name)
                 queue.append(name)
@@ -229,7 +241,7 @@ public final class ServiceScheduler: @unchecked Sendable {
                 lastHeartbeat = now
                 for name in order { publish(name) }
             }
-            let next = order.filter { !running.contains($0) }.compactMap { schedules[$0]?.nextPoll }.min()
+            let next = order.filter { !running.contains($0) && !owned.contains($0) }.compactMap { schedules[$0]?.nextPoll }.min()
                 ?? now.addingTimeInterval(3600)
             if next > now { _ = lock.wait(until: min(next, lastHeartbeat.addingTimeInterval(Self.heartbeat))) }
         }
@@ -256,8 +268,9 @@ public final class ServiceScheduler: @unchecked Sendable {
         lock.unlock()
     }
 
-    /// One poll on a worker thread, through a fresh `Poller` (its own store connection).
-    private func poll(_ alias: AliasConfig, config: Config) -> PollReport {
+    /// One poll on a worker (or watcher) thread, through a fresh `Poller` (its own store
+    /// connection); through `session` when the alias's IDLE watcher runs it.
+    private func poll(_ alias: AliasConfig, config: Config, session: IMAPSession? = nil) -> PollReport {
         let poller: Poller
         do { poller = try Poller(config: config) } catch {
             var report = PollReport(alias: alias.name, mailbox: alias.mailboxDescription)
@@ -268,11 +281,50 @@ public final class ServiceScheduler: @unchecked Sendable {
         poller.leaseOwner = owner
         poller.leaseWait = options.leaseWait
         poller.shouldStop = { [weak self] in self?.isStopping ?? true }
-        let report = poller.poll(alias)
+        let report = poller.poll(alias, session: session)
         if Date().timeIntervalSince(lastCleanupDate()) > 3600 {
             poller.cleanupSpool()
             setLastCleanup(Date())
         }
+        return report
+    }
+
+    // MARK: - The IDLE watchers' side (called on their threads)
+
+    enum WatcherTurn {
+        /// Poll now through the watcher's session, then hand the report to `watcherPoll`.
+        case poll(AliasConfig, Config)
+        /// Nothing due: IDLE for at most this long (a wake may end it sooner).
+        case wait(TimeInterval)
+    }
+
+    /// Asked by a watcher whose session is up, between IDLEs: is the alias's poll due? If so
+    /// it is started (state `polling`, as when a worker takes it) and the watcher runs it.
+    func watcherTurn(_ watcher: IdleWatcher) -> WatcherTurn {
+        lock.lock()
+        defer { lock.unlock() }
+        let name = watcher.alias.name
+        let now = Date()
+        guard !stopping, watchers[name] === watcher, owned.contains(name),
+              let alias = aliases[name], var schedule = schedules[name] else { return .wait(watcher.alias.idleRefresh) }
+        // A worker's poll begun before the session came up: its completion wakes the watcher.
+        if running.contains(name) { return .wait(alias.idleRefresh) }
+        guard schedule.isDue(at: now) else { return .wait(schedule.nextPoll.timeIntervalSince(now)) }
+        schedule.pollStarted()
+        schedules[name] = schedule
+        running.insert(name)
+        publish(name)
+        watcher.setPolling(true)  // under the lock: a stop() after this waits for the poll
+        return .poll(alias, config)
+    }
+
+    /// Runs a poll `watcherTurn` handed out through the watcher's session and records it
+    /// exactly as a worker's poll (schedule, backoff, status, one log line).
+    func watcherPoll(_ alias: AliasConfig, config: Config, session: IMAPSession) -> PollReport {
+        let report = poll(alias, config: config, session: session)
+        lock.lock()
+        completed(alias.name, alias: alias, report: report, byWatcher: true)
+        lock.unlock()
         return report
     }
 
@@ -297,9 +349,13 @@ public final class ServiceScheduler: @unchecked Sendable {
     // MARK: - Decisions (called with `lock` held)
 
     /// A poll finished: update the schedule, log once per change of state, publish.
-    private func completed(_ name: String, alias: AliasConfig, report: PollReport) {
+    private func completed(_ name: String, alias: AliasConfig, report: PollReport, byWatcher: Bool = false) {
         running.remove(name)
-        defer { lock.broadcast() }
+        defer {
+            lock.broadcast()
+            // A worker's poll of an alias whose session came up meanwhile: the watcher takes over.
+            if !byWatcher && owned.contains(name) { watchers[name]?.wake() }
+        }
         guard aliases[name] != nil, var schedule = schedules[name] else { return }
         let now = Date()
         var meta: Logger.Metadata = ["alias": "\(name)"]
@@ -369,11 +425,10 @@ public final class ServiceScheduler: @unchecked Sendable {
             stale.append(watcher)
             watchers[name] = nil
             idleUp[name] = false
+            owned.remove(name)
         }
         for alias in polled where watchers[alias.name] == nil && wantsIdle(alias) {
-            let watcher = IdleWatcher(alias: alias, logger: logger,
-                                      onNewMail: { [weak self] in self?.trigger(alias.name) },
-                                      onState: { [weak self] up in self?.idleChanged(alias.name, up: up) })
+            let watcher = IdleWatcher(alias: alias, logger: logger, scheduler: self)
             watchers[alias.name] = watcher
             watcher.start()
         }
@@ -388,11 +443,16 @@ public final class ServiceScheduler: @unchecked Sendable {
         return alias.routing.idle != false
     }
 
-    private func idleChanged(_ name: String, up: Bool) {
+    /// A watcher's session came up (it now runs the alias's polls) or went down (the workers
+    /// poll the alias again, and the scheduler thread reconsiders it at once).
+    func idleChanged(_ watcher: IdleWatcher, up: Bool) {
         lock.lock()
         defer { lock.unlock() }
-        guard aliases[name] != nil, !stopping else { return }
+        let name = watcher.alias.name
+        guard aliases[name] != nil, watchers[name] === watcher, !stopping else { return }
         idleUp[name] = up
+        if up { owned.insert(name) } else { owned.remove(name) }
+        lock.broadcast()
         publish(name)
     }
 
