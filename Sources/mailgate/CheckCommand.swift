@@ -8,23 +8,17 @@ struct CheckCommand: ParsableCommand {
         abstract: "Test an alias's mailbox: connect, log in, open the folder, report what the next poll would fetch.",
         discussion: "Changes nothing on the server or in the store (the folder is opened read-only).")
 
-    @Option(name: .long, help: ArgumentHelp("An alias to check (repeatable; default: every alias with a url).", valueName: "name"))
-    var alias: [String] = []
-
-    @OptionGroup var configOption: ConfigOption
-
-    @Flag(name: .long, help: "Print one JSON object per alias (JSON Lines).")
-    var json = false
+    @OptionGroup var selection: AliasSelection
 
     func run() throws {
-        let config = try configOption.load()
-        let aliases = try selectAliases(config, names: alias, requireURL: true)
+        let config = try selection.configOption.load()
+        let aliases = try selectAliases(config, names: selection.alias, requireURL: true)
         let poller = try exitingOnFailure { try Poller(config: config) }
         var codes: [Int32] = []
         for alias in aliases {
             let report = poller.check(alias)
             codes.append(report.exitCode)
-            print(json ? report.jsonLine : report.humanText)
+            print(selection.json ? report.jsonLine : report.humanText)
         }
         let code = PollReport.mostSerious(codes)
         if code != 0 { throw ExitCode(code) }

@@ -22,3 +22,14 @@ struct ConfigOption: ParsableArguments {
         }
     }
 }
+
+/// `--alias NAME…`, `--config PATH` and `--json`: what the mailbox commands (fetch, check) share.
+struct AliasSelection: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("An alias (repeatable; default: every alias with a url).", valueName: "name"))
+    var alias: [String] = []
+
+    @OptionGroup var configOption: ConfigOption
+
+    @Flag(name: .long, help: "Print one JSON object per alias (JSON Lines).")
+    var json = false
+}

@@ -8,24 +8,18 @@ struct FetchCommand: ParsableCommand {
         commandName: "fetch",
         abstract: "Poll alias mailboxes once and record every new message.",
         discussion: """
-            Each message is stored durably (spool fsync + SQLite commit) before the server is told \
+            Each message is stored durably (spool synced to disk, SQLite committed) before the server is told \
             it was fetched (after_fetch). The exit code is the most serious of the aliases' codes: \
             78 config, 77 login refused, 68 host not found, 75 temporary, else 0.
             """)
 
-    @Option(name: .long, help: ArgumentHelp("An alias to poll (repeatable; default: every alias with a url).", valueName: "name"))
-    var alias: [String] = []
-
-    @OptionGroup var configOption: ConfigOption
-
-    @Flag(name: .long, help: "Print one JSON object per alias (JSON Lines).")
-    var json = false
+    @OptionGroup var selection: AliasSelection
 
     func run() throws {
-        let config = try configOption.load()
-        let aliases = try selectAliases(config, names: alias, requireURL: true)
+        let config = try selection.configOption.load()
+        let aliases = try selectAliases(config, names: selection.alias, requireURL: true)
         let poller = try exitingOnFailure { try Poller(config: config) }
-        if standardOutputIsTerminal && !json {
+        if standardOutputIsTerminal && !selection.json {
             // A progress line on a terminal when a backlog is large (on stderr, overwritten in place).
             poller.progress = { alias, done, total in
                 guard total >= 500 else { return }
@@ -37,8 +31,8 @@ struct FetchCommand: ParsableCommand {
         for alias in aliases {
             let report = poller.poll(alias)
             codes.append(report.exitCode)
-            print(json ? report.jsonLine : report.humanLine)
-            if !json, let error = report.error { printError("mailgate: \(alias.name): \(error)") }
+            print(selection.json ? report.jsonLine : report.humanLine)
+            if !selection.json, let error = report.error { printError("mailgate: \(alias.name): \(error)") }
         }
         poller.cleanupSpool()
         let code = PollReport.mostSerious(codes)
