@@ -1,4 +1,5 @@
 import Foundation
+import MailSource
 
 /// One `[alias.NAME]` table: the mailbox to poll (nil for a routing-only alias), how often,
 /// and the routing keys.
@@ -53,31 +54,10 @@ public struct AliasConfig: Equatable, Sendable {
         public var isIMAP: Bool { scheme == .imap || scheme == .imaps }
     }
 
-    public enum Scheme: String, Equatable, Sendable, CaseIterable {
-        case imap, imaps, pop3, pop3s
-
-        public var defaultPort: Int {
-            switch self {
-            case .imap: return 143
-            case .imaps: return 993
-            case .pop3: return 110
-            case .pop3s: return 995
-            }
-        }
-    }
-
-    public enum Auth: String, Equatable, Sendable, CaseIterable {
-        case auto, plain, login, xoauth2
-    }
-
-    public enum TLSMode: String, Equatable, Sendable, CaseIterable {
-        /// TLS from the first byte (imaps, pop3s).
-        case implicit
-        /// Plain connection upgraded with STARTTLS/STLS (required, not opportunistic).
-        case starttls
-        /// No TLS at all.
-        case none
-    }
+    // The mailbox vocabulary is MailSource's own: the config names what the connection uses.
+    public typealias Scheme = Endpoint.Scheme
+    public typealias Auth = Endpoint.Auth
+    public typealias TLSMode = Endpoint.TLS
 
     /// What to do with a message on the server once it is durably recorded.
     public enum AfterFetch: Equatable, Sendable, CustomStringConvertible {

@@ -14,8 +14,7 @@ extension AliasConfig {
 extension AliasConfig.Mailbox {
     /// How MailSource reaches this mailbox.
     var endpoint: Endpoint {
-        Endpoint(scheme: Endpoint.Scheme(rawValue: scheme.rawValue)!, host: host, port: port, folder: folder,
-                 user: user, auth: Endpoint.Auth(rawValue: auth.rawValue)!,
-                 tls: Endpoint.TLS(rawValue: tls.rawValue)!, caFile: caFile, verifyTLS: tlsVerify, proxy: proxy)
+        Endpoint(scheme: scheme, host: host, port: port, folder: folder, user: user, auth: auth,
+                 tls: tls, caFile: caFile, verifyTLS: tlsVerify, proxy: proxy)
     }
 }
