@@ -115,9 +115,12 @@ public final class Poller {
         }
     }
 
-    /// Removes raw messages that have been done for longer than `keep_raw`.
+    /// Removes raw messages that have been done for longer than `keep_raw`, and poll history
+    /// as old (the latest poll of each alias is always kept for `status`).
     public func cleanupSpool(now: Date = Date()) {
-        _ = try? store.removeRaw(doneBefore: now.addingTimeInterval(-config.keepRaw), from: spool)
+        let cutoff = now.addingTimeInterval(-config.keepRaw)
+        _ = try? store.removeRaw(doneBefore: cutoff, from: spool)
+        try? store.prunePolls(olderThan: cutoff)
     }
 
     /// The sysexits code of a failure: each module's error knows its own.

@@ -265,13 +265,6 @@ public final class CurlConnection: ByteStream, @unchecked Sendable {
         return n
     }
 
-    /// Waits up to `seconds` for the socket to become readable (for IDLE). Data already
-    /// buffered by a `LineReader` is not seen here: check the reader first.
-    public func waitForData(seconds: Double) throws -> Bool {
-        guard handle != nil else { throw closedError() }
-        return try waitForSocket(events: Int16(POLLIN), until: monotonicSeconds() + seconds)
-    }
-
     // MARK: internals
 
     /// true: ready (or in error, which the next send/recv reports); false: the deadline passed.

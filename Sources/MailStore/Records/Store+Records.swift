@@ -199,16 +199,6 @@ extension Store {
         }
     }
 
-    public func bounces(forMessageRow row: Int64) throws(StoreError) -> [BounceRow] {
-        try read("reading bounces") { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM bounces WHERE message_row = ? ORDER BY id", arguments: [row]).map {
-                BounceRow(recipient: $0["recipient"], status: $0["status"], replyCode: $0["reply_code"],
-                          diagnostic: $0["diagnostic"], reason: $0["reason"], hard: $0["hard"],
-                          originalMessageID: $0["original_message_id"])
-            }
-        }
-    }
-
 }
 
 extension RecordsTransaction {
