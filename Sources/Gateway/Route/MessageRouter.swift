@@ -17,6 +17,8 @@ struct MessageRouter {
     struct Outcome {
         var route: Route
         var steps: [RoutingStep]
+        /// The Message-ID routing used (synthetic when the mail had none).
+        var messageID: String
         var messageRow: Int64?
     }
 
@@ -26,7 +28,7 @@ struct MessageRouter {
         let input = RoutingInput(message, rawSHA256: rawSHA256, arrivedVia: arrivedVia)
         let (route, steps) = try Router(rules: rules, lookup: StoreLookup(records: records, excluding: excluding))
             .route(input, now: now)
-        return Outcome(route: route, steps: steps)
+        return Outcome(route: route, steps: steps, messageID: input.messageID)
     }
 
     /// Decides and records; `replacing` re-routes an existing message row (replay).
@@ -36,7 +38,7 @@ struct MessageRouter {
                                  excluding: replacing, now: now)
         let record = MessageRecord(
             seenID: seenID,
-            messageID: message.messageID ?? "<\(rawSHA256)@mailgate.invalid>",
+            messageID: outcome.messageID,
             author: message.from.first?.address?.lowercased(),
             authorName: message.from.first?.name,
             recipients: (message.to + message.cc).compactMap { $0.address?.lowercased() },
