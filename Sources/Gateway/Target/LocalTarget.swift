@@ -53,37 +53,32 @@ public final class LocalTarget {
     /// decision created is replaced.
     public func replay(ids: [Int64], unrouted: Bool, quarantined: Bool) throws -> [ReplayResult] {
         var results: [ReplayResult] = []
+        /// Routes one stored message again and records the outcome (or its error).
+        func reroute(id: Int64, before: String?, sha256: String, seenID: Int64?, arrivedVia: String?, replacing: Int64?) {
+            do {
+                let message = router.parser.parse(try spool.read(sha256: sha256))
+                let outcome = try store.recordsTransaction("replaying message \(id)") { records in
+                    try router.routeAndRecord(message, rawSHA256: sha256, seenID: seenID, arrivedVia: arrivedVia,
+                                              in: records, replacing: replacing)
+                }
+                results.append(ReplayResult(id: outcome.messageRow ?? id, before: before, result: RoutingResult(outcome), error: nil))
+            } catch {
+                results.append(ReplayResult(id: id, before: before, result: nil, error: String(describing: error)))
+            }
+        }
         let rows = try store.messages(ids: ids, routes: unrouted ? ["unrouted"] : [])
         let missing = Set(ids).subtracting(rows.map(\.id))
         for id in missing.sorted() { results.append(ReplayResult(id: id, before: nil, result: nil, error: "no message with id \(id)")) }
         for row in rows {
-            do {
-                let raw = try spool.read(sha256: row.rawSHA256)
-                let message = router.parser.parse(raw)
-                let outcome = try store.recordsTransaction("replaying message \(row.id)") { records in
-                    try router.routeAndRecord(message, rawSHA256: row.rawSHA256, seenID: row.seenID,
-                                              arrivedVia: row.arrivedVia, in: records, replacing: row.id)
-                }
-                results.append(ReplayResult(id: row.id, before: row.route, result: RoutingResult(outcome), error: nil))
-            } catch {
-                results.append(ReplayResult(id: row.id, before: row.route, result: nil, error: String(describing: error)))
-            }
+            reroute(id: row.id, before: row.route, sha256: row.rawSHA256, seenID: row.seenID, arrivedVia: row.arrivedVia,
+                    replacing: row.id)
         }
         if quarantined {
             let parked = try store.rows(states: [.quarantined])
             try store.requeue(ids: parked.map(\.id))
             for row in parked {
                 guard let digest = row.sha256 else { continue }
-                do {
-                    let message = router.parser.parse(try spool.read(sha256: digest))
-                    let outcome = try store.recordsTransaction("replaying quarantined message \(row.id)") { records in
-                        try router.routeAndRecord(message, rawSHA256: digest, seenID: row.id, arrivedVia: nil, in: records)
-                    }
-                    results.append(ReplayResult(id: outcome.messageRow ?? row.id, before: "quarantined",
-                                                result: RoutingResult(outcome), error: nil))
-                } catch {
-                    results.append(ReplayResult(id: row.id, before: "quarantined", result: nil, error: String(describing: error)))
-                }
+                reroute(id: row.id, before: "quarantined", sha256: digest, seenID: row.id, arrivedVia: nil, replacing: nil)
             }
         }
         return results
