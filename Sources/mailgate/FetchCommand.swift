@@ -32,6 +32,7 @@ struct FetchCommand: ParsableCommand {
             let report = poller.poll(alias)
             codes.append(report.exitCode)
             print(selection.json ? report.jsonLine : report.humanLine)
+            if !selection.json { for notice in report.notices { printError("mailgate: \(alias.name): \(notice)") } }
             if !selection.json, let error = report.error { printError("mailgate: \(alias.name): \(error)") }
         }
         poller.cleanupSpool()
