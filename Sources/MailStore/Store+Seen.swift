@@ -255,29 +255,6 @@ extension Store {
     private static let doneAssignments = "state = 'done', done_at = ?, last_error = NULL, next_attempt_at = NULL"
     private static let doneCondition = "state IN ('recorded', 'done')"
 
-    /// Records a failed attempt to parse, route or deliver a row: `attempts` + 1 and, while
-    /// attempts < `maxAttempts`, state `failed` with `next_attempt_at = now + backoff·2^(attempts-1)`
-    /// (at most `maxBackoff`); at the last attempt, state `quarantined` (no next attempt).
-    /// - Returns: the row's new state.
-    @discardableResult
-    public func markFailed(id: Int64, error: String, maxAttempts: Int, backoff: TimeInterval,
-                           maxBackoff: TimeInterval = 86_400, now: Date = Date()) throws(StoreError) -> SeenState {
-        try write("recording a failure of message \(id)") { db in
-            guard let attempts = try Int.fetchOne(db, sql: "SELECT attempts FROM seen WHERE id = ?", arguments: [id]) else {
-                throw StoreError(kind: .invalidArgument, path: path, action: "recording a failure",
-                                 message: "no seen message with id \(id)")
-            }
-            let done = attempts + 1
-            let state: SeenState = done >= maxAttempts ? .quarantined : .failed
-            let next: Date? = state == .failed
-                ? now.addingTimeInterval(Self.backoffDelay(attempt: done, base: backoff, max: maxBackoff)) : nil
-            try db.execute(sql: """
-                UPDATE seen SET state = ?, attempts = ?, last_error = ?, next_attempt_at = ? WHERE id = ?
-                """, arguments: [state, done, error, next, id])
-            return state
-        }
-    }
-
     /// The wait after failed attempt number `attempt` (1-based): base·2^(attempt-1), capped.
     public static func backoffDelay(attempt: Int, base: TimeInterval, max: TimeInterval) -> TimeInterval {
         let exponent = Double(Swift.min(Swift.max(attempt - 1, 0), 62))
