@@ -67,6 +67,10 @@ struct IMAPPoll {
         } else if previous?.uidValidity != uidValidity {
             candidates = try candidatesAfterReset(session, uidValidity: uidValidity)
             unfinished = []
+            // Failed UIDs of the old UIDVALIDITY name nothing now; their messages, if still
+            // there, are among the new UIDs and fetched as such.
+            try store.markGone(ids: try store.fetchRetries(mailbox: mailboxID, dueBy: .distantFuture).map(\.id),
+                               reason: "UIDVALIDITY changed before it could be fetched; fetched again under its new UID")
             retries = []
         } else if selected.uidNext != nil && previous?.uidNext == selected.uidNext && unfinished.isEmpty && retries.isEmpty {
             return  // nothing arrived since the last poll and nothing is due: this poll cost one SELECT
