@@ -73,8 +73,8 @@ public struct Router {
                    let words = try refusal(alias, sender: message.from?.address, thread: thread) {
                     let why = "It answers \(id)\(newest) in thread \(thread) (\(original.model ?? "no model")) through the alias \(alias.name), which \(words): refused."
                     step("reply", true, why)
-                    return (Route(kind: .refused, model: original.model, threadID: thread, alias: alias.name,
-                                  bouncedContent: alias.bouncedContent, reason: why), steps)
+                    return (Route(kind: .refused, model: nil, alias: alias.name, bouncedContent: alias.bouncedContent,
+                                  reason: why), steps)
                 }
                 let why = "It answers \(id)\(newest), which belongs to thread \(thread) (\(original.model ?? "no model")), so it is a reply there."
                 step("reply", true, why)

@@ -144,7 +144,7 @@ enum MTAFormats {
         ("doesn't receive email according to the administrator: returned null mx", .notaccept, "gsuite"),
         ("connection frequency limited", .toomanyconn, "tencent"),
         ("this user doesn't have a yahoo.com account", .userunknown, "yahooinc"),
-        ("spamhaus.org/query/bl", .blocked, "godaddy"), ("mcspamsignature", .virusdetected, "mimecast"),
+        ("mcspamsignature", .virusdetected, "mimecast"),
         ("recipientnotfound", .userunknown, "microsoft"), ("resolver.adr.recipnotfound", .userunknown, "exchange2007"),
         ("www.cox.com/residential/support/email-error-codes", .blocked, "cox"),
         ("is not a registered gateway user", .rejected, "googlegroups"),
