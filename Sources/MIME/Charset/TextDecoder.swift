@@ -29,8 +29,9 @@ public enum TextDecoder {
         if let label, !label.isEmpty {
             if let k = CharsetLabels.resolve(label) {
                 // us-ascii whose bytes say otherwise (ISO-2022 escapes, 8-bit UTF-8).
-                if k == .windows1252, !isPlainASCII(bytes), isASCIILabel(label) {
-                    return decodeUndeclared(bytes, charset: "windows-1252", labelled: label, defects: &defects)
+                if k == .windows1252 {
+                    if isPlainASCII(bytes) { return asciiString(bytes) }
+                    if isASCIILabel(label) { return decodeUndeclared(bytes, charset: "windows-1252", labelled: label, defects: &defects) }
                 }
                 kind = k
             } else if let iconvName = IconvCache.current.knownName(label) {

@@ -18,9 +18,9 @@ enum UndeclaredCharset {
                 if raw { pool += f.value; pool.append(0x0A) }
             }
         }
-        var declared: String?
-        collect(root, buf: buf, pool: &pool, declared: &declared)
+        collect(root, buf: buf, pool: &pool)
         guard !pool.isEmpty else { return fallback }
+        var declared = declaredLabel(root)
         if declared == nil { declared = encodedWordCharset(headers) }
         if let declared {
             defects.append("8-bit text without a declared charset, read as \(declared) (declared elsewhere in the message)")
@@ -36,24 +36,32 @@ enum UndeclaredCharset {
     }
 
     /// Text leaves (not attachments, not inside an attached message): an unlabelled one's 8-bit
-    /// non-UTF-8 bytes go to the pool; the first label that is not ASCII or UTF-8 is `declared`.
-    private static func collect(_ p: MIMEPart, buf: UnsafeBufferPointer<UInt8>, pool: inout [UInt8], declared: inout String?) {
+    /// non-UTF-8 bytes go to the pool.
+    private static func collect(_ p: MIMEPart, buf: UnsafeBufferPointer<UInt8>, pool: inout [UInt8]) {
         if p.isMultipart {
-            for c in p.children { collect(c, buf: buf, pool: &pool, declared: &declared) }
+            for c in p.children { collect(c, buf: buf, pool: &pool) }
             return
         }
-        guard p.contentType.type == "text", !p.isAttachment, p.filename == nil,
-              p.bodyRange.upperBound <= buf.count else { return }
-        if let label = p.contentType.parameter("charset"), !label.isEmpty {
-            if declared == nil, !TextDecoder.isASCIILabel(label), usable(label) { declared = label }
-            return
-        }
+        // Cheapest first: most parts are labelled, and then there is nothing to look at.
+        guard p.contentType.type == "text", p.contentType.parameter("charset")?.isEmpty ?? true,
+              !p.isAttachment, p.filename == nil, p.bodyRange.upperBound <= buf.count else { return }
         let body = UnsafeBufferPointer(rebasing: buf[p.bodyRange])
         let decoding = TransferDecoding(p.transferEncoding)
         if decoding == .identity, TextDecoder.isASCII(body) { return }
         let bytes = decoding == .identity ? Array(body) : decoding.decode(body, limit: 1 << 20)
         let foreign = bytes.withUnsafeBufferPointer { !TextDecoder.isASCII($0) && !TextDecoder.isValidUTF8($0) }
         if foreign { pool += bytes.prefix(1 << 16); pool.append(0x0A) }
+    }
+
+    /// The first text part's label that is not ASCII or UTF-8, in document order.
+    private static func declaredLabel(_ p: MIMEPart) -> String? {
+        if p.isMultipart {
+            for c in p.children { if let l = declaredLabel(c) { return l } }
+            return nil
+        }
+        guard p.contentType.type == "text", let label = p.contentType.parameter("charset"), !label.isEmpty,
+              !TextDecoder.isASCIILabel(label), usable(label) else { return nil }
+        return label
     }
 
     /// A label that reads 8-bit text as something other than UTF-8.

@@ -20,6 +20,14 @@ enum DateParser {
     /// Words after a valid date's numeric zone (`+0200 junk folded here`), nil when there are
     /// none; a comment and an obsolete zone name after the offset (`-0800 PST`) are no junk.
     static func trailingText(_ value: [UInt8]) -> String? {
+        // The common case without allocating: the value ends with the zone, maybe followed by
+        // one comment (`+0000`, `-0700 (PDT)`).
+        var end = value.count
+        func skipSpace() { while end > 0, value[end - 1] == 0x20 || value[end - 1] == 0x09 || value[end - 1] == 0x0D || value[end - 1] == 0x0A { end -= 1 } }
+        skipSpace()
+        if end > 0, value[end - 1] == 0x29, let open = value[..<end].lastIndex(of: 0x28) { end = open; skipSpace() }
+        if end >= 5, value[end - 5] == 0x2B || value[end - 5] == 0x2D,
+           value[(end - 4)..<end].allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) { return nil }
         var depth = 0
         var words: [[UInt8]] = [[]]
         for b in value.prefix(256) {

@@ -30,7 +30,7 @@ enum TextBounce {
             let lineStart = text[..<range.lowerBound].lastIndex(of: "\n").map { text.index(after: $0) } ?? text.startIndex
             let line = text[lineStart..<range.lowerBound].trimmingCharacters(in: .whitespaces).lowercased()
             if headerLinePrefixes.contains(where: { line.hasPrefix($0) }) { continue }
-            if senderLabels.contains(where: { line.contains($0) }) { continue }
+            if senderLabels.contains(where: { TextScan.containsBytes(line, $0) }) { continue }
             // A Message-ID written in angle brackets right after "id" is no address.
             if line.hasSuffix("id <") || line.hasSuffix("id=<") || line.hasSuffix("message-id <") { continue }
             seen.insert(a)
