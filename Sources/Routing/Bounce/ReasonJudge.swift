@@ -25,7 +25,7 @@ struct ReasonJudge {
 
     func has(_ r: BounceReason) -> Bool { ReasonPatterns.matches(r, text) }
 
-    var statusReason: BounceReason? { status.flatMap(BounceReason.fromStatus) }
+    var statusReason: BounceReason? { status.flatMap { BounceReason.fromStatus($0, replyCode: replyCode) } }
 
     /// The reply code and the enhanced status code are of the same class (or one is missing).
     var codesAgree: Bool {

@@ -211,6 +211,7 @@ enum ReasonPatterns {
             "receiving mail at a rate that prevents additional messages from being delivered",
         ],
         .toomanyconn: [
+            "connection frequency limited",
             "all available ips are at maximum connection limit", "connection rate limit exceeded",
             "exceeds per-domain connection limit for", "has exceeded the max emails per hour ",
             "throttling failure: daily message quota exceeded", "throttling failure: maximum sending rate exceeded",
