@@ -38,6 +38,13 @@ final class UndeclaredCharsetTests: XCTestCase {
         XCTAssertEqual(m.text, "안녕하세요\n")
     }
 
+    func testISO2022CNBodyWithoutCharset() {
+        // ESC $ ) A designates GB 2312 (RFC 1922); SO/SI shift into and out of it.
+        let m = message("Content-Type: text/plain\r\n", body: [0x1B, 0x24, 0x29, 0x41, 0x0E, 0x44, 0x63, 0x3A, 0x43, 0x0F, 0x0D, 0x0A])
+        XCTAssertEqual(m.text, "你好\n")
+        XCTAssertTrue(m.defects.contains { $0.contains("ISO-2022-CN (its escape sequences)") }, "\(m.defects)")
+    }
+
     func testISO2022JPInARawHeader() {
         let m = message("", subject: Array("\u{1B}$B8+@Q\u{1B}(B".utf8))
         XCTAssertEqual(m.subject, "見積")
