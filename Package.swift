@@ -20,7 +20,9 @@ let package = Package(
     targets: [
         // libcurl plus typed wrappers for its variadic setopt/getinfo (Swift cannot call C variadics).
         .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
-        .target(name: "MIME"),
+        // uchardet (Debian libuchardet-dev): guesses the charset of undeclared 8-bit text.
+        .systemLibrary(name: "CUchardet", providers: [.apt(["libuchardet-dev"])]),
+        .target(name: "MIME", dependencies: ["CUchardet"]),
         .target(name: "MailSource", dependencies: ["CCurl"]),
         .target(name: "MailStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "Routing", dependencies: ["MIME"]),

@@ -32,12 +32,22 @@ public struct MIMEParser: Sendable {
             guard let k = KnownField.classify(f.name), k != .date, k != .messageID, k != .inReplyTo, k != .references else { continue }
             legacy = f.value.withUnsafeBufferPointer { !TextDecoder.isASCII($0) && !TextDecoder.isValidUTF8($0) }
         }
-        let fallback = RawCharset(name: fallbackName, legacy: legacy)
+        // The MIME tree first: the charset of undeclared 8-bit text (raw header bytes, unlabelled
+        // parts) is one decision for the whole message, and a label elsewhere in it wins.
+        var body = BodyParser(options: options, raw: RawCharset(name: fallbackName, legacy: legacy), buf: buf, defects: [])
+        let root = body.makePart(headers: m.headers, range: 0..<buf.count, bodyRange: m.bodyRange, depth: 0,
+                                 defaultType: ContentType(type: "text", subtype: "plain"))
+        let undeclared = UndeclaredCharset.decide(headers: m.headers, root: root, buf: buf, fallback: fallbackName,
+                                                  legacyHeaders: legacy, defects: &defects)
+        let fallback = RawCharset(name: undeclared, legacy: legacy)
         var seen = [Bool](repeating: false, count: KnownField.allCases.count)
         for f in m.headers {
             guard let known = KnownField.classify(f.name) else { continue }
             let first = !seen[known.rawValue]
             seen[known.rawValue] = true
+            if known.isDecodedText, f.value.withUnsafeBufferPointer({ !TextDecoder.isASCII($0) }) {
+                TextDecoder.note("raw 8-bit bytes in the \(f.name) header", &defects)
+            }
             switch known {
             case .subject:
                 if first { m.subject = EncodedWords.singleLine(EncodedWords.decode(f.value, fallback: fallback, defects: &defects)) }
@@ -72,6 +82,9 @@ public struct MIMEParser: Sendable {
                     if let d = DateParser.parse(f.value) {
                         m.dateEpochSeconds = d.epochSeconds
                         if !d.hadZone { defects.append("Date without a time zone, taken as UTC") }
+                        else if let junk = DateParser.trailingText(f.value) {
+                            defects.append("text after the Date's time zone, ignored: \(junk)")
+                        }
                     } else {
                         let text = String(decoding: f.value.prefix(80), as: UTF8.self)
                         defects.append("unreadable Date: \(text)")
@@ -87,7 +100,8 @@ public struct MIMEParser: Sendable {
             }
         }
         m.defects = defects
-        BodyDecoder.decode(&m, buf, options: options, raw: fallback)
+        body.defects = defects + body.defects
+        BodyDecoder.decode(&m, buf, options: options, parser: body, root: root, undeclared: undeclared)
         if m.defects.count > Self.maxDefects {
             let extra = m.defects.count - Self.maxDefects
             m.defects.removeLast(extra)

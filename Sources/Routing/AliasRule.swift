@@ -71,6 +71,11 @@ public protocol RoutingLookup {
     func isKnownContact(_ address: String) throws -> Bool
     /// True when the address follows a thread of this alias.
     func isFollower(_ address: String, alias: String) throws -> Bool
+    /// True when the address follows this thread (Odoo: the record's `message_partner_ids`).
+    func isFollower(_ address: String, thread: Int64) throws -> Bool
+    /// Of the messages with these Message-IDs that were routed into a thread, the one recorded
+    /// last, with its id (Odoo searches `mail.message` by `message_id in refs`, `order='id desc'`).
+    func newestRoutedMessage(messageIDs: [String]) throws -> (messageID: String, message: RoutedMessage)?
     /// How many records or messages this sender created since the date.
     func messagesFrom(_ address: String, since: Date) throws -> Int
 }

@@ -2,6 +2,9 @@ import Foundation
 
 /// Odoo 17/18's `mail.thread.message_route` order for the local target. The first step that
 /// decides wins; every step leaves a line in `steps` saying why it did or did not decide.
+/// Two recipient lists, as Odoo's `message_parse` makes them: `to` (Delivered-To + To) for the
+/// bounce and catchall steps and for telling a forward, `recipients` (+ Cc, Resent-To,
+/// Resent-Cc) for matching aliases.
 public struct Router {
     public let rules: RoutingRules
     public let lookup: RoutingLookup
@@ -51,41 +54,52 @@ public struct Router {
         }
         step("bounce", false, "Not addressed to the bounce alias, not from MAILER-DAEMON, not a delivery report and no failed delivery in its text.")
 
-        // 4. Reply.
+        // 4. Reply. Odoo (`message_route`) takes the most recently recorded of the referenced
+        // messages (`order='id desc'`), not the last one listed.
         let window = message.references.isEmpty ? message.inReplyTo : Array(message.references.suffix(Self.referenceWindow))
         var replied: (id: String, original: RoutedMessage)?
-        for id in window.reversed() {
-            if let original = try lookup.routedMessage(messageID: id), original.threadID != nil {
-                replied = (id, original)
-                break
-            }
+        if !window.isEmpty, let found = try lookup.newestRoutedMessage(messageIDs: window), found.message.threadID != nil {
+            replied = (found.messageID, found.message)
         }
         if let (id, original) = replied {
-            let forwardAliases = matchingAliases(in: message.to).filter { $0.model != nil && $0.model != original.model }
+            let thread = original.threadID!
+            // A reply addressed (Delivered-To or To) to an alias of another model is a forward.
+            let forwardAliases = matchingAliases(in: message.toList).filter { $0.model != nil && $0.model != original.model }
             if forwardAliases.isEmpty {
-                let why = "It answers \(id), which belongs to thread \(original.threadID!) (\(original.model ?? "no model")), so it is a reply there."
+                let newest = window.count > 1 ? " (the most recently recorded of the messages it refers to)" : ""
+                // An alias of the thread's own model among the recipients still applies its contact
+                // policy, checked on the thread's record (Odoo's `_routing_check_route` → `_alias_get_error`).
+                if let alias = matchingAliases(in: message.recipients).first(where: { $0.role == .normal && $0.model != nil && $0.model == original.model }),
+                   let words = try refusal(alias, sender: message.from?.address, thread: thread) {
+                    let why = "It answers \(id)\(newest) in thread \(thread) (\(original.model ?? "no model")) through the alias \(alias.name), which \(words): refused."
+                    step("reply", true, why)
+                    return (Route(kind: .refused, model: nil, alias: alias.name, bouncedContent: alias.bouncedContent,
+                                  reason: why), steps)
+                }
+                let why = "It answers \(id)\(newest), which belongs to thread \(thread) (\(original.model ?? "no model")), so it is a reply there."
                 step("reply", true, why)
                 let route = Route(kind: .reply, model: original.model, threadID: original.threadID, reason: why)
                 return (try guardLoop(route, message, now: now, steps: &steps), steps)
             }
-            let context = "It answers \(id) in thread \(original.threadID!), but it is addressed to \(forwardAliases.map(\.address).joined(separator: ", ")), an alias of another model: a forward. "
+            let context = "It answers \(id) in thread \(thread), but it is addressed to \(forwardAliases.map(\.address).joined(separator: ", ")), an alias of another model: a forward. "
             return try newRoute(forwardAliases, message, now: now, steps: &steps, step: "reply", via: "the alias", context: context)
         }
         step("reply", false, window.isEmpty
              ? "It has no References or In-Reply-To."
              : "None of the \(window.count) ids it refers to is a routed message.")
 
-        // 5. Catchall only.
-        if let catchall = rules.catchallAlias, !message.to.isEmpty,
-           message.to.allSatisfy({ matches(catchall, $0) }) {
-            let why = "Every To address is the catchall alias \(catchall.address) and it replies to nothing known: Odoo bounces such mail."
+        // 5. Catchall only (Odoo's `_detect_write_to_catchall`, strict): every address of `to`
+        // (Delivered-To and To) is the catchall.
+        let toList = message.toList
+        if let catchall = rules.catchallAlias, !toList.isEmpty, toList.allSatisfy({ matches(catchall, $0) }) {
+            let why = "Every To and Delivered-To address is the catchall alias \(catchall.address) and it replies to nothing known: Odoo bounces such mail."
             step("catchall", true, why)
             return (Route(kind: .catchall, alias: catchall.name, reason: why), steps)
         }
-        step("catchall", false, "Not addressed to the catchall alias alone.")
+        step("catchall", false, "Not addressed (To, Delivered-To) to the catchall alias alone.")
 
         // 6. Alias.
-        let recipients = message.deliveredTo + message.to + message.cc + message.resentTo + message.resentCc
+        let recipients = message.recipients
         let aliases = matchingAliases(in: recipients).filter { $0.role == .normal && $0.model != nil }
         if !aliases.isEmpty {
             return try newRoute(aliases, message, now: now, steps: &steps, step: "alias", via: "the alias")
@@ -102,6 +116,18 @@ public struct Router {
         step("fallback", false, message.arrivedVia.map { "The alias \($0) it arrived through has no model." }
              ?? "It did not arrive through an alias mailbox.")
 
+        // 8. Catchall among other unroutable addresses (Odoo's step 4, `_detect_write_to_catchall`
+        // with `mail_catchall_write_any_to`): any address of `to` is the catchall → bounced.
+        if let catchall = rules.catchallAlias, let hit = toList.first(where: { matches(catchall, $0) }) {
+            let others = toList.filter { !matches(catchall, $0) }.map(\.address)
+            let why = "It is addressed to the catchall alias \(hit.address) together with \(others.joined(separator: ", ")), none of which routes: Odoo bounces such mail."
+            step("catchall (any)", true, why)
+            return (Route(kind: .catchall, alias: catchall.name, reason: why), steps)
+        }
+        step("catchall (any)", false, rules.catchallAlias == nil
+             ? "No catchall alias is configured."
+             : "No To or Delivered-To address is the catchall alias\(message.cc.isEmpty ? "" : " (Cc does not count)").")
+
         let why = "No rule claims it: not a reply, not addressed to an alias with a model, and its mailbox has no model."
         step("unrouted", true, why)
         return (Route(kind: .unrouted, reason: why), steps)
@@ -111,8 +137,9 @@ public struct Router {
 
     private func bounceEvidence(_ message: RoutingInput) -> String? {
         if let bounce = rules.bounceAlias {
-            if let to = message.to.first(where: { isBounceAddress($0, bounce) }) {
-                return "It is addressed to the bounce alias (\(to.address))."
+            if let to = message.toList.first(where: { isBounceAddress($0, bounce) }) {
+                let delivered = message.deliveredTo.contains(to) ? "delivered" : "addressed"
+                return "It is \(delivered) to the bounce alias (\(to.address))."
             }
             if message.arrivedVia == bounce.name {
                 return "It arrived in the bounce alias's mailbox (\(bounce.name))."
@@ -154,21 +181,16 @@ public struct Router {
                           context: String = "") throws -> (route: Route, steps: [RoutingStep]) {
         let sender = message.from?.address
         var admitted: [AliasRule] = []
-        var refusal: (AliasRule, String)?
+        var refused: (AliasRule, String)?
         for alias in aliases {
-            switch alias.contact {
-            case .everyone:
+            if let words = try refusal(alias, sender: sender, thread: nil) {
+                refused = refused ?? (alias, words)
+            } else {
                 admitted.append(alias)
-            case .partners:
-                if let sender, try lookup.isKnownContact(sender) { admitted.append(alias) }
-                else { refusal = refusal ?? (alias, "only accepts mail from known contacts and \(sender ?? "the sender") is not one") }
-            case .followers:
-                if let sender, try lookup.isFollower(sender, alias: alias.name) { admitted.append(alias) }
-                else { refusal = refusal ?? (alias, "only accepts mail from followers and \(sender ?? "the sender") follows none of its threads") }
             }
         }
         guard let first = admitted.first else {
-            let (alias, words) = refusal!
+            let (alias, words) = refused!
             let why = context + "The alias \(alias.name) \(words)."
             step(&steps, stepName, true, why)
             return (Route(kind: .refused, model: nil, alias: alias.name, bouncedContent: alias.bouncedContent, reason: why), steps)
@@ -180,6 +202,26 @@ public struct Router {
         step(&steps, stepName, true, why)
         let route = Route(kind: .new, model: first.model, alias: first.name, targets: targets, reason: why)
         return (try guardLoop(route, message, now: now, steps: &steps), steps)
+    }
+
+    /// Why the alias's contact policy (`alias_contact`) refuses the sender, nil when it admits
+    /// them. For a reply, `thread` is the record replied to: followers are that record's
+    /// (Odoo's `_alias_get_error` on the thread); for new mail, any thread of the alias.
+    private func refusal(_ alias: AliasRule, sender: String?, thread: Int64?) throws -> String? {
+        switch alias.contact {
+        case .everyone:
+            return nil
+        case .partners:
+            if let sender, try lookup.isKnownContact(sender) { return nil }
+            return "only accepts mail from known contacts and \(sender ?? "the sender") is not one"
+        case .followers:
+            if let thread {
+                if let sender, try lookup.isFollower(sender, thread: thread) { return nil }
+                return "only accepts mail from followers and \(sender ?? "the sender") does not follow thread \(thread)"
+            }
+            if let sender, try lookup.isFollower(sender, alias: alias.name) { return nil }
+            return "only accepts mail from followers and \(sender ?? "the sender") follows none of its threads"
+        }
     }
 
     private func step(_ steps: inout [RoutingStep], _ name: String, _ decided: Bool, _ why: String) {

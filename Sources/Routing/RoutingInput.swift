@@ -48,6 +48,19 @@ public struct RoutingInput: Sendable {
     public var isAutoReply = false
 
     public init(messageID: String) { self.messageID = messageID }
+
+    /// Odoo's `to` (`message_parse`): every `Delivered-To`, then `To`, each address once. The
+    /// bounce step and both catchall steps read this list.
+    public var toList: [MailAddress] { Self.unique(deliveredTo + to) }
+
+    /// Odoo's `recipients`: `to` plus `Cc`, `Resent-To` and `Resent-Cc`, each once. Aliases are
+    /// matched against this list.
+    public var recipients: [MailAddress] { Self.unique(deliveredTo + to + cc + resentTo + resentCc) }
+
+    private static func unique(_ list: [MailAddress]) -> [MailAddress] {
+        var seen = Set<MailAddress>()
+        return list.filter { seen.insert($0).inserted }
+    }
 }
 
 /// One failed recipient of a bounce.

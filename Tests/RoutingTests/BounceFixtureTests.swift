@@ -54,8 +54,10 @@ final class BounceFixtureTests: XCTestCase {
                   original: "<invoice-7@sender.test>")
     }
 
+    // Exim's "retry timeout exceeded" gives up on a recipient that kept failing temporarily: the
+    // implied status is temporary (4.0.947), as sisimai reports lhost-exim-08 and lhost-mailru-10.
     func testEximRetryTimeoutIsExpired() throws {
-        try check("exim-expired.eml", [Want(address: "slow@far.test", status: "5.0.947", replyCode: "", reason: "expired", hard: false)])
+        try check("exim-expired.eml", [Want(address: "slow@far.test", status: "4.0.947", replyCode: "", reason: "expired", hard: false)])
     }
 
     func testEximDMARCRefusalAfterDataIsAnAuthenticationFailure() throws {
@@ -152,5 +154,52 @@ final class BounceFixtureTests: XCTestCase {
         XCTAssertFalse(BounceReason.notaccept.isHard(status: "4.3.2", replyCode: "421"))
         XCTAssertFalse(BounceReason.mailboxfull.isHard(status: "5.2.2", replyCode: "552"))
         XCTAssertFalse(BounceReason.vacation.isHard(status: nil, replyCode: nil))
+    }
+
+    // MARK: - Case 23 (sisimai/rb-sisimai#91): a text Office 365 NDR, Microsoft's 5.1.10 =
+    // RESOLVER.ADR.RecipientNotFound. Exactly one failed recipient; `Sender Address:` names our
+    // own sender, never a failed recipient.
+
+    func testCase23TextNDRNamesOnlyTheFailedRecipient() throws {
+        let want = Want(address: "buyer@contoso.example.test", status: "5.1.10", replyCode: "550", reason: "userunknown", hard: true)
+        try check("case23-office365-text.eml", [want])
+        try check("case23-office365-min.eml", [want])
+        try check("case23-office365-dsn.eml", [want], original: "<outgoing-so-1188@acme.test>")
+        // The diagnostic ends at the blank line, before "Original Message Details".
+        let r = try report("case23-office365-text.eml")
+        XCTAssertFalse(r.recipients[0].diagnostic?.contains("Sender Address") ?? true, r.recipients[0].diagnostic ?? "")
+    }
+
+    func testAConfiguredAliasIsNeverAFailedRecipientOfATextBounce() throws {
+        let text = """
+            From: postmaster@contoso.example.test\r
+            To: bounce@acme.test\r
+            Subject: Undeliverable: order SO-1188\r
+            \r
+            Your message from sales@acme.test to buyer@contoso.example.test couldn't be delivered.\r
+            Reported error: 550 5.1.1 User unknown\r
+
+            """
+        let m = MIMEParser().parse(Array(text.utf8))
+        XCTAssertEqual(BounceClassifier.classify(m, ownAddresses: ["sales@acme.test"])?.recipients.map(\.address),
+                       ["buyer@contoso.example.test"])
+    }
+
+    func testADiagnosticEndsAtABannerLine() throws {
+        let text = """
+            From: MAILER-DAEMON@mx.example.test\r
+            To: bounce@acme.test\r
+            Subject: failure notice\r
+            \r
+            <gone@example.test>: 550 5.1.1 mailbox unavailable\r
+            --- Below this line is a copy of the message.\r
+            Return-Path: <sales@acme.test>\r
+            Subject: quota exceeded for everyone\r
+
+            """
+        let r = try XCTUnwrap(BounceClassifier.classify(MIMEParser().parse(Array(text.utf8))))
+        XCTAssertEqual(r.recipients.map(\.address), ["gone@example.test"])
+        XCTAssertFalse(r.recipients.first?.diagnostic?.lowercased().contains("quota") ?? true, r.recipients.first?.diagnostic ?? "")
+        XCTAssertEqual(r.recipients.first?.reason, "userunknown")
     }
 }

@@ -10,7 +10,17 @@ final class RouterTests: XCTestCase {
         var contacts: Set<String> = []
         var followers: [String: Set<String>] = [:]
         var recent: [String: Int] = [:]
+        /// Thread followers by thread id.
+        var threadFollowers: [Int64: Set<String>] = [:]
+        /// The order messages were recorded in (row ids); unlisted ones are older than any listed.
+        var recorded: [String] = []
         func routedMessage(messageID: String) -> RoutedMessage? { routed[messageID] }
+        func newestRoutedMessage(messageIDs: [String]) -> (messageID: String, message: RoutedMessage)? {
+            let known = messageIDs.filter { routed[$0]?.threadID != nil }
+            let newest = known.max { (recorded.firstIndex(of: $0) ?? -1) < (recorded.firstIndex(of: $1) ?? -1) }
+            return newest.map { ($0, routed[$0]!) }
+        }
+        func isFollower(_ address: String, thread: Int64) -> Bool { threadFollowers[thread]?.contains(address) ?? false }
         func isKnownContact(_ address: String) -> Bool { contacts.contains(address) }
         func isFollower(_ address: String, alias: String) -> Bool { followers[alias]?.contains(address) ?? false }
         func messagesFrom(_ address: String, since: Date) -> Int { recent[address] ?? 0 }
@@ -190,5 +200,115 @@ final class RouterTests: XCTestCase {
         XCTAssertEqual(steps.map(\.name), ["duplicate", "loop headers", "bounce", "reply", "catchall", "alias", "loop guard"])
         XCTAssertEqual(steps.filter(\.decided).map(\.name), ["alias"])
         XCTAssertTrue(steps.allSatisfy { !$0.explanation.isEmpty })
+    }
+
+    // MARK: - Odoo's two recipient lists (issue 14)
+
+    // Case 16 (odoo/odoo#140113): Odoo's message_route step "4. Recipients contain catchall and
+    // unroutable emails -> bounce", `_detect_write_to_catchall` with `mail_catchall_write_any_to`.
+    func testCatchallWithAnUnknownLocalAddressIsTheCatchallRefusal() {
+        var m = message("<case-16@stranger.example.test>", from: "sam@stranger.example.test",
+                        to: ["catchall@acme.test", "nobody@acme.test"])
+        m.arrivedVia = "catchall"
+        let (r, steps) = try! Router(rules: rules, lookup: memory).route(m)
+        XCTAssertEqual(r.kind, .catchall)
+        XCTAssertEqual(r.alias, "catchall")
+        XCTAssertEqual(steps.filter(\.decided).map(\.name), ["catchall (any)"], "explain names the rule that decided")
+        XCTAssertEqual(steps.map(\.name), ["duplicate", "loop headers", "bounce", "reply", "catchall", "alias", "fallback",
+                                          "catchall (any)"])
+        XCTAssertTrue(steps.last!.explanation.contains("nobody@acme.test"))
+        // The control of case 16: the catchall alone is the strict rule (step 5).
+        var control = message("<case-16-control@stranger.example.test>", to: ["catchall@acme.test"])
+        control.arrivedVia = "catchall"
+        let (c, cSteps) = try! Router(rules: rules, lookup: memory).route(control)
+        XCTAssertEqual(c.kind, .catchall)
+        XCTAssertEqual(cSteps.filter(\.decided).map(\.name), ["catchall"])
+    }
+
+    // Odoo's `_detect_write_to_catchall(match_any=True)` reads `to`: a foreign domain beside the
+    // catchall changes nothing (test_mail_gateway.py, test_message_route_write_to_catchall_other_recipients_*).
+    func testCatchallWithAForeignAddressIsTheCatchallRefusal() {
+        XCTAssertEqual(route(message(to: ["catchall@acme.test", "someone@else.test"])).kind, .catchall)
+    }
+
+    // `_detect_write_to_catchall` reads Odoo's `to` (Delivered-To + To), never Cc.
+    func testCatchallOnlyInCcIsUnrouted() {
+        let (r, steps) = try! Router(rules: rules, lookup: memory).route(message(to: ["nobody@acme.test"], cc: ["catchall@acme.test"]))
+        XCTAssertEqual(r.kind, .unrouted)
+        XCTAssertTrue(steps.first { $0.name == "catchall (any)" }!.explanation.contains("Cc does not count"))
+    }
+
+    // An alias still wins over the any-catchall rule (message_route step 2 comes before step 4).
+    func testCatchallBesideAnAliasIsNewMailForTheAlias() {
+        XCTAssertEqual(route(message(to: ["catchall@acme.test", "sales@acme.test"])).model, "crm.lead")
+    }
+
+    // `_detect_is_bounce` reads `to`, which message_parse builds from Delivered-To and To:
+    // mail delivered to bounce@ is a bounce whatever its To says.
+    func testDeliveredToTheBounceAliasIsABounce() {
+        var m = message(to: ["sales@acme.test"])
+        m.deliveredTo = [MailAddress("bounce@acme.test")!]
+        let (r, steps) = try! Router(rules: rules, lookup: memory).route(m)
+        XCTAssertEqual(r.kind, .bounce)
+        XCTAssertTrue(steps.first { $0.decided }!.explanation.contains("delivered to the bounce alias"))
+    }
+
+    // message_route: `_detect_write_to_catchall` (strict, all of `to`) sees the alias it was
+    // delivered for, so To catchall@ + Delivered-To sales@ is new mail for sales.
+    func testToTheCatchallButDeliveredForAnAliasIsNewMailForThatAlias() {
+        var m = message(to: ["catchall@acme.test"])
+        m.deliveredTo = [MailAddress("sales@acme.test")!]
+        let r = route(m)
+        XCTAssertEqual(r.kind, .new)
+        XCTAssertEqual(r.model, "crm.lead")
+    }
+
+    // message_route: `search([('message_id', 'in', msg_references)], limit=1, order='id desc')`:
+    // of several known threads the most recently recorded message wins, not the last listed.
+    func testTheNewestReferencedMessageWins() {
+        memory.routed["<job@x.test>"] = RoutedMessage(threadID: 9, model: "hr.applicant")
+        memory.recorded = ["<lead@x.test>", "<job@x.test>"]   // the job message was recorded last
+        var (r, steps) = try! Router(rules: rules, lookup: memory)
+            .route(message(to: ["nobody@else.test"], references: ["<job@x.test>", "<lead@x.test>"]))
+        XCTAssertEqual(r.kind, .reply)
+        XCTAssertEqual(r.threadID, 9)
+        XCTAssertTrue(steps.first { $0.decided }!.explanation.contains("most recently recorded"))
+        memory.recorded = ["<job@x.test>", "<lead@x.test>"]
+        (r, steps) = try! Router(rules: rules, lookup: memory)
+            .route(message(to: ["nobody@else.test"], references: ["<lead@x.test>", "<job@x.test>"]))
+        XCTAssertEqual(r.threadID, 7)
+    }
+
+    // message_route "1. Handle reply … if destination = alias with same model -> check contact
+    // settings as they still apply": `_routing_check_route` calls `_alias_get_error` on the
+    // replied record (test_mail_gateway.py, test_message_process_alias_followers / _partners).
+    func testAReplyThroughAFollowersAliasNeedsTheSenderToFollowTheRecord() {
+        rules.aliases.append(AliasRule(name: "club", address: "club@acme.test", model: "crm.lead", contact: .followers,
+                                       bouncedContent: "Followers only."))
+        let reply = message(to: ["club@acme.test"], references: ["<lead@x.test>"])
+        let (r, steps) = try! Router(rules: rules, lookup: memory).route(reply)
+        XCTAssertEqual(r.kind, .refused)
+        XCTAssertEqual(r.alias, "club")
+        XCTAssertEqual(r.bouncedContent, "Followers only.")
+        XCTAssertEqual(steps.filter(\.decided).map(\.name), ["reply"])
+        XCTAssertTrue(steps.last!.explanation.contains("does not follow thread 7"))
+        // Following another thread of the alias is not enough: the replied record decides.
+        memory.followers["club"] = ["li@customer.test"]
+        XCTAssertEqual(route(reply).kind, .refused)
+        memory.threadFollowers[7] = ["li@customer.test"]
+        XCTAssertEqual(route(reply).kind, .reply)
+    }
+
+    func testAReplyThroughAPartnersAliasNeedsAKnownPartner() {
+        let reply = message(to: ["vip@acme.test"], references: ["<lead@x.test>"])
+        XCTAssertEqual(route(reply).kind, .refused)
+        memory.contacts.insert("li@customer.test")
+        XCTAssertEqual(route(reply).kind, .reply)
+    }
+
+    // Odoo's `_alias_get_error` is only asked for an alias of the thread's model among the
+    // recipients: a plain reply to the catchall needs no policy.
+    func testAReplyWithoutAnAliasOfItsModelNeedsNoPolicy() {
+        XCTAssertEqual(route(message(to: ["catchall@acme.test"], references: ["<lead@x.test>"])).kind, .reply)
     }
 }

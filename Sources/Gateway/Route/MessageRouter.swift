@@ -8,9 +8,12 @@ import Routing
 struct MessageRouter {
     let rules: RoutingRules
     let parser: MIMEParser
+    /// The aliases' addresses: a text bounce never names them as failed recipients.
+    let ownAddresses: Set<String>
 
     init(config: Config) {
         rules = config.routingRules
+        ownAddresses = Set(rules.aliases.map(\.address).filter { $0.contains("@") })
         parser = MIMEParser(options: ParserOptions(fallbackCharset: config.defaults.fallbackCharset ?? "gb18030"))
     }
 
@@ -25,7 +28,8 @@ struct MessageRouter {
     /// Decides without recording anything (`mailgate route`).
     func decide(_ message: Message, rawSHA256: String, arrivedVia: String?, in records: RecordsTransaction,
                 excluding: Int64? = nil, now: Date = Date()) throws -> Outcome {
-        let input = RoutingInput(message, rawSHA256: rawSHA256, arrivedVia: arrivedVia)
+        let input = RoutingInput(message, rawSHA256: rawSHA256, arrivedVia: arrivedVia,
+                                 ownAddresses: ownAddresses)
         let (route, steps) = try Router(rules: rules, lookup: StoreLookup(records: records, excluding: excluding))
             .route(input, now: now)
         return Outcome(route: route, steps: steps, messageID: input.messageID)

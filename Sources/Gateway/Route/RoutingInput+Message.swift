@@ -6,7 +6,8 @@ extension RoutingInput {
     /// The routing facts of a parsed message. A message without Message-ID gets a
     /// deterministic one from its bytes, so an identical copy is a duplicate and a
     /// different message is not.
-    init(_ message: Message, rawSHA256: String, arrivedVia: String?) {
+    /// `ownAddresses`: the configured aliases' addresses, never a failed recipient of a text bounce.
+    init(_ message: Message, rawSHA256: String, arrivedVia: String?, ownAddresses: Set<String> = []) {
         self.init(messageID: message.messageID ?? "<\(rawSHA256)@mailgate.invalid>")
         odooMessageID = message.decodedHeader("X-Odoo-Message-Id").flatMap { $0.isEmpty ? nil : $0 }
         inReplyTo = message.inReplyTo
@@ -23,7 +24,7 @@ extension RoutingInput {
         date = message.date
         let autoSubmitted = message.decodedHeader("Auto-Submitted")?.lowercased() ?? "no"
         isAutoReply = autoSubmitted.hasPrefix("auto-replied")
-        if let report = BounceClassifier.classify(message) {
+        if let report = BounceClassifier.classify(message, ownAddresses: ownAddresses) {
             bounceRecipients = report.recipients
             bouncedMessageID = report.originalMessageID
             // Exim marks its bounces auto-replied too: only the classifier tells a vacation notice.

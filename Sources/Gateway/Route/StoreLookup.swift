@@ -14,6 +14,12 @@ struct StoreLookup: RoutingLookup {
             RoutedMessage(threadID: $0.threadID, model: $0.model)
         }
     }
+    func newestRoutedMessage(messageIDs: [String]) throws -> (messageID: String, message: RoutedMessage)? {
+        try records.newestRoutedMessage(messageIDs: messageIDs, excluding: excluding).map {
+            ($0.messageID, RoutedMessage(threadID: $0.threadID, model: $0.model))
+        }
+    }
+    func isFollower(_ address: String, thread: Int64) throws -> Bool { try records.isFollower(address, thread: thread) }
     func isKnownContact(_ address: String) throws -> Bool { try records.isKnownContact(address) }
     func isFollower(_ address: String, alias: String) throws -> Bool { try records.isFollower(address, alias: alias) }
     func messagesFrom(_ address: String, since: Date) throws -> Int { try records.messagesFrom(address, since: since) }

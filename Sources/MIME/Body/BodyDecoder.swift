@@ -13,11 +13,11 @@ import Glibc
 /// A multipart whose boundary is missing or never found is read as text/plain (with a defect).
 /// `text` falls back to the HTML rendered as text.
 enum BodyDecoder {
-    static func decode(_ m: inout Message, _ buf: UnsafeBufferPointer<UInt8>, options: ParserOptions, raw: RawCharset) {
-        var parser = BodyParser(options: options, raw: raw, buf: buf, defects: m.defects)
-        let root = parser.makePart(headers: m.headers, range: 0..<buf.count, bodyRange: m.bodyRange, depth: 0,
-                                   defaultType: ContentType(type: "text", subtype: "plain"))
-        let fallback = options.fallbackCharset
+    /// `parser` built `root`; `undeclared` reads unlabelled 8-bit text (`UndeclaredCharset`).
+    static func decode(_ m: inout Message, _ buf: UnsafeBufferPointer<UInt8>, options: ParserOptions, parser: BodyParser,
+                       root: MIMEPart, undeclared: String) {
+        var parser = parser
+        let fallback = undeclared
 
         var alternative = false, mixed = false
         var texts: [String] = [], htmls: [String] = []
@@ -82,9 +82,9 @@ enum BodyDecoder {
             }
         }
         var defects = parser.defects
-        m.deliveryStatus = DeliveryStatusParser.reports(in: root, buf, fallback: fallback, defects: &defects)
+        m.deliveryStatus = DeliveryStatusParser.reports(in: root, buf, fallback: options.fallbackCharset, defects: &defects)
         if let recipients = m.deliveryStatus {
-            m.dsn = DeliveryReport(reportingMTA: DeliveryReport.strippingType(recipients.first?.reportingMTA ?? DeliveryStatusParser.reportingMTA(in: root, buf, fallback: fallback)),
+            m.dsn = DeliveryReport(reportingMTA: DeliveryReport.strippingType(recipients.first?.reportingMTA ?? DeliveryStatusParser.reportingMTA(in: root, buf, fallback: options.fallbackCharset)),
                                    recipients: recipients.map(DeliveryReportRecipient.init),
                                    originalMessageID: DeliveryStatusParser.originalMessageID(in: root, buf))
         }

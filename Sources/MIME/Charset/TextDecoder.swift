@@ -28,6 +28,11 @@ public enum TextDecoder {
         let kind: CharsetDecoderKind
         if let label, !label.isEmpty {
             if let k = CharsetLabels.resolve(label) {
+                // us-ascii whose bytes say otherwise (ISO-2022 escapes, 8-bit UTF-8).
+                if k == .windows1252 {
+                    if isPlainASCII(bytes) { return asciiString(bytes) }
+                    if isASCIILabel(label) { return decodeUndeclared(bytes, charset: "windows-1252", labelled: label, defects: &defects) }
+                }
                 kind = k
             } else if let iconvName = IconvCache.current.knownName(label) {
                 // Not a WHATWG label, but a charset glibc knows (cp850, ibm437, armscii-8, viscii…).
@@ -39,17 +44,63 @@ public enum TextDecoder {
                 kind = CharsetLabels.resolve(fallback) ?? .iconv("GB18030")
             }
         } else {
-            if isASCII(bytes) { return asciiString(bytes) }
-            if isValidUTF8(bytes) { return asciiOrUTF8(bytes) }
-            kind = CharsetLabels.resolve(fallback) ?? .iconv("GB18030")
+            return decodeUndeclared(bytes, charset: fallback, labelled: nil, defects: &defects)
         }
         return decode(bytes, kind: kind, name: label ?? fallback, defects: &defects)
+    }
+
+    /// Text whose charset is missing (or `us-ascii`, named by `labelled`) read by what its bytes
+    /// say: ISO-2022-JP/-KR/-CN by their escape sequences, UTF-8 when valid, else `charset` (for
+    /// unlabelled text the message's decision, `UndeclaredCharset`, which records its own defect).
+    /// Each guess made here leaves a defect.
+    static func decodeUndeclared(_ bytes: UnsafeBufferPointer<UInt8>, charset: String, labelled: String?,
+                                 defects: inout [String]) -> String {
+        let what = labelled.map { "text labelled \($0)" } ?? "text without a declared charset"
+        if isASCII(bytes) {
+            guard hasEscape(bytes), let iso = CharsetDetector.iso2022(bytes) else { return asciiString(bytes) }
+            note("\(what) read as \(iso.name) (its escape sequences)", &defects)
+            return decode(bytes, kind: iso.kind, name: iso.name, defects: &defects)
+        }
+        if isValidUTF8(bytes) {
+            note("8-bit \(what) read as UTF-8", &defects)
+            return asciiOrUTF8(bytes)
+        }
+        if labelled != nil { note("8-bit \(what) read as \(charset)", &defects) }
+        let kind = CharsetLabels.resolve(charset) ?? IconvCache.current.knownName(charset).map { .iconv($0) } ?? .iconv("GB18030")
+        return decode(bytes, kind: kind, name: charset, defects: &defects)
+    }
+
+    static func note(_ defect: String, _ defects: inout [String]) {
+        if !defects.contains(defect) { defects.append(defect) }
+    }
+
+    /// `us-ascii` and its aliases: a label that promises 7-bit text.
+    static func isASCIILabel(_ label: String) -> Bool {
+        let l = label.trimmingWhitespaceAndQuotes().lowercased()
+        return ["us-ascii", "ascii", "us", "ansi_x3.4-1968", "ansi_x3.4-1986", "iso646-us", "csascii"].contains(l)
+    }
+
+    @inline(__always)
+    static func hasEscape(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = bytes.baseAddress, !bytes.isEmpty else { return false }
+        return memchr(base, 0x1B, bytes.count) != nil
+    }
+
+    /// ASCII without an escape byte: nothing to guess.
+    @inline(__always)
+    static func isPlainASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        isASCII(bytes) && !hasEscape(bytes)
     }
 
     /// Raw 8-bit header bytes read by `policy`: UTF-8 when valid (and, in a legacy message, when it
     /// is not only two-byte sequences that the fallback reads as well), else the fallback charset.
     static func decodeRaw(_ bytes: UnsafeBufferPointer<UInt8>, _ policy: RawCharset, defects: inout [String]) -> String {
-        if isASCII(bytes) { return asciiString(bytes) }
+        if isASCII(bytes) {
+            // ISO-2022 text written raw into a header announces itself with its escapes.
+            guard hasEscape(bytes), let iso = CharsetDetector.iso2022(bytes) else { return asciiString(bytes) }
+            note("raw header text read as \(iso.name) (its escape sequences)", &defects)
+            return decode(bytes, kind: iso.kind, name: iso.name, defects: &defects)
+        }
         if isValidUTF8(bytes) {
             let kind = CharsetLabels.resolve(policy.name) ?? .iconv("GB18030")
             // Ambiguous only for a double-byte fallback: GBK pairs such as D6 B0 (职) are valid

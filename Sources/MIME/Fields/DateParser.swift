@@ -17,6 +17,38 @@ enum DateParser {
         "aest": 600, "aedt": 660, "nzst": 720, "nzdt": 780,
     ]
 
+    /// Words after a valid date's numeric zone (`+0200 junk folded here`), nil when there are
+    /// none; a comment and an obsolete zone name after the offset (`-0800 PST`) are no junk.
+    static func trailingText(_ value: [UInt8]) -> String? {
+        // The common case without allocating: the value ends with the zone, maybe followed by
+        // one comment (`+0000`, `-0700 (PDT)`).
+        var end = value.count
+        func skipSpace() { while end > 0, value[end - 1] == 0x20 || value[end - 1] == 0x09 || value[end - 1] == 0x0D || value[end - 1] == 0x0A { end -= 1 } }
+        skipSpace()
+        if end > 0, value[end - 1] == 0x29, let open = value[..<end].lastIndex(of: 0x28) { end = open; skipSpace() }
+        if end >= 5, value[end - 5] == 0x2B || value[end - 5] == 0x2D,
+           value[(end - 4)..<end].allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) { return nil }
+        var depth = 0
+        var words: [[UInt8]] = [[]]
+        for b in value.prefix(256) {
+            if b == 0x28 { depth += 1; continue }
+            if b == 0x29 { if depth > 0 { depth -= 1 }; continue }
+            if depth > 0 { continue }
+            if b == 0x20 || b == 0x09 || b == 0x0D || b == 0x0A { if !words[words.count - 1].isEmpty { words.append([]) } }
+            else { words[words.count - 1].append(b) }
+        }
+        if words.last?.isEmpty == true { words.removeLast() }
+        guard let zone = words.lastIndex(where: { w in
+            w.count == 5 && (w[0] == 0x2B || w[0] == 0x2D) && w.dropFirst().allSatisfy({ $0 >= 0x30 && $0 <= 0x39 })
+        }) else { return nil }
+        let rest = words[(zone + 1)...].filter { w in
+            let low = String(decoding: w.map { $0 | 0x20 }, as: UTF8.self)
+            return zones[low] == nil
+        }
+        guard !rest.isEmpty else { return nil }
+        return String(decoding: Array(rest.joined(separator: [0x20])).prefix(60), as: UTF8.self)
+    }
+
     static func parse(_ value: [UInt8]) -> Result? {
         // Comments out, separators to spaces.
         var s: [UInt8] = []

@@ -97,6 +97,29 @@ public struct RecordsTransaction {
         return (row["thread_id"], row["model"])
     }
 
+    /// Of the messages routed into a thread with one of these Message-IDs, the one recorded
+    /// last (highest row id), as Odoo's reply lookup orders `mail.message` by id, newest first.
+    public func newestRoutedMessage(messageIDs: [String], excluding: Int64? = nil)
+        throws -> (messageID: String, threadID: Int64?, model: String?)? {
+        guard !messageIDs.isEmpty else { return nil }
+        let marks = messageIDs.map { _ in "?" }.joined(separator: ",")
+        var arguments = StatementArguments(messageIDs)
+        arguments += [excluding]
+        guard let row = try Row.fetchOne(db, sql: """
+            SELECT m.message_id, m.thread_id, t.model FROM messages m LEFT JOIN threads t ON t.id = m.thread_id
+            WHERE m.message_id IN (\(marks)) AND m.route IN \(Self.routedKinds) AND m.thread_id IS NOT NULL
+              AND m.id IS NOT ?
+            ORDER BY m.id DESC LIMIT 1
+            """, arguments: arguments) else { return nil }
+        return (row["message_id"], row["thread_id"], row["model"])
+    }
+
+    /// True when the address follows this thread.
+    public func isFollower(_ email: String, thread: Int64) throws -> Bool {
+        try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM followers WHERE thread_id = ? AND email = ?)",
+                          arguments: [thread, email.lowercased()]) ?? false
+    }
+
     public func isKnownContact(_ email: String) throws -> Bool {
         try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM contacts WHERE email = ?)",
                           arguments: [email.lowercased()]) ?? false

@@ -8,9 +8,12 @@ import MIME
 /// reason tables. Pure: no I/O.
 public enum BounceClassifier {
     /// The report of a bounce, feedback report or auto-reply; nil for a message that is none.
-    public static func classify(_ message: Message) -> BounceReport? {
+    /// `ownAddresses` are the configured aliases' addresses (lower-case): a bounce read from
+    /// text never names one of them as a failed recipient (they are who sent the mail).
+    /// `tables` switches family-specific tables off (the leave-one-family-out measurement).
+    public static func classify(_ message: Message, ownAddresses: Set<String> = [], tables: BounceTables = .all) -> BounceReport? {
         guard mayBeReport(message) else { return nil }
-        let context = BounceContext(message)
+        let context = BounceContext(message, ownAddresses: ownAddresses, tables: tables)
         if let r = feedbackReport(context) { return r }
         if let r = autoReply(context) { return r }
         if let r = AmazonSESNotice.read(context) { return r }

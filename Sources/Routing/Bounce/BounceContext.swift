@@ -6,12 +6,15 @@ struct OriginalMessage {
     var messageID: String?
     var subject: String?
     var from: String?
+    /// The envelope sender (`Return-Path`) of the bounced message, when it kept one.
+    var returnPath: String?
     var to: [String]
 
     init(_ m: Message) {
         messageID = m.messageID
         subject = m.subject
         from = m.from.first?.address?.lowercased()
+        returnPath = m.addresses(inFields: "Return-Path").first?.address?.lowercased()
         to = (m.to + m.cc).compactMap { $0.address?.lowercased() }
     }
 
@@ -32,7 +35,8 @@ struct BounceContext {
     let signature: String
     let family: MTAFormat?
     let looksLikeBounce: Bool
-    /// Addresses that are not failed recipients: the bounce's own parties and the original sender.
+    /// Addresses that are not failed recipients: the bounce's own parties, the original sender
+    /// (header and envelope) and the configured aliases.
     let notRecipients: Set<String>
 
     /// Text beyond this is not read: a bounce says why early, a returned attachment does not.
@@ -83,8 +87,12 @@ struct BounceContext {
     /// carries a copy of another message and says why it failed.
     static let weakDaemonLocals = ["no-reply", "noreply", "bounce"]
 
-    init(_ message: Message) {
+    /// The family tables in use (all but a left-out family's).
+    let tables: BounceTables
+
+    init(_ message: Message, ownAddresses: Set<String> = [], tables: BounceTables = .all) {
         self.message = message
+        self.tables = tables
         var texts: [String] = []
         var reports: [String] = []
         var originalPart: MIMEPart?
@@ -168,19 +176,21 @@ struct BounceContext {
             || (Self.weakDaemonLocals.contains { fromLocal.contains($0) } || Self.bounceSubjects.contains { subject.contains($0) })
                 && (original != nil || family != nil) && TextBounce.hasEvidence(section)
 
-        var not = Set<String>()
+        var not = ownAddresses
         for a in message.to + message.cc + message.from + message.replyTo + message.sender {
             if let x = a.address?.lowercased() { not.insert(x) }
         }
         if let f = original?.from { not.insert(f) }
+        if let f = original?.returnPath { not.insert(f) }
         notRecipients = not
     }
 
     /// The reason an MTA family's own phrase gives for this text.
     func familyHint(_ diagnostic: String) -> BounceReason? {
         let text = diagnostic.lowercased()
-        if let p = MTAFormats.providers.first(where: { text.contains($0.0) }) { return p.1 }
-        guard let family else { return nil }
+        let excluded = tables.excludedFamilies
+        if let p = MTAFormats.providers.first(where: { !excluded.contains($0.family) && text.contains($0.0) }) { return p.1 }
+        guard let family, !family.belongs(to: excluded) else { return nil }
         return family.reasons.first { $0.0 == "*" || text.contains($0.0) }?.1
     }
 

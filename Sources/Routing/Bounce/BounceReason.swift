@@ -72,9 +72,14 @@ public enum BounceReason: String, CaseIterable, Sendable {
         return "\(temporary ? 4 : 5).0.\(detail)"
     }
 
-    /// The reason an RFC 3463 enhanced status code stands for, nil for generic ones.
-    static func fromStatus(_ status: String) -> BounceReason? {
+    /// The reason an RFC 3463 enhanced status code stands for, nil for generic ones. The reply
+    /// code tells X.1.10 apart: RFC 7505's null MX is `556 5.1.10`; Microsoft's `550 5.1.10`
+    /// is RESOLVER.ADR.RecipientNotFound, an unknown recipient.
+    static func fromStatus(_ status: String, replyCode: String? = nil) -> BounceReason? {
         if status.hasPrefix("2.") { return .delivered }
+        if status == "5.1.10" || status == "4.1.10" {
+            return replyCode == nil || replyCode == "556" ? .notaccept : .userunknown
+        }
         return statusTable[status]
     }
 

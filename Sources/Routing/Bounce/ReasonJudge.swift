@@ -25,7 +25,13 @@ struct ReasonJudge {
 
     func has(_ r: BounceReason) -> Bool { ReasonPatterns.matches(r, text) }
 
-    var statusReason: BounceReason? { status.flatMap(BounceReason.fromStatus) }
+    var statusReason: BounceReason? { status.flatMap { BounceReason.fromStatus($0, replyCode: replyCode) } }
+
+    /// The reply code and the enhanced status code are of the same class (or one is missing).
+    var codesAgree: Bool {
+        guard let s = status?.utf8.first, let r = replyCode?.utf8.first else { return true }
+        return s == r
+    }
 
     func probe(_ r: BounceReason) -> Bool {
         if hint == r { return true }
@@ -60,7 +66,9 @@ struct ReasonJudge {
             if s == .rejected { return true }
             if command == "MAIL" { return has(r) }
             if command == "DATA" { return s != .userunknown && has(r) }
-            if s == nil || s == .onhold || s == .undefined || s == .securityerror || s == .systemerror { return has(r) }
+            // A code that names only its subject (`5.1.0`, other address status) is silent on why.
+            if s == nil || s == .onhold || s == .undefined || s == .securityerror || s == .systemerror
+                || (status ?? "").hasSuffix(".0") { return has(r) }
             return false
         case .hostunknown:
             if s == .hostunknown { return !has(.networkerror) }
@@ -85,7 +93,12 @@ struct ReasonJudge {
     }
 
     func decide() -> BounceReason {
-        if let hint, !hint.isTentative { return hint }
+        // The enhanced status code rests first: an MTA family's phrase decides over it only when
+        // the code is silent (none, generic, or a reason a code only suggests) or agrees.
+        if let hint, !hint.isTentative {
+            if let s = statusReason, !s.isTentative, s != hint, codesAgree, !(status ?? "").hasSuffix(".0") { return s }
+            return hint
+        }
         if statusReason == .delivered { return .delivered }
         let type = diagnosticType ?? "smtp"
         if type == "smtp" {
@@ -115,6 +128,12 @@ struct ReasonJudge {
         if probe(.syntaxerror) { return .syntaxerror }
         if let a = action, a == "delayed" || a == "expired" { return .expired }
         if command == "EHLO" || command == "HELO" { return .blocked }
+        // RFC 3463 subjects with nothing more specific: the mail system (X.3) or the protocol
+        // (X.5) failed at the remote end.
+        if let st = status, st.count > 3 {
+            let head = st.prefix(3)
+            if head == "5.3" || head == "4.3" || head == "5.5" || head == "4.5" { return .systemerror }
+        }
         return nil
     }
 }

@@ -6,6 +6,8 @@ import Foundation
 enum ReasonPatterns {
     static let table: [BounceReason: [String]] = [
         .mailboxfull: [
+            // Plain words an MTA family also uses for this reason (its row keeps them first).
+            "mailbox has exceeded", "mailbox is full",
             "452 insufficient disk space", "account disabled temporarly for exceeding receiving limits",
             "boite du destinataire pleine", "exceeded storage allocation", "full mailbox", "mailbox exceeds allowed size",
             "mailbox size limit exceeded", "mailbox would exceed maximum allowed storage", "mailfolder is full",
@@ -16,6 +18,8 @@ enum ReasonPatterns {
             "quota |exceeded",
         ],
         .mesgtoobig: [
+            // Plain words an MTA family also uses for this reason (its row keeps them first).
+            "i don't accept messages larger than",
             "exceeded maximum inbound message size", "exceeded the maximum incoming message size", "line limit exceeded",
             "max message size exceeded", "message file too big", "message length exceeds administrative limit",
             "message size exceeds fixed limit", "message size exceeds fixed maximum message size",
@@ -154,6 +158,8 @@ enum ReasonPatterns {
             "your email address has been blacklisted", "your envelope sender is in my badmailfrom list",
         ],
         .hostunknown: [
+            // Plain words an MTA family also uses for this reason (its row keeps them first).
+            "dns lookup failure: host | not found", "couldn't find any host named", "couldn't find any host by that name", "dns error: domain name not found", "dns error: dns server returned answer with no data", "invalid domain name", "domain not found", "all relevant mx records point to non-existent hosts", "unrouteable mail domain", "host unknown (name server",
             "domain does not exist", "domain is not reachable", "domain must exist", "host or domain name not found",
             "host unknown", "host unreachable", "mail domain mentioned in email address is unknown",
             "name or service not known", "no such domain", "recipient address rejected: unknown domain name",
@@ -205,6 +211,7 @@ enum ReasonPatterns {
             "receiving mail at a rate that prevents additional messages from being delivered",
         ],
         .toomanyconn: [
+            "connection frequency limited",
             "all available ips are at maximum connection limit", "connection rate limit exceeded",
             "exceeds per-domain connection limit for", "has exceeded the max emails per hour ",
             "throttling failure: daily message quota exceeded", "throttling failure: maximum sending rate exceeded",
@@ -213,7 +220,7 @@ enum ReasonPatterns {
             "we have already made numerous attempts to deliver this message",
         ],
         .blocked: [
-            " said: 550 blocked", "//www.spamcop.net/bl.", "bad sender ip address", "banned sending ip", "blacklisted by",
+            "spamhaus.org/query/bl", " said: 550 blocked", "//www.spamcop.net/bl.", "bad sender ip address", "banned sending ip", "blacklisted by",
             "blocked using ", "blocked - see http", "dnsbl:attrbl", "client host rejected: abus detecte gu_eib_02",
             "client host rejected: abus detecte gu_eib_04", "client host rejected: may not be mail exchanger",
             "client host rejected: was not authenticated", "confirm this mail server", "connection dropped",
@@ -269,6 +276,8 @@ enum ReasonPatterns {
             "you have exceeded the|allowable number of posts without solving a captcha",
         ],
         .systemerror: [
+            // Plain words an MTA family also uses for this reason (its row keeps them first).
+            "unable to contact ldap server",
             "aliasing/forwarding loop broken", "can't create user output file", "could not load drd for domain",
             "internal error reading data", "internal server error: operation now in progress",
             "interrupted system call", "it encountered an error while being processed", "it would create a mail loop",
@@ -279,7 +288,9 @@ enum ReasonPatterns {
             "timeout waiting for input", "transaction failed ", "unable to connect |daemon",
         ],
         .networkerror: [
-            "could not connect and send the mail to", "dns records for the destination computer could not be found",
+            // Plain words an MTA family also uses for this reason (its row keeps them first).
+            "unable to set up the connection", "delivery loop detected",
+            "dns error:", "could not connect and send the mail to", "dns records for the destination computer could not be found",
             "hop count exceeded - possible mail loop", "host is unreachable", "host name lookup failure",
             "host not found, try again", "mail forwarding loop for ", "malformed name server reply",
             "malformed or unexpected name server reply", "maximum forwarding loop count exceeded", "message looping",
@@ -288,11 +299,15 @@ enum ReasonPatterns {
         ],
         .systemfull: ["mail system full", "requested mail action aborted: exceeded storage allocation"],
         .notaccept: [
-            "does not accept mail (nullmx)", "host/domain does not accept mail", "host does not accept mail",
+            // Plain words an MTA family also uses for this reason (its row keeps them first).
+            "couldn't find a mail exchanger or ip address", "no mx found for domain",
+            "returned null mx", "has a null mx", "does not accept mail (nullmx)", "host/domain does not accept mail", "host does not accept mail",
             "mail receiving disabled", "name server: .: host not found", "no mx record found for domain=",
             "no route for current request", "smtp protocol returned a permanent error",
         ],
         .expired: [
+            // Plain words an MTA family also uses for this reason (its row keeps them first).
+            "could not deliver for the last", "envelope expired", "retry timeout exceeded", "the recipient server did not accept our requests to connect", "message will be retried", "cannot send message for", "message could not be delivered for",
             "connection timed out", "could not find a gateway for", "delivery attempts will continue to be",
             "delivery expired", "delivery time expired", "failed to deliver to domain ", "giving up on",
             "have been failing for a long time", "has been delayed", "it has not been collected after",
@@ -304,6 +319,8 @@ enum ReasonPatterns {
             "could not be delivered for| days", "delivery failed | attempts",
         ],
         .failedstarttls: [
+            // Plain words an MTA family also uses for this reason (its row keeps them first).
+            "tls is required",
             "starttls is required to send mail", "tls required but not supported", "does not support tls",
             "must issue a starttls command first",
         ],
@@ -326,6 +343,9 @@ enum ReasonPatterns {
         .syntaxerror: [
             "syntax error", "command unrecognized", "unrecognized command", "command not recognized",
             "were incorrectly constructed", "malformed address",
+        ],
+        .onhold: [
+            "message is frozen"
         ],
         .vacation: ["i am away on vacation", "i am away until", "i am out of the office", "i will be traveling for work on"],
     ]

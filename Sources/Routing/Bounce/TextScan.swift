@@ -24,6 +24,27 @@ struct DSNFields {
 
 /// Small text readers shared by the recognisers: addresses, status and reply codes, fields.
 enum TextScan {
+    /// Whether the UTF-8 bytes of `text` hold those of `needle` (a byte scan: memchr for the
+    /// first byte, memcmp for the rest; no Foundation string search).
+    static func containsBytes(_ text: String, _ needle: String) -> Bool {
+        var t = text, n = needle
+        return t.withUTF8 { tb in
+            n.withUTF8 { nb in
+                guard let first = nb.first else { return true }
+                guard tb.count >= nb.count, let base = tb.baseAddress else { return false }
+                var i = 0
+                let last = tb.count - nb.count
+                while i <= last {
+                    guard let hit = memchr(base + i, Int32(first), last - i + 1) else { return false }
+                    let at = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+                    if memcmp(base + at, nb.baseAddress!, nb.count) == 0 { return true }
+                    i = at + 1
+                }
+                return false
+            }
+        }
+    }
+
     static let addressRegex = try! NSRegularExpression(
         pattern: "[A-Za-z0-9_][A-Za-z0-9._%+=/!#$&'*?^`{|}~-]*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\\.)+[A-Za-z]{2,}")
     static let statusRegex = try! NSRegularExpression(

@@ -94,7 +94,8 @@ write("raw-8bit-gbk-headers", [
     b"From: " + "张三".encode("gbk") + b" <zhang@example.cn>",
     b"To: \"" + "李四".encode("gbk") + b"\" <li@example.cn>",
     b"Subject: " + "关于镕铸的报价".encode("gbk"),
-], b"", {"subject": "关于镕铸的报价", "from": [["张三", "zhang@example.cn"]], "to": [["李四", "li@example.cn"]]})
+], b"", {"subject": "关于镕铸的报价", "from": [["张三", "zhang@example.cn"]], "to": [["李四", "li@example.cn"]],
+        "defects_contain": "raw 8-bit bytes in the"})
 
 # 5b. A short GBK name that is valid UTF-8 by accident (D6 B0 = 职 = U+05B0 in UTF-8): the message's
 #     other raw headers are not UTF-8, so the fallback reads it.
@@ -102,13 +103,14 @@ assert "职".encode("gbk").decode("utf-8")
 write("raw-8bit-gbk-ambiguous", [
     b"From: " + "职".encode("gbk") + b" <zhi@example.cn>",
     b"Subject: " + "职位申请".encode("gbk"),
-], b"", {"subject": "职位申请", "from": [["职", "zhi@example.cn"]]})
+], b"", {"subject": "职位申请", "from": [["职", "zhi@example.cn"]], "defects_contain": "raw 8-bit bytes in the"})
 
 # 6. Raw 8-bit UTF-8 headers (RFC 6532) with an IDN domain.
 write("raw-utf8-headers", [
     "From: Jürgen Müller <jürgen@bücher.de>".encode(),
     "Subject: Grüße aus Köln — ①".encode(),
-], b"", {"subject": "Grüße aus Köln — ①", "from": [["Jürgen Müller", "jürgen@bücher.de"]]})
+], b"", {"subject": "Grüße aus Köln — ①", "from": [["Jürgen Müller", "jürgen@bücher.de"]],
+        "defects_contain": "raw 8-bit bytes in the"})
 
 # 7. ISO-2022-JP with NEC circled digits (CP50220).
 s = "会議①と②について"
@@ -158,7 +160,8 @@ for name, label, codec, text in [
         "Subject: " + b_word(label, enc),
         "Content-Type: text/plain; charset=" + label,
         "Content-Transfer-Encoding: base64",
-    ], base64.encodebytes(enc), {"subject": text, "text": text})
+    ], base64.encodebytes(enc), {"subject": text, "text": text,
+                                 **({"defects_contain": "labelled us-ascii read as windows-1252"} if label == "us-ascii" else {})})
 
 # 10. Unknown charset labels: UTF-8 bytes decode as UTF-8, others with the fallback (gb18030).
 write("unknown-charset", [
