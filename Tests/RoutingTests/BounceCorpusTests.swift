@@ -63,10 +63,13 @@ final class BounceCorpusTests: XCTestCase {
                 print("DEBUG \(name): report=\(String(describing: BounceClassifier.classify(m)))")
             }
         }
-        // Floors (issue 14): status 95, reason 95, hard/soft 97 on the corpus as a whole.
-        XCTAssertGreaterThanOrEqual(pct(status), 95)
-        XCTAssertGreaterThanOrEqual(pct(reason), 95)
-        XCTAssertGreaterThanOrEqual(pct(hard), 97)
+        // Floors on the corpus as a whole, unrounded. Issue 14 asks status 95, reason 95,
+        // hard/soft 97: 302 of 318 is 94.97%, so status and reason are held at today's count
+        // (a ratchet) until one more recipient agrees.
+        func exact(_ n: Int) -> Double { Double(n) * 100 / Double(total) }
+        XCTAssertGreaterThanOrEqual(exact(status), 94.96)
+        XCTAssertGreaterThanOrEqual(exact(reason), 94.96)
+        XCTAssertGreaterThanOrEqual(exact(hard), 97)
     }
 
     /// A corpus file's MTA family: `lhost-postfix-01.eml` → `postfix`, `rhost-franceptt-02.eml` → `franceptt`.
@@ -115,11 +118,8 @@ final class BounceCorpusTests: XCTestCase {
     /// `OFR…` codes, Exchange 2003 reporting unknown users without naming the command), so the
     /// assertion is a ratchet at today's figure until that is reached.
     func testLeaveOneFamilyOut() throws {
-        let dir = Self.corpus
+        let dir = try SharedCorpus.require("corpus/bounces")
         let expectedURL = dir.appendingPathComponent("expected.json")
-        guard FileManager.default.fileExists(atPath: expectedURL.path) else {
-            throw XCTSkip("no shared bounce corpus at \(dir.path)")
-        }
         let expected = try JSONDecoder().decode([Expected].self, from: Data(contentsOf: expectedURL))
         let byFamily = Dictionary(grouping: expected) { Self.family($0.file) }
         let showAll = ProcessInfo.processInfo.environment["BOUNCE_LOFO_ALL"] != nil
@@ -128,7 +128,9 @@ final class BounceCorpusTests: XCTestCase {
         for (family, files) in byFamily.sorted(by: { $0.key < $1.key }) {
             let with = try Self.score(files, in: dir, tables: .all)
             let without = try Self.score(files, in: dir, tables: BounceTables(excludedFamilies: [family]))
-            let hasTables = MTAFormats.all.contains { $0.belongs(to: [family]) } || MTAFormats.providers.contains { $0.family == family }
+            let ownFormat: Bool = MTAFormats.all.contains { $0.belongs(to: [family]) }
+            let ownProvider: Bool = MTAFormats.providers.contains { $0.family == family }
+            let hasTables = ownFormat || ownProvider
             let drop = with.combined - without.combined
             if hasTables { drops.append(drop) }
             guard hasTables || showAll else { continue }
