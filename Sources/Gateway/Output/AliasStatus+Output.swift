@@ -13,6 +13,8 @@ public struct StatusLine: Sendable {
     public var service: ServiceAliasState?
     /// Messages that arrived through the alias, by route (unrouted ones wait for `replay`).
     public var routes: [String: Int] = [:]
+    /// The OAuth2 token's state (`oauth = "NAME"` aliases only).
+    public var oauth: OAuthTokenStatus?
 
     public init(alias: String, mailbox: String?, stored: AliasStatus?, service: ServiceAliasState? = nil) {
         self.alias = alias
@@ -40,12 +42,14 @@ public struct StatusLine: Sendable {
             ("next_poll", .string(nextPoll.map(iso8601))),
             ("state", .string(service?.state)),
             ("idle", .bool(service?.idle ?? false)),
+            ("oauth", oauth?.json ?? .null),
         ]).serialized()
     }
 
     public var humanText: String {
         var line = "\(alias): "
         line += mailbox ?? "(routing only)"
+        if let oauth { line += "\n  " + oauth.humanText }
         if let service {
             line += "\n  service: \(service.state)\(service.idle ? ", IDLE session up" : "")"
         }

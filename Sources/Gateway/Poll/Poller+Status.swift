@@ -14,6 +14,7 @@ extension Poller {
             var line = StatusLine(alias: alias.name, mailbox: alias.hasMailbox ? alias.mailboxDescription : nil,
                                   stored: byAlias[alias.name], service: service[alias.name])
             line.routes = routes[alias.name] ?? [:]
+            line.oauth = try? oauthStatus(of: alias, now: now)
             return line
         }
     }
