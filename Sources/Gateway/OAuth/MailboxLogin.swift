@@ -13,8 +13,9 @@ public final class MailboxLogin: @unchecked Sendable {
     private var openedStore: Store?
     /// This process's name on refresh leases.
     public var owner = Store.makeLeaseOwner()
-    /// Told when this process waits for another one's token refresh (a log line).
-    public var onWait: (String) -> Void = { _ in }
+    /// Told when this process waits for another one's token refresh (a line on standard error
+    /// unless replaced, e.g. by the service's logger).
+    public var onWait: (String) -> Void = { FileHandle.standardError.write(Data("mailgate: \($0)\n".utf8)) }
 
     public init(config: Config, store: Store? = nil) {
         self.config = config
@@ -25,7 +26,9 @@ public final class MailboxLogin: @unchecked Sendable {
     public struct Credential: Sendable {
         public var secret: String
         public var expiresAt: Date?
-        public var refreshBefore: TimeInterval
+        /// When a session kept open (IDLE) should reconnect with a fresh token: `refresh_before`
+        /// ahead of the expiry, at most half the remaining lifetime ahead. nil for passwords.
+        public var renewAt: Date?
     }
 
     /// The secret to log in with now. OAuth2 failures arrive as `MailSourceError`
@@ -33,12 +36,13 @@ public final class MailboxLogin: @unchecked Sendable {
     /// - Parameter failed: a token the server just refused (it is replaced).
     public func credential(for alias: AliasConfig, replacing failed: String? = nil) throws -> Credential {
         guard let mailbox = alias.mailbox, case .oauth = mailbox.secret else {
-            return Credential(secret: try alias.resolveSecret(), expiresAt: nil, refreshBefore: 0)
+            return Credential(secret: try alias.resolveSecret(), expiresAt: nil, renewAt: nil)
         }
         let source = try tokenSource(for: alias)
         do {
             let (token, expires) = try source.accessToken(replacing: failed)
-            return Credential(secret: token, expiresAt: expires, refreshBefore: source.refreshBefore)
+            let lead = min(source.refreshBefore, max(0, expires.timeIntervalSinceNow) / 2)
+            return Credential(secret: token, expiresAt: expires, renewAt: expires.addingTimeInterval(-lead))
         } catch let error as OAuthError {
             throw Self.translate(error, oauth: source.client.name, file: config.file)
         }

@@ -35,11 +35,15 @@ final class IdleWatcher: @unchecked Sendable {
     private var stream: WakeableStream?
     /// A poll handed out by the scheduler is running (a stop waits for its batch).
     private var polling = false
+    /// The password, or the OAuth2 token (the session reconnects before that expires).
+    private let login: MailboxLogin
 
-    init(alias: AliasConfig, logger: Logger, scheduler: ServiceScheduler) {
+    init(alias: AliasConfig, config: Config, logger: Logger, scheduler: ServiceScheduler) {
         self.alias = alias
         self.logger = logger
         self.scheduler = scheduler
+        login = MailboxLogin(config: config)
+        login.onWait = { [logger, name = alias.name] in logger.info("\($0)", metadata: ["alias": "\(name)"]) }
     }
 
     func start() {
@@ -124,8 +128,9 @@ final class IdleWatcher: @unchecked Sendable {
         while !isStopped {
             var wasUp = false
             do {
-                let secret = try alias.resolveSecret()  // a fresh token at every connect
-                let connection = try CurlConnection(endpoint: endpoint, secret: secret)
+                // A fresh secret at every connect; an OAuth2 token refused once is refreshed and tried again.
+                let connection = try login.withSecret(for: alias) { try CurlConnection(endpoint: endpoint, secret: $0) }
+                let renewAt = try login.credential(for: alias).renewAt
                 let stream: WakeableStream
                 do { stream = try WakeableStream(connection) } catch { connection.close(); throw error }
                 defer {
@@ -155,6 +160,7 @@ final class IdleWatcher: @unchecked Sendable {
                 if failures > 0 { scheduler.trigger(alias.name) }  // mail may have arrived while the session was down
                 failures = 0
                 while !isStopped {
+                    if let renewAt, Date() >= renewAt { break }  // log in again before the token expires
                     stream.clearWake()  // before asking: a wake after this is seen by the next IDLE
                     switch scheduler.watcherTurn(self) {
                     case let .poll(alias, config):
@@ -163,7 +169,9 @@ final class IdleWatcher: @unchecked Sendable {
                         if isStopped { break }
                         try afterPoll(report, session: session, folder: mailbox.folder, readOnly: readOnly)
                     case let .wait(seconds):
-                        if try session.idle(for: min(alias.idleRefresh, max(seconds, 0.05))) {
+                        var wait = min(alias.idleRefresh, max(seconds, 0.05))
+                        if let renewAt { wait = min(wait, max(renewAt.timeIntervalSinceNow, 0.05)) }
+                        if try session.idle(for: wait) {
                             logger.debug("IDLE: new mail", metadata: meta)
                             scheduler.trigger(alias.name)
                         }
@@ -171,7 +179,9 @@ final class IdleWatcher: @unchecked Sendable {
                 }
                 scheduler.idleChanged(self, up: false)
                 try? session.logout()
-                return
+                if isStopped { return }
+                logger.info("IDLE session logs in again with a fresh OAuth2 token", metadata: meta)
+                continue
             } catch {
                 if wasUp { scheduler?.idleChanged(self, up: false) }
                 if isStopped { return }

@@ -97,6 +97,14 @@ public final class AccessTokenSource: @unchecked Sendable {
         }
     }
 
+    /// For the grants that need no person (client credentials, service account): a new token
+    /// now, stored (`mailgate oauth login` checks the setup with it).
+    public func renew() throws -> OAuthToken {
+        let token = try obtain(nil)
+        try save(token)
+        return token
+    }
+
     /// Whether the stored token must be replaced now.
     func isDue(_ stored: StoredToken?, failed: String?) -> Bool {
         guard let stored, let access = stored.accessToken, let expires = stored.expiresAt else { return true }
