@@ -4,8 +4,8 @@ import XCTest
 final class OAuthUnitTests: XCTestCase {
     /// RFC 7636 Appendix B.
     func testPKCEChallengeMatchesRFC7636AppendixB() {
-        let pkce = PKCE(verifier: "dBjftJeZ4CVP-1mB92K27uhbUJU1p1r_wW1gFWFOEjXk")
-        XCTAssertEqual(pkce.challenge, "E9Melhoa2OwvFrEMTJguCHoeXKWxmG5SRmJ8G0N5_1M")
+        let pkce = PKCE(verifier: "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk")
+        XCTAssertEqual(pkce.challenge, "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM")
         XCTAssertEqual(pkce.method, "S256")
     }
 
