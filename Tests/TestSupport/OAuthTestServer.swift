@@ -97,12 +97,21 @@ public final class BackgroundMailgate: @unchecked Sendable {
     /// safety net against a hang, never a timing assertion).
     public func waitForLine(onStderr: Bool = false, limit: TimeInterval = 120,
                             where predicate: (String) -> Bool) throws -> String {
+        try waitForLines(onStderr: onStderr, count: 1, limit: limit, where: predicate)[0]
+    }
+
+    /// Waits until `count` lines match `predicate` (called on every line each time output
+    /// arrives, so it must not count by itself) and returns them.
+    @discardableResult
+    public func waitForLines(onStderr: Bool = false, count: Int, limit: TimeInterval = 120,
+                             where predicate: (String) -> Bool) throws -> [String] {
         let deadline = Date().addingTimeInterval(limit)
         condition.lock()
         defer { condition.unlock() }
         while true {
             let text = String(decoding: onStderr ? err : out, as: UTF8.self)
-            if let line = text.split(separator: "\n").map(String.init).first(where: predicate) { return line }
+            let lines = text.split(separator: "\n").map(String.init).filter(predicate)
+            if lines.count >= count { return lines }
             if onStderr ? errClosed : outClosed {
                 throw TestSupportError("mailgate ended without the expected line; stdout: \(String(decoding: out, as: UTF8.self)) stderr: \(String(decoding: err, as: UTF8.self))")
             }

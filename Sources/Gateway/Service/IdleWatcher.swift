@@ -124,6 +124,7 @@ final class IdleWatcher: @unchecked Sendable {
         let endpoint = mailbox.endpoint
         let readOnly = mailbox.afterFetch == .keep
         var failures = 0
+        var renewed = false  // logged in again for a fresh token: mail may have come meanwhile
         var meta: Logger.Metadata { ["alias": "\(alias.name)"] }
         while !isStopped {
             var wasUp = false
@@ -157,8 +158,9 @@ final class IdleWatcher: @unchecked Sendable {
                 wasUp = true
                 scheduler.idleChanged(self, up: true)
                 logger.info("IDLE session up", metadata: meta)
-                if failures > 0 { scheduler.trigger(alias.name) }  // mail may have arrived while the session was down
+                if failures > 0 || renewed { scheduler.trigger(alias.name) }  // mail may have arrived while the session was down
                 failures = 0
+                renewed = false
                 while !isStopped {
                     if let renewAt, Date() >= renewAt { break }  // log in again before the token expires
                     stream.clearWake()  // before asking: a wake after this is seen by the next IDLE
@@ -181,6 +183,7 @@ final class IdleWatcher: @unchecked Sendable {
                 try? session.logout()
                 if isStopped { return }
                 logger.info("IDLE session logs in again with a fresh OAuth2 token", metadata: meta)
+                renewed = true
                 continue
             } catch {
                 if wasUp { scheduler?.idleChanged(self, up: false) }
