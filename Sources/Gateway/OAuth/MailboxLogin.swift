@@ -51,15 +51,20 @@ public final class MailboxLogin: @unchecked Sendable {
     /// Runs `body` with the alias's secret; for OAuth2, a refused login is tried once more
     /// with a token refreshed for the purpose (a token revoked or expired early).
     public func withSecret<T>(for alias: AliasConfig, _ body: (String) throws -> T) throws -> T {
+        try withCredential(for: alias) { try body($0.secret) }
+    }
+
+    /// `withSecret`, handing `body` the whole credential (a session kept open needs `renewAt`).
+    public func withCredential<T>(for alias: AliasConfig, _ body: (Credential) throws -> T) throws -> T {
         let first = try credential(for: alias)
-        guard first.expiresAt != nil else { return try body(first.secret) }
+        guard first.expiresAt != nil else { return try body(first) }
         do {
-            return try body(first.secret)
+            return try body(first)
         } catch MailSourceError.authenticationFailed(let words) {
             if let explained = Self.exchangeNotConnected(words, user: alias.mailbox?.user ?? "") { throw explained }
             let second = try credential(for: alias, replacing: first.secret)
             do {
-                return try body(second.secret)
+                return try body(second)
             } catch MailSourceError.authenticationFailed(let words) {
                 throw Self.exchangeNotConnected(words, user: alias.mailbox?.user ?? "")
                     ?? MailSourceError.authenticationFailed(

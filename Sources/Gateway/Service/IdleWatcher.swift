@@ -130,8 +130,11 @@ final class IdleWatcher: @unchecked Sendable {
             var wasUp = false
             do {
                 // A fresh secret at every connect; an OAuth2 token refused once is refreshed and tried again.
-                let connection = try login.withSecret(for: alias) { try CurlConnection(endpoint: endpoint, secret: $0) }
-                let renewAt = try login.credential(for: alias).renewAt
+                var renewAt: Date?  // OAuth2: log in again before the token expires
+                let connection = try login.withCredential(for: alias) { credential in
+                    renewAt = credential.renewAt
+                    return try CurlConnection(endpoint: endpoint, secret: credential.secret)
+                }
                 let stream: WakeableStream
                 do { stream = try WakeableStream(connection) } catch { connection.close(); throw error }
                 defer {
