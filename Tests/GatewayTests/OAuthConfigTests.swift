@@ -17,10 +17,10 @@ final class OAuthConfigTests: XCTestCase {
     }
 
     @discardableResult
-    func load(_ text: String, environment: [String: String] = [:]) throws -> Config {
+    func load(_ text: String, mode: mode_t = 0o600, environment: [String: String] = [:]) throws -> Config {
         let path = directory + "/mailgate.toml"
         try Data(text.utf8).write(to: URL(fileURLWithPath: path))
-        chmod(path, 0o600)
+        chmod(path, mode)
         return try Config.load(path: path, environment: environment)
     }
 
@@ -190,5 +190,21 @@ final class OAuthConfigTests: XCTestCase {
             grant = "client_credentials"
 
             """)?.key, "client_secret_env")
+    }
+
+    func testALiteralClientSecretInAReadableFileIsWarnedAbout() throws {
+        let text = """
+            [oauth.app]
+            provider = "microsoft"
+            tenant = "acme.test"
+            client_id = "c"
+            client_secret = "hunter2"
+            grant = "client_credentials"
+
+            """
+        let warnings = try load(text, mode: 0o644).warnings
+        XCTAssertTrue(warnings.contains { $0.contains("client_secret") && $0.contains("chmod 600") }, "\(warnings)")
+        XCTAssertFalse(warnings.joined().contains("hunter2"))
+        XCTAssertTrue(try load(text, mode: 0o600).warnings.isEmpty)
     }
 }

@@ -91,6 +91,10 @@ struct ConfigLoader {
                             + "(mode \(String(fileMode & 0o777, radix: 8))): chmod 600 \(file), or use password_file or password_env",
                             at: 0)
         }
+        if fileMode & 0o077 != 0, let shown = oauth.first(where: { if case .literal = $0.clientSecret { true } else { false } }) {
+            warnings.append("\(file) holds a client_secret ([oauth.\(shown.name)]) and is readable by group or others: "
+                            + "chmod 600 \(file), or use client_secret_file or client_secret_env")
+        }
         var config = Config(file: file, directory: directory, storePath: storePath, spoolPath: spoolPath, keepRaw: keepRaw,
                             defaults: defaults, aliases: aliases, warnings: warnings)
         config.busyTimeout = busyTimeout

@@ -27,11 +27,11 @@ public struct OAuthTokenStatus: Sendable, Equatable {
         .object([("name", .string(name)), ("state", .string(state)), ("valid_until", .string(validUntil.map(iso8601)))])
     }
 
-    var humanText: String {
+    func humanText(alias: String) -> String {
         switch state {
         case "valid": return "oauth [\(name)]: token valid until \(validUntil.map(iso8601) ?? "?")"
         case "refreshable": return "oauth [\(name)]: token expired, renewed at the next connect"
-        default: return "oauth [\(name)]: needs sign-in (mailgate oauth login --alias …)"
+        default: return "oauth [\(name)]: needs sign-in (mailgate oauth login --alias \(alias))"
         }
     }
 }

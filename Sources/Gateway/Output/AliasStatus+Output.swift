@@ -49,7 +49,7 @@ public struct StatusLine: Sendable {
     public var humanText: String {
         var line = "\(alias): "
         line += mailbox ?? "(routing only)"
-        if let oauth { line += "\n  " + oauth.humanText }
+        if let oauth { line += "\n  " + oauth.humanText(alias: alias) }
         if let service {
             line += "\n  service: \(service.state)\(service.idle ? ", IDLE session up" : "")"
         }
