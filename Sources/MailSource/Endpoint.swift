@@ -47,9 +47,6 @@ public struct Endpoint: Sendable, Hashable, CustomStringConvertible {
     /// libcurl 7.88 sends OAUTHBEARER whenever the server offers it, even for `.xoauth2`.
     public enum Auth: String, Sendable, Hashable, CaseIterable {
         case auto, plain, login, xoauth2, oauthbearer, oauth2
-
-        /// The secret is a bearer token, not a password.
-        public var isOAuth2: Bool { self == .xoauth2 || self == .oauthbearer || self == .oauth2 }
     }
 
     /// `.implicit`: TLS from the first byte (imaps/pop3s); `.starttls`: STARTTLS/STLS is

@@ -1,7 +1,7 @@
 /// One `[oauth.NAME]` registration as OAuth uses it: which authorization server, which
 /// client, which grant, which scopes. Secrets are already resolved (the caller reads
 /// `client_secret_env`/`_file`/`_command` and the key file at each use).
-public struct OAuthClient: Sendable, Equatable {
+public struct OAuthClient: Sendable {
     /// How a token is obtained.
     public enum Grant: String, Sendable, CaseIterable {
         /// RFC 8628 device authorization: a person types a code on another device.
@@ -48,13 +48,6 @@ public struct OAuthClient: Sendable, Equatable {
         self.http = http
     }
 
-    public static func == (a: OAuthClient, b: OAuthClient) -> Bool {
-        a.name == b.name && a.provider == b.provider && a.grant == b.grant && a.clientID == b.clientID
-            && a.clientSecret == b.clientSecret && a.scopes == b.scopes && a.tokenURL == b.tokenURL
-            && a.deviceAuthorizationURL == b.deviceAuthorizationURL && a.authorizationURL == b.authorizationURL
-            && a.serviceAccountKey == b.serviceAccountKey
-    }
-
     /// The client's own parameters of a token request (RFC 6749 2.3.1: the secret in the body).
     var clientParameters: [(String, String)] {
         var p = [("client_id", clientID)]
@@ -63,8 +56,4 @@ public struct OAuthClient: Sendable, Equatable {
     }
 
     var scope: String { scopes.joined(separator: " ") }
-}
-
-extension HTTPClient: Equatable {
-    public static func == (a: HTTPClient, b: HTTPClient) -> Bool { a.caFile == b.caFile && a.timeout == b.timeout }
 }

@@ -43,5 +43,5 @@ public enum OAuthProvider: String, Sendable, CaseIterable {
 
     /// The host name of the loopback redirect: Entra registers `http://localhost` for public
     /// clients (any port); Google and RFC 8252 8.3 prefer the IP literal.
-    var loopbackHost: String { self == .microsoft ? "localhost" : "127.0.0.1" }
+    public var loopbackHost: String { self == .microsoft ? "localhost" : "127.0.0.1" }
 }

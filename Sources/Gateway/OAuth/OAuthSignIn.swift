@@ -34,7 +34,7 @@ public struct OAuthSignIn {
             case .authorizationCode:
                 let flow = AuthorizationCodeFlow(client: client, alias: alias.name)
                 let listener = try LoopbackListener(port: redirectPort)
-                let request = try flow.begin(redirectURI: listener.redirectURI(host: client.provider == .microsoft ? "localhost" : "127.0.0.1"),
+                let request = try flow.begin(redirectURI: listener.redirectURI(host: client.provider.loopbackHost),
                                              loginHint: source.user)
                 say("To sign in \(source.user), open this address in a browser:")
                 say(request.url)

@@ -49,13 +49,6 @@ extension Store {
         }
     }
 
-    /// Every stored token row (for `status`), by name and user.
-    public func oauthTokens() throws(StoreError) -> [OAuthTokenRow] {
-        try read("reading the OAuth tokens") { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM oauth_tokens ORDER BY name, user").map(OAuthTokenRow.init(row:))
-        }
-    }
-
     /// In one transaction: `.current` when `needsRefresh(row)` is false; else takes the
     /// refresh lease for `lease` seconds when it is free, expired, already `owner`'s or held
     /// by a process `ownerIsGone` says has died (`.yours`); else `.busy`.

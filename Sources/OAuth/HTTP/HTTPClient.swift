@@ -3,11 +3,10 @@ import CCurl
 import Glibc
 #endif
 
-/// One HTTP answer: status code, body, and the `Location` header of a redirect.
+/// One HTTP answer: status code and body.
 public struct HTTPResponse: Sendable {
     public var status: Int
     public var body: [UInt8]
-    public var location: String?
 }
 
 /// Blocking HTTP over libcurl for the authorization server: form POSTs to the token and
@@ -30,15 +29,7 @@ public struct HTTPClient: Sendable {
     /// its status. Throws `.unreachable` (75) when no answer came, `.configuration` (78) for a
     /// certificate that does not verify or a URL libcurl cannot use.
     public func postForm(_ url: String, _ form: [(String, String)]) throws(OAuthError) -> HTTPResponse {
-        try perform(url, body: FormEncoding.encode(form))
-    }
-
-    /// GETs `url` (tests and the pasted-URL fallback never need more).
-    public func get(_ url: String) throws(OAuthError) -> HTTPResponse {
-        try perform(url, body: nil)
-    }
-
-    private func perform(_ url: String, body: String?) throws(OAuthError) -> HTTPResponse {
+        let body = FormEncoding.encode(form)
         if let problem = EndpointURL.problem(with: url) { throw .configuration(problem) }
         guard mg_global_init() == CURLE_OK, let h = curl_easy_init() else {
             throw .temporary("libcurl could not create a handle")
@@ -65,10 +56,8 @@ public struct HTTPClient: Sendable {
         _ = mg_setopt_string(h, CURLOPT_USERAGENT, "mailgate")
         _ = mg_setopt_pointer(h, CURLOPT_HTTPHEADER, UnsafeMutableRawPointer(headers))
         if let caFile { _ = mg_setopt_string(h, CURLOPT_CAINFO, caFile) }
-        if let body {
-            _ = mg_setopt_long(h, CURLOPT_POSTFIELDSIZE, body.utf8.count)
-            _ = mg_setopt_string(h, CURLOPT_COPYPOSTFIELDS, body)
-        }
+        _ = mg_setopt_long(h, CURLOPT_POSTFIELDSIZE, body.utf8.count)
+        _ = mg_setopt_string(h, CURLOPT_COPYPOSTFIELDS, body)
         _ = mg_setopt_pointer(h, CURLOPT_ERRORBUFFER, UnsafeMutableRawPointer(errorBuffer))
         _ = mg_setopt_write_callback(h, CURLOPT_WRITEFUNCTION, httpBodyChunk)
         _ = mg_setopt_pointer(h, CURLOPT_WRITEDATA, sinkRef.toOpaque())
@@ -89,9 +78,7 @@ public struct HTTPClient: Sendable {
         }
         var status = 0
         _ = mg_getinfo_long(h, CURLINFO_RESPONSE_CODE, &status)
-        var location: UnsafePointer<CChar>? = nil
-        _ = mg_getinfo_string(h, CURLINFO_REDIRECT_URL, &location)
-        return HTTPResponse(status: status, body: sink.bytes, location: location.map { String(cString: $0) })
+        return HTTPResponse(status: status, body: sink.bytes)
     }
 }
 
