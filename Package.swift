@@ -27,8 +27,11 @@ let package = Package(
         .target(name: "MailStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "Routing", dependencies: ["MIME"]),
         .target(name: "OdooRPC", dependencies: ["CCurl"]),
+        // libcrypto (Debian libssl-dev) for OAuth: SHA-256 (PKCE), random bytes, RS256 signatures (RFC 7523 JWTs).
+        .target(name: "CCrypto", linkerSettings: [.linkedLibrary("crypto")]),
+        .target(name: "OAuth", dependencies: ["CCurl", "CCrypto"]),
         .target(name: "Gateway", dependencies: [
-            "MIME", "MailSource", "MailStore", "Routing", "OdooRPC",
+            "MIME", "MailSource", "MailStore", "Routing", "OdooRPC", "OAuth",
             .product(name: "TOMLKit", package: "TOMLKit"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -45,6 +48,7 @@ let package = Package(
         .testTarget(name: "MailSourceTests", dependencies: ["MailSource", "TestSupport"]),
         .testTarget(name: "MailStoreTests", dependencies: ["MailStore", "TestSupport"]),
         .testTarget(name: "RoutingTests", dependencies: ["Routing", "MIME", "TestSupport"]),
+        .testTarget(name: "OAuthTests", dependencies: ["OAuth", "TestSupport"]),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "MailStore", "MailSource", "MIME", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]

@@ -40,9 +40,13 @@ public struct Endpoint: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The SASL mechanism. `.auto` lets libcurl pick the best one the server offers
-    /// (for POP3 without SASL: USER/PASS).
+    /// (for POP3 without SASL: USER/PASS). The secret of `.xoauth2`, `.oauthbearer` and
+    /// `.oauth2` is an OAuth2 access token: `.oauthbearer` is RFC 7628, `.oauth2` takes
+    /// OAUTHBEARER when the server offers it, else XOAUTH2.
+    ///
+    /// libcurl 7.88 sends OAUTHBEARER whenever the server offers it, even for `.xoauth2`.
     public enum Auth: String, Sendable, Hashable, CaseIterable {
-        case auto, plain, login, xoauth2
+        case auto, plain, login, xoauth2, oauthbearer, oauth2
     }
 
     /// `.implicit`: TLS from the first byte (imaps/pop3s); `.starttls`: STARTTLS/STLS is

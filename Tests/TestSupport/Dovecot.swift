@@ -21,6 +21,9 @@ public struct Dovecot: Sendable {
     public let password: String
     /// DIR/mail: one home per user, DIR/mail/USER/Maildir.
     public let mailRoot: String
+    /// The OAuth2 test server whose introspection Dovecot's oauth2 passdb asks
+    /// (`MAILGATE_DOVECOT_OAUTH2=1 Scripts/dovecot-start`); nil when not started.
+    public var oauthURL: String? = nil
 
     /// The Dovecot DIR/env describes, or nil if no env file is there (not started, or stopped)
     /// or its master process (DIR/run/master.pid) is gone.
@@ -45,7 +48,8 @@ public struct Dovecot: Sendable {
                        imapPort: imap, imapsPort: imaps, pop3Port: pop3, pop3sPort: pop3s,
                        certificatePath: env["CERT"] ?? root + "/cert.pem",
                        password: env["PASSWORD"] ?? "secret",
-                       mailRoot: env["MAILROOT"] ?? root + "/mail")
+                       mailRoot: env["MAILROOT"] ?? root + "/mail",
+                       oauthURL: env["OAUTH_URL"].flatMap { $0.isEmpty ? nil : $0 })
     }
 
     /// The running Dovecot, or an `XCTSkip` ("no test Dovecot: run Scripts/dovecot-start") to

@@ -29,13 +29,14 @@ extension Poller {
             guard let mailbox = alias.mailbox else {
                 throw ConfigError(file: alias.file, alias: alias.name, key: "url", message: "a routing-only alias has no mailbox to check")
             }
-            let secret = try alias.resolveSecret()
             let id = try store.mailboxID(host: mailbox.host, port: mailbox.port, user: mailbox.user,
                                          folder: mailbox.isIMAP ? mailbox.folder : "INBOX")
-            if mailbox.isIMAP {
-                try checkIMAP(alias, mailbox, id, secret: secret, into: &report)
-            } else {
-                try checkPOP3(alias, mailbox, id, secret: secret, into: &report)
+            try login.withSecret(for: alias) { secret in
+                if mailbox.isIMAP {
+                    try checkIMAP(alias, mailbox, id, secret: secret, into: &report)
+                } else {
+                    try checkPOP3(alias, mailbox, id, secret: secret, into: &report)
+                }
             }
         } catch {
             report.error = String(describing: error)

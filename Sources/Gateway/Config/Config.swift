@@ -22,6 +22,8 @@ public struct Config: Equatable, Sendable {
     public var defaults: Defaults
     /// `[alias.NAME]` tables, in the order the file lists them.
     public var aliases: [AliasConfig]
+    /// `[oauth.NAME]` tables (OAuth2 registrations aliases name with `oauth = "NAME"`), by name.
+    public var oauth: [OAuthConfig] = []
     /// Things an admin should know at every start (loose file permissions with a literal
     /// password, `tls_verify = false`, …). Never contains a secret.
     public var warnings: [String]

@@ -10,14 +10,14 @@ struct ConfigLoader {
     /// The absolute directory of the file: relative paths are resolved against it.
     let directory: String
 
-    static let topLevelKeys = ["store", "defaults", "alias"]
+    static let topLevelKeys = ["store", "defaults", "alias", "oauth"]
     static let storeKeys = ["path", "spool", "keep_raw", "busy_timeout"]
     static let defaultsKeys = ["interval", "domain", "max_message_size", "fallback_charset",
                                "loop_threshold", "loop_minutes", "loop_allowed",
                                "idle_refresh", "backoff_max", "disable_after", "retry_backoff", "max_attempts"]
     static let secretKeys = ["password", "password_env", "password_file", "password_command"]
     /// Keys that only make sense with a `url`.
-    static let mailboxKeys = ["user"] + secretKeys
+    static let mailboxKeys = ["user", "oauth"] + secretKeys
         + ["auth", "tls", "tls_ca_file", "tls_verify", "proxy", "after_fetch", "start", "interval", "max_message_size",
            "idle_refresh", "backoff_max", "disable_after", "retry_backoff", "max_attempts"]
     static let routingKeys = ["model", "address", "role", "contact", "values", "allowed_domains", "bounced_content", "idle"]
@@ -69,6 +69,7 @@ struct ConfigLoader {
             defaults.maxAttempts = try reader.positiveInt("max_attempts") ?? defaults.maxAttempts
         }
 
+        let oauth = try oauthTables(top)
         var aliases: [AliasConfig] = []
         var warnings: [String] = []
         if let table = try top.table("alias") {
@@ -80,7 +81,7 @@ struct ConfigLoader {
                     throw ConfigError(file: file, alias: name, message: "an alias name is the local part of its address: no spaces or @")
                 }
                 let alias = try self.alias(name, Reader(aliasTable, loader: self, alias: name, known: Self.aliasKeys),
-                                           defaults: defaults, warnings: &warnings)
+                                           defaults: defaults, oauth: oauth, warnings: &warnings)
                 aliases.append(alias)
             }
         }
@@ -92,13 +93,18 @@ struct ConfigLoader {
                             + "(mode \(String(fileMode & 0o777, radix: 8))): chmod 600 \(file), or use password_file or password_env",
                             at: 0)
         }
+        if fileMode & 0o077 != 0, let shown = oauth.first(where: { if case .literal = $0.clientSecret { true } else { false } }) {
+            warnings.append("\(file) holds a client_secret ([oauth.\(shown.name)]) and is readable by group or others: "
+                            + "chmod 600 \(file), or use client_secret_file or client_secret_env")
+        }
         var config = Config(file: file, directory: directory, storePath: storePath, spoolPath: spoolPath, keepRaw: keepRaw,
                             defaults: defaults, aliases: aliases, warnings: warnings)
         config.busyTimeout = busyTimeout
+        config.oauth = oauth
         return config
     }
 
-    private func alias(_ name: String, _ reader: Reader, defaults: Config.Defaults,
+    private func alias(_ name: String, _ reader: Reader, defaults: Config.Defaults, oauth: [OAuthConfig],
                        warnings: inout [String]) throws(ConfigError) -> AliasConfig {
         let routing = AliasConfig.Routing(
             model: try reader.string("model", nonEmpty: true),
@@ -136,7 +142,11 @@ struct ConfigLoader {
         guard let user = try reader.string("user", nonEmpty: true) else {
             throw reader.error("user", "is missing: an alias with a url needs the user to log in as")
         }
-        let secret = try self.secret(reader)
+        let oauthLogin = try self.oauthLogin(reader, registrations: oauth)
+        let secret: SecretSource
+        if let oauthLogin { secret = oauthLogin.0 } else { secret = try self.secret(reader) }
+        let auth: AliasConfig.Auth
+        if let oauthLogin { auth = oauthLogin.1 } else { auth = try passwordAuth(reader) }
 
         let tls = try reader.choice("tls", AliasConfig.TLSMode.self) ?? (implicitScheme ? .implicit : .starttls)
         if implicitScheme, tls != .implicit {
@@ -196,9 +206,20 @@ struct ConfigLoader {
 
         alias.mailbox = AliasConfig.Mailbox(
             scheme: url.scheme, host: url.host, port: url.port, folder: url.folder, user: user, secret: secret,
-            auth: try reader.choice("auth", AliasConfig.Auth.self) ?? .auto, tls: tls, caFile: caFile,
+            auth: auth, tls: tls, caFile: caFile,
             tlsVerify: tlsVerify, proxy: proxy, afterFetch: afterFetch, start: start)
         return alias
+    }
+
+    /// `auth` of a password alias: auto, plain, login or xoauth2 (a token from password_command).
+    private func passwordAuth(_ reader: Reader) throws(ConfigError) -> AliasConfig.Auth {
+        let allowed: [AliasConfig.Auth] = [.auto, .plain, .login, .xoauth2]
+        guard let text = try reader.string("auth") else { return .auto }
+        guard let auth = AliasConfig.Auth(rawValue: text), allowed.contains(auth) else {
+            throw reader.error("auth", "\"\(text)\" is not one of \(allowed.map(\.rawValue).joined(separator: ", "))"
+                               + (text == "oauthbearer" ? " (OAUTHBEARER needs oauth = \"NAME\")" : ""))
+        }
+        return auth
     }
 
     /// Exactly one of the password keys; env and file are checked now, the command runs at connect.

@@ -10,6 +10,9 @@ public enum SecretSource: Equatable, Sendable, CustomStringConvertible, CustomDe
     case file(String)
     /// `password_command = "…"`: the standard output of the command, run at every connect.
     case command(String)
+    /// `oauth = "NAME"`: an OAuth2 access token of `[oauth.NAME]`, kept in the store (the
+    /// Gateway's `MailboxLogin` hands it out; `resolve` refuses).
+    case oauth(String)
 
     /// The configuration key this source came from.
     public var key: String {
@@ -18,6 +21,7 @@ public enum SecretSource: Equatable, Sendable, CustomStringConvertible, CustomDe
         case .environment: return "password_env"
         case .file: return "password_file"
         case .command: return "password_command"
+        case .oauth: return "oauth"
         }
     }
 
@@ -27,6 +31,7 @@ public enum SecretSource: Equatable, Sendable, CustomStringConvertible, CustomDe
         case .environment(let name): return "password_env \(name)"
         case .file(let path): return "password_file \(path)"
         case .command: return "password_command (hidden)"
+        case .oauth(let name): return "oauth \(name)"
         }
     }
 
@@ -57,6 +62,8 @@ public enum SecretSource: Equatable, Sendable, CustomStringConvertible, CustomDe
             return value
         case .command(let command):
             return try Self.run(command, directory: directory, failure: failure)
+        case .oauth(let name):
+            throw failure("logs in with an OAuth2 token of [oauth.\(name)] from the store, not a password")
         }
     }
 

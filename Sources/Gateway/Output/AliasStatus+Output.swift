@@ -15,6 +15,8 @@ public struct StatusLine: Sendable {
     public var routes: [String: Int] = [:]
     /// The alias's failed (to be retried) and quarantined messages, oldest first, each with its error.
     public var troubled: [SeenRow] = []
+    /// The OAuth2 token's state (`oauth = "NAME"` aliases only).
+    public var oauth: OAuthTokenStatus?
 
     public init(alias: String, mailbox: String?, stored: AliasStatus?, service: ServiceAliasState? = nil) {
         self.alias = alias
@@ -54,12 +56,14 @@ public struct StatusLine: Sendable {
                     ("error", .string(row.lastError)),
                 ])
             })),
+            ("oauth", oauth?.json ?? .null),
         ]).serialized()
     }
 
     public var humanText: String {
         var line = "\(alias): "
         line += mailbox ?? "(routing only)"
+        if let oauth { line += "\n  " + oauth.humanText(alias: alias) }
         if let service {
             line += "\n  service: \(service.state)\(service.idle ? ", IDLE session up" : "")"
         }

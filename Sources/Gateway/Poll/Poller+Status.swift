@@ -17,6 +17,7 @@ extension Poller {
             if let mailbox = line.stored?.mailboxID {
                 line.troubled = (try? store.rows(mailbox: mailbox, states: [.failed, .quarantined])) ?? []
             }
+            line.oauth = try? oauthStatus(of: alias, now: now)
             return line
         }
     }

@@ -9,6 +9,8 @@ public final class Poller {
     let store: Store
     let spool: Spool
     var pipeline: BatchPipeline
+    /// Passwords and OAuth2 tokens (shares this poller's store).
+    public let login: MailboxLogin
 
     /// Called after every durable batch with (alias, fetched so far, to fetch in this poll),
     /// for a progress line when a backlog is large.
@@ -30,6 +32,7 @@ public final class Poller {
         store = try Store(path: config.storePath, busyTimeout: config.busyTimeout)
         spool = try Spool(directory: config.spoolPath)
         pipeline = BatchPipeline(store: store, spool: spool, router: MessageRouter(config: config))
+        login = MailboxLogin(config: config, store: store)
     }
 
     public func poll(_ alias: AliasConfig) -> PollReport {
@@ -98,12 +101,14 @@ public final class Poller {
                 throw reconnect.reason
             }
         }
-        // The secret is read at every connect: a password_command may hand out fresh tokens.
-        let secret = try alias.resolveSecret()
-        if mailbox.isIMAP {
-            try IMAPPoll(alias: alias, mailbox: mailbox, mailboxID: id, pipeline: pipeline).run(into: &report, secret: secret)
-        } else {
-            try POP3Poll(alias: alias, mailbox: mailbox, mailboxID: id, pipeline: pipeline).run(into: &report, secret: secret)
+        // The secret is read at every connect: a password_command may hand out fresh tokens;
+        // an OAuth2 token is refreshed when due, and once more if the server refuses it.
+        try login.withSecret(for: alias) { secret in
+            if mailbox.isIMAP {
+                try IMAPPoll(alias: alias, mailbox: mailbox, mailboxID: id, pipeline: pipeline).run(into: &report, secret: secret)
+            } else {
+                try POP3Poll(alias: alias, mailbox: mailbox, mailboxID: id, pipeline: pipeline).run(into: &report, secret: secret)
+            }
         }
     }
 

@@ -35,11 +35,15 @@ final class IdleWatcher: @unchecked Sendable {
     private var stream: WakeableStream?
     /// A poll handed out by the scheduler is running (a stop waits for its batch).
     private var polling = false
+    /// The password, or the OAuth2 token (the session reconnects before that expires).
+    private let login: MailboxLogin
 
-    init(alias: AliasConfig, logger: Logger, scheduler: ServiceScheduler) {
+    init(alias: AliasConfig, config: Config, logger: Logger, scheduler: ServiceScheduler) {
         self.alias = alias
         self.logger = logger
         self.scheduler = scheduler
+        login = MailboxLogin(config: config)
+        login.onWait = { [logger, name = alias.name] in logger.info("\($0)", metadata: ["alias": "\(name)"]) }
     }
 
     func start() {
@@ -120,12 +124,17 @@ final class IdleWatcher: @unchecked Sendable {
         let endpoint = mailbox.endpoint
         let readOnly = mailbox.afterFetch == .keep
         var failures = 0
+        var renewed = false  // logged in again for a fresh token: mail may have come meanwhile
         var meta: Logger.Metadata { ["alias": "\(alias.name)"] }
         while !isStopped {
             var wasUp = false
             do {
-                let secret = try alias.resolveSecret()  // a fresh token at every connect
-                let connection = try CurlConnection(endpoint: endpoint, secret: secret)
+                // A fresh secret at every connect; an OAuth2 token refused once is refreshed and tried again.
+                var renewAt: Date?  // OAuth2: log in again before the token expires
+                let connection = try login.withCredential(for: alias) { credential in
+                    renewAt = credential.renewAt
+                    return try CurlConnection(endpoint: endpoint, secret: credential.secret)
+                }
                 let stream: WakeableStream
                 do { stream = try WakeableStream(connection) } catch { connection.close(); throw error }
                 defer {
@@ -152,9 +161,11 @@ final class IdleWatcher: @unchecked Sendable {
                 wasUp = true
                 scheduler.idleChanged(self, up: true)
                 logger.info("IDLE session up", metadata: meta)
-                if failures > 0 { scheduler.trigger(alias.name) }  // mail may have arrived while the session was down
+                if failures > 0 || renewed { scheduler.trigger(alias.name) }  // mail may have arrived while the session was down
                 failures = 0
+                renewed = false
                 while !isStopped {
+                    if let renewAt, Date() >= renewAt { break }  // log in again before the token expires
                     stream.clearWake()  // before asking: a wake after this is seen by the next IDLE
                     switch scheduler.watcherTurn(self) {
                     case let .poll(alias, config):
@@ -163,7 +174,9 @@ final class IdleWatcher: @unchecked Sendable {
                         if isStopped { break }
                         try afterPoll(report, session: session, folder: mailbox.folder, readOnly: readOnly)
                     case let .wait(seconds):
-                        if try session.idle(for: min(alias.idleRefresh, max(seconds, 0.05))) {
+                        var wait = min(alias.idleRefresh, max(seconds, 0.05))
+                        if let renewAt { wait = min(wait, max(renewAt.timeIntervalSinceNow, 0.05)) }
+                        if try session.idle(for: wait) {
                             logger.debug("IDLE: new mail", metadata: meta)
                             scheduler.trigger(alias.name)
                         }
@@ -171,7 +184,10 @@ final class IdleWatcher: @unchecked Sendable {
                 }
                 scheduler.idleChanged(self, up: false)
                 try? session.logout()
-                return
+                if isStopped { return }
+                logger.info("IDLE session logs in again with a fresh OAuth2 token", metadata: meta)
+                renewed = true
+                continue
             } catch {
                 if wasUp { scheduler?.idleChanged(self, up: false) }
                 if isStopped { return }

@@ -430,7 +430,7 @@ public final class ServiceScheduler: @unchecked Sendable {
             owned.remove(name)
         }
         for alias in polled where watchers[alias.name] == nil && wantsIdle(alias) {
-            let watcher = IdleWatcher(alias: alias, logger: logger, scheduler: self)
+            let watcher = IdleWatcher(alias: alias, config: config, logger: logger, scheduler: self)
             watchers[alias.name] = watcher
             watcher.start()
         }

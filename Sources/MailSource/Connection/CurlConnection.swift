@@ -38,7 +38,7 @@ public final class CurlConnection: ByteStream, @unchecked Sendable {
     private let lock: UnsafeMutablePointer<pthread_mutex_t>
 
     /// Connects, secures and logs in. Throws `MailSourceError` (never containing `secret`).
-    /// `secret` is the password, or the OAuth2 access token for `.xoauth2`.
+    /// `secret` is the password, or the OAuth2 access token for `.xoauth2`/`.oauthbearer`/`.oauth2`.
     public init(endpoint: Endpoint, secret: String) throws {
         self.endpoint = endpoint
         let redactor = Redactor(secret: secret, user: endpoint.user)
@@ -99,6 +99,12 @@ public final class CurlConnection: ByteStream, @unchecked Sendable {
         case .xoauth2:
             set(CURLOPT_XOAUTH2_BEARER, secret)
             set(CURLOPT_LOGIN_OPTIONS, "AUTH=XOAUTH2")
+        case .oauthbearer:
+            set(CURLOPT_XOAUTH2_BEARER, secret)
+            set(CURLOPT_LOGIN_OPTIONS, "AUTH=OAUTHBEARER")
+        case .oauth2:
+            set(CURLOPT_XOAUTH2_BEARER, secret)
+            set(CURLOPT_LOGIN_OPTIONS, "AUTH=OAUTHBEARER;AUTH=XOAUTH2")  // libcurl tries OAUTHBEARER first
         }
         switch endpoint.tls {
         case .implicit: break  // the imaps/pop3s URL scheme
