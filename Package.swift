@@ -22,12 +22,13 @@ let package = Package(
         .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
         // uchardet (Debian libuchardet-dev): guesses the charset of undeclared 8-bit text.
         .systemLibrary(name: "CUchardet", providers: [.apt(["libuchardet-dev"])]),
-        .target(name: "MIME", dependencies: ["CUchardet"]),
+        // SHA-256 through libcrypto's EVP (CCrypto); undeclared charsets through uchardet.
+        .target(name: "MIME", dependencies: ["CCrypto", "CUchardet"]),
         .target(name: "MailSource", dependencies: ["CCurl"]),
         .target(name: "MailStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "Routing", dependencies: ["MIME"]),
         .target(name: "OdooRPC", dependencies: ["CCurl"]),
-        // libcrypto (Debian libssl-dev) for OAuth: SHA-256 (PKCE), random bytes, RS256 signatures (RFC 7523 JWTs).
+        // libcrypto (Debian libssl-dev): SHA-256 (MIME's digests, PKCE), random bytes, RS256 signatures (RFC 7523 JWTs).
         .target(name: "CCrypto", linkerSettings: [.linkedLibrary("crypto")]),
         .target(name: "OAuth", dependencies: ["CCurl", "CCrypto"]),
         .target(name: "Gateway", dependencies: [

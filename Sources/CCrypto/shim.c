@@ -9,6 +9,33 @@ int mg_sha256(const unsigned char *bytes, size_t length, unsigned char *digest) 
     return EVP_Digest(bytes, length, digest, &size, EVP_sha256(), NULL) == 1 && size == 32;
 }
 
+void *mg_sha256_new(void) {
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    if (ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) { EVP_MD_CTX_free(ctx); return NULL; }
+    return ctx;
+}
+
+int mg_sha256_reset(void *context) {
+    return EVP_DigestInit_ex((EVP_MD_CTX *)context, EVP_sha256(), NULL) == 1;
+}
+
+int mg_sha256_update(void *context, const void *bytes, size_t length) {
+    return EVP_DigestUpdate((EVP_MD_CTX *)context, bytes, length) == 1;
+}
+
+int mg_sha256_final(void *context, unsigned char *digest) {
+    unsigned int size = 0;
+    return EVP_DigestFinal_ex((EVP_MD_CTX *)context, digest, &size) == 1 && size == 32;
+}
+
+int mg_sha256_copy(void *destination, const void *source) {
+    return EVP_MD_CTX_copy_ex((EVP_MD_CTX *)destination, (const EVP_MD_CTX *)source) == 1;
+}
+
+void mg_sha256_free(void *context) {
+    EVP_MD_CTX_free((EVP_MD_CTX *)context);
+}
+
 int mg_random_bytes(unsigned char *bytes, int length) {
     return RAND_bytes(bytes, length) == 1;
 }

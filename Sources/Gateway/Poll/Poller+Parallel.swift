@@ -6,7 +6,24 @@ extension Poller {
     /// are independent, so at 20 ms round trips 100 aliases take about as long as the slowest
     /// few instead of their sum. `each` is called as each poll ends (from its thread, one
     /// call at a time); the reports come back in the order of `aliases`.
+    ///
+    /// Two waves: the aliases that create records first, then the catchall and bounce
+    /// aliases, so that in a backlog a reply (which arrives at the catchall) is routed after
+    /// the lead it answers has been recorded, as when they are polled one after another.
     public func poll(_ aliases: [AliasConfig], workers: Int, each: ((PollReport) -> Void)? = nil) -> [PollReport] {
+        let secondWave: Set<String> = ["catchall", "bounce"]
+        let first = aliases.indices.filter { !secondWave.contains(aliases[$0].routing.role ?? "") }
+        let second = aliases.indices.filter { secondWave.contains(aliases[$0].routing.role ?? "") }
+        var reports = [PollReport?](repeating: nil, count: aliases.count)
+        for wave in [first, second] where !wave.isEmpty {
+            for (index, report) in zip(wave, poll(wave.map { aliases[$0] }, workers: workers, inOneWave: each)) {
+                reports[index] = report
+            }
+        }
+        return reports.map { $0! }
+    }
+
+    private func poll(_ aliases: [AliasConfig], workers: Int, inOneWave each: ((PollReport) -> Void)?) -> [PollReport] {
         let lock = NSLock()
         var reports = [PollReport?](repeating: nil, count: aliases.count)
         var next = 0
