@@ -138,16 +138,18 @@ extension Store {
 
     // MARK: Recording
 
-    /// Records a batch of fetched messages (raw bytes already written and synced in the
-    /// spool) in ONE transaction, state `recorded`. Idempotent: a row that already exists
+    /// Records a batch of fetched messages in ONE transaction, state `recorded`, with the raw
+    /// bytes of those given in `raw` (SHA-256 → bytes; the others were streamed into the spool
+    /// and synced before). Idempotent: a row that already exists
     /// (same mailbox and UIDVALIDITY+UID, or UIDL) is left as it is — except a row whose
     /// fetch failed (no raw bytes yet), which now has them and becomes `recorded`.
     /// - Returns: the row id of each batch entry, in order (the existing row's id for a repeat).
     @discardableResult
-    public func record(_ batch: [NewSeenRow], now: Date = Date()) throws(StoreError) -> [Int64] {
+    public func record(_ batch: [NewSeenRow], raw: [String: [UInt8]] = [:], now: Date = Date()) throws(StoreError) -> [Int64] {
         if batch.isEmpty { return [] }
         return try write("recording \(batch.count) message(s)") { db in
-            try batch.map { entry in
+            for (sha256, bytes) in raw { try insertRaw(db, sha256: sha256, bytes: bytes) }
+            return try batch.map { entry in
                 try insert(db, mailbox: entry.mailbox, uidValidity: entry.uidValidity, uid: entry.uid, uidl: entry.uidl,
                            size: entry.size, sha256: entry.sha256, messageID: entry.messageID,
                            state: .recorded, error: nil, now: now).id
@@ -351,14 +353,15 @@ extension Store {
 }
 
 extension Store {
-    /// `keep_raw` cleanup: removes from `spool` the raw files of messages done before
-    /// `date` (content still needed by another row stays) and notes them removed.
-    /// Crash-safe in any order: removing a missing file is not an error.
-    /// - Returns: how many files were removed.
+    /// `keep_raw` cleanup: removes the raw bytes (database or spool file) of messages done
+    /// before `date` (content still needed by another row stays) and notes them removed.
+    /// Crash-safe in any order: removing a missing one is not an error.
+    /// - Returns: how many messages' bytes were removed.
     @discardableResult
     public func removeRaw(doneBefore date: Date, from spool: Spool) throws(StoreError) -> Int {
         let keys = try doneRawOlderThan(date)
         for key in keys { try spool.remove(sha256: key) }
+        try deleteRawMessages(sha256s: keys)
         try markRawRemoved(sha256s: keys)
         return keys.count
     }

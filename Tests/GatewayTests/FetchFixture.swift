@@ -1,4 +1,5 @@
 import Foundation
+import MailStore
 import TestSupport
 import XCTest
 
@@ -63,20 +64,13 @@ struct FetchFixture {
         return (try JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any] ?? [:]
     }
 
-    /// Every raw message in the spool, by content.
+    /// Every raw message the store keeps (in the database or as a spool file), by content,
+    /// read back the way every reader does: through the spool.
     func spooledMessages() throws -> Set<Data> {
-        let spool = directory.path + "/spool"
-        var found = Set<Data>()
-        let files = FileManager.default.enumerator(atPath: spool)
-        while let name = files?.nextObject() as? String {
-            var isDir: ObjCBool = false
-            let path = spool + "/" + name
-            if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), !isDir.boolValue,
-               !name.hasPrefix("tmp") {
-                found.insert(try Data(contentsOf: URL(fileURLWithPath: path)))
-            }
-        }
-        return found
+        let store = try Store(path: directory.path + "/mailgate.sqlite")
+        let spool = try Spool(directory: directory.path + "/spool", store: store)
+        let keys = Set(try store.rows(states: Set(SeenState.allCases)).compactMap(\.sha256))
+        return Set(try keys.map { Data(try spool.read(sha256: $0)) })
     }
 }
 

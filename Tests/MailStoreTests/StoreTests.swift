@@ -27,10 +27,10 @@ final class StoreTests: TemporaryDirectoryTestCase {
 
     func testMigrationsAreNamedAndIdempotent() throws {
         let store = try Store(path: path)
-        XCTAssertEqual(try store.appliedMigrations(), ["v1-seen-state", "v2-records", "v3-service", "v4-oauth-tokens"])
+        XCTAssertEqual(try store.appliedMigrations(), ["v1-seen-state", "v2-records", "v3-service", "v4-oauth-tokens", "v6-raw-messages"])
         try store.migrate()
         let again = try Store(path: path)
-        XCTAssertEqual(try again.appliedMigrations(), ["v1-seen-state", "v2-records", "v3-service", "v4-oauth-tokens"])
+        XCTAssertEqual(try again.appliedMigrations(), ["v1-seen-state", "v2-records", "v3-service", "v4-oauth-tokens", "v6-raw-messages"])
     }
 
     func testNotADatabaseIsExit78() throws {
@@ -274,19 +274,23 @@ final class StoreTests: TemporaryDirectoryTestCase {
 
     func testRemoveRawDeletesOnlyOldDoneContent() throws {
         let store = try Store(path: path)
-        let spool = try Spool(directory: directory + "/spool")
+        let spool = try Spool(directory: directory + "/spool", store: store)
         let mb = try store.mailboxID(host: "h", port: 993, user: "u", folder: "INBOX")
         let t0 = Date(timeIntervalSince1970: 1_800_000_000)
-        for n in 1...2 { try spool.write([UInt8(n)], sha256: key(n)) }
-        try spool.sync()
+        // One message streamed into a file, one kept in the database: cleanup removes either.
+        let writer = try spool.beginWrite()
+        try writer.append([1])
+        try writer.finish(sha256: key(1))
         let ids = try store.record([
             NewSeenRow(mailbox: mb, uidValidity: 1, uid: 1, size: 1, sha256: key(1), messageID: nil),
             NewSeenRow(mailbox: mb, uidValidity: 1, uid: 2, size: 1, sha256: key(2), messageID: nil),
-        ], now: t0)
-        try store.markDone(ids: [ids[0]], now: t0)
-        XCTAssertEqual(try store.removeRaw(doneBefore: t0 + 1, from: spool), 1)
+            NewSeenRow(mailbox: mb, uidValidity: 1, uid: 3, size: 1, sha256: key(3), messageID: nil),
+        ], raw: [key(2): [2], key(3): [3]], now: t0)
+        try store.markDone(ids: [ids[0], ids[1]], now: t0)
+        XCTAssertEqual(try store.removeRaw(doneBefore: t0 + 1, from: spool), 2)
         XCTAssertFalse(try spool.contains(sha256: key(1)))
-        XCTAssertTrue(try spool.contains(sha256: key(2)), "not done yet: kept")
+        XCTAssertFalse(try spool.contains(sha256: key(2)))
+        XCTAssertTrue(try spool.contains(sha256: key(3)), "not done yet: kept")
         XCTAssertEqual(try store.removeRaw(doneBefore: t0 + 1, from: spool), 0)
         try store.close()
     }

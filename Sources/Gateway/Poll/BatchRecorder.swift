@@ -104,15 +104,16 @@ struct BatchPipeline {
     }
 }
 
-/// Collects fetched messages into one durable batch: raw bytes into the spool (one fsync for
-/// the batch), then one SQLite transaction for their seen-rows, then one for their routes.
-/// Only after `commit` returns may the server hear that the messages are done (DESIGN.md
-/// guarantee 1).
+/// Collects fetched messages into one durable batch: one SQLite transaction for their raw
+/// bytes and seen-rows (large messages were streamed into spool files synced before), then
+/// one for their routes. Only after `commit` returns may the server hear that the messages
+/// are done (DESIGN.md guarantee 1).
 final class BatchRecorder {
     private let pipeline: BatchPipeline
     private let mailboxID: Int64
     private let arrivedVia: String
     private var pending: [NewSeenRow] = []
+    private var raw: [String: [UInt8]] = [:]
     private var parsed: [Message] = []
 
     init(pipeline: BatchPipeline, mailboxID: Int64, arrivedVia: String) {
@@ -121,10 +122,10 @@ final class BatchRecorder {
         self.arrivedVia = arrivedVia
     }
 
-    /// Spools one message (not yet durable) and queues its seen-row.
+    /// Queues one message: its bytes and seen-row are written together at `commit`.
     func add(_ raw: [UInt8], uidValidity: UInt32?, uid: UInt32?, uidl: String?) throws {
         let digest = SHA256.hex(raw)
-        try pipeline.spool.write(raw, sha256: digest)
+        self.raw[digest] = raw
         let message = pipeline.router.parser.parse(raw)
         let messageID = message.messageID
         parsed.append(message)
@@ -147,12 +148,12 @@ final class BatchRecorder {
                                   sha256: sha256, messageID: message.messageID))
     }
 
-    /// Makes the batch durable (fsync the spool, commit the rows), then routes it.
+    /// Makes the batch durable (bytes and rows in one commit), then routes it.
     func commit(into report: inout PollReport) throws {
         guard !pending.isEmpty else { return }
-        try pipeline.spool.sync()
         CrashPoint.reach(.spooled)
-        let ids = try pipeline.store.record(pending)
+        let ids = try pipeline.store.record(pending, raw: raw)
+        raw.removeAll(keepingCapacity: true)
         CrashPoint.reach(.committed)
         report.fetched += pending.count
         let batch = zip(ids, zip(pending, parsed)).map { ParsedMessage(seenID: $0, sha256: $1.0.sha256, message: $1.1) }

@@ -2,8 +2,8 @@ import Foundation
 
 /// Test-only fault injection: `MAILGATE_CRASH_AT=<point>:<n>` makes the process SIGKILL
 /// itself the n-th time it reaches `point`, so the tests can prove the no-loss protocol at
-/// every step of a batch without racing a kill against a timer. Points: `spooled` (raw bytes
-/// written, not committed), `committed` (rows committed, server not told), `acknowledged`
+/// every step of a batch without racing a kill against a timer. Points: `spooled` (a batch
+/// fetched, large messages' spool files synced, nothing committed), `committed` (rows committed, server not told), `acknowledged`
 /// (server told, rows not yet marked done).
 enum CrashPoint: String {
     case spooled, committed, acknowledged

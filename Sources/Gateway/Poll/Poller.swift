@@ -30,7 +30,7 @@ public final class Poller {
     public init(config: Config) throws {
         self.config = config
         store = try Store(path: config.storePath, busyTimeout: config.busyTimeout)
-        spool = try Spool(directory: config.spoolPath)
+        spool = try Spool(directory: config.spoolPath, store: store)
         pipeline = BatchPipeline(store: store, spool: spool, router: MessageRouter(config: config))
         login = MailboxLogin(config: config, store: store)
     }

@@ -14,7 +14,7 @@ public final class LocalTarget {
     public init(config: Config) throws {
         self.config = config
         store = try Store(path: config.storePath, busyTimeout: config.busyTimeout)
-        spool = try Spool(directory: config.spoolPath)
+        spool = try Spool(directory: config.spoolPath, store: store)
         router = MessageRouter(config: config)
     }
 
@@ -27,16 +27,15 @@ public final class LocalTarget {
         return RoutingResult(outcome)
     }
 
-    /// The MTA pipe: the raw bytes are fsynced into the spool, then the message is routed and
-    /// recorded in one transaction. A failure before the commit leaves nothing recorded (the
-    /// MTA keeps the message and retries); after it, the message is safe.
+    /// The MTA pipe: the raw bytes, the route and the records are written in one transaction.
+    /// A failure before the commit leaves nothing recorded (the MTA keeps the message and
+    /// retries); after it, the message is safe.
     public func deliver(raw: [UInt8], arrivedVia: String?) throws -> RoutingResult {
         let digest = SHA256.hex(raw)
-        try spool.write(raw, sha256: digest)
-        try spool.sync()
         let message = router.parser.parse(raw)
         let outcome = try store.recordsTransaction("delivering \(message.messageID ?? digest)") { records in
-            try router.routeAndRecord(message, rawSHA256: digest, seenID: nil, arrivedVia: arrivedVia, in: records)
+            try records.keepRaw(raw, sha256: digest, in: store)
+            return try router.routeAndRecord(message, rawSHA256: digest, seenID: nil, arrivedVia: arrivedVia, in: records)
         }
         return RoutingResult(outcome)
     }

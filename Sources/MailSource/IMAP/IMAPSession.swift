@@ -331,7 +331,12 @@ public final class IMAPSession {
     public func fetchBody(_ uid: UInt32, maxSize: Int, into sink: (UnsafeRawBufferPointer) throws -> Void) throws -> BodyFetch {
         try withoutActuallyEscaping(sink) { sink in
             decoder.framer.literalSink = { start in start.follows("BODY[]") ? sink : nil }
-            defer { decoder.framer.literalSink = nil }
+            defer {
+                // A connection cut inside the literal leaves the sink in the framer: drop it
+                // before the non-escaping closure's lifetime ends (else a trap).
+                decoder.framer.literalSink = nil
+                decoder.framer.detachLiteralSink()
+            }
             var size: UInt64?
             var nilBody = false
             var unreadable: IMAPUnparsable?

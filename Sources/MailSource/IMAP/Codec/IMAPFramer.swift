@@ -81,6 +81,16 @@ public final class IMAPFramer {
         return line.isEmpty ? nil : line
     }
 
+    /// Lets go of the sink of a literal that was being streamed when reading stopped (the
+    /// connection broke or the sink threw): the sink's owner is about to go, so the framer
+    /// must not keep it, and the rest of that literal can never be placed. Further input is
+    /// refused.
+    public func detachLiteralSink() {
+        guard case let .literal(remaining, length, sink) = mode, sink != nil else { return }
+        mode = .literal(remaining: remaining, length: length, sink: nil)
+        if failure == nil { failure = IMAPCodecError.syntax("a streamed literal was cut off", context: "") }
+    }
+
     /// The next complete response, if one has arrived.
     public func next() -> IMAPFrame? {
         guard readyIndex < ready.count else { return nil }

@@ -1,28 +1,28 @@
 import Foundation
 
-/// Raw messages as content-addressed files: `DIR/ab/cdef…` for the SHA-256 hex `abcdef…`
-/// (computed by the caller: SHA-256 lives in MIME). Files are 0600, directories 0700.
-///
-/// Writing does not fsync; `sync()` makes everything written since the last sync durable
-/// (files, then their directories) in one go: write a batch, sync once, then record the
-/// batch in the `Store`, then tell the server. Safe to use from several threads.
+/// Where raw messages are kept, and how they are read back: small ones in the database
+/// beside their rows (`Store.record(_:raw:)`, one WAL commit), large ones streamed into
+/// content-addressed files `DIR/ab/cdef…` for the SHA-256 hex `abcdef…` (computed by the
+/// caller: SHA-256 lives in MIME), 0600 in 0700 directories. A streamed file is durable when
+/// `SpoolWriter.finish` returns (the file and its directory entry are fsynced): only the
+/// batch's own files are synced, never the whole file system. Spools written by earlier
+/// versions (every message a file) are read in place. Safe to use from several threads.
 public final class Spool: @unchecked Sendable {
     public let directory: URL
-    private let lock = NSLock()
-    /// Files written (or found) since the last sync, and directories whose entries changed.
-    private var pendingFiles: Set<String> = []
-    private var pendingDirectories: Set<String> = []
+    /// The database that keeps the small messages.
+    public let store: Store
 
     /// Opens the spool, creating the directory (mode 0700) when missing, and removes
     /// temporary files a crash left more than a day ago.
-    public init(directory: String) throws(StoreError) {
+    public init(directory: String, store: Store) throws(StoreError) {
         self.directory = URL(fileURLWithPath: directory, isDirectory: true).standardizedFileURL
+        self.store = store
         try FileModes.createPrivateDirectory(self.directory.path, action: "creating the spool")
         try FileModes.createPrivateDirectory(temporaryDirectory, action: "creating the spool")
         removeStaleTemporaries()
     }
 
-    /// The path where the message with this SHA-256 hex is kept (whether or not it exists).
+    /// The path where the message with this SHA-256 hex is kept as a file (whether or not it exists).
     public func url(sha256: String) throws(StoreError) -> URL {
         try Self.validate(sha256, path: directory.path)
         let prefix = sha256.prefix(2)
@@ -30,69 +30,22 @@ public final class Spool: @unchecked Sendable {
             .appendingPathComponent(String(sha256.dropFirst(2)), isDirectory: false)
     }
 
-    /// Whether the message is in the spool.
+    /// Whether the message is kept (in the database or as a file).
     public func contains(sha256: String) throws(StoreError) -> Bool {
-        access(try url(sha256: sha256).path, F_OK) == 0
+        if access(try url(sha256: sha256).path, F_OK) == 0 { return true }
+        return try store.hasRawMessage(sha256: sha256)
     }
 
-    /// Writes a whole message (temp file + rename; an existing file of the right size is
-    /// kept: content-addressed dedup). Not durable until `sync()`.
-    @discardableResult
-    public func write(_ bytes: [UInt8], sha256: String) throws(StoreError) -> URL {
-        do { return try bytes.withUnsafeBytes { buffer in try write(buffer, sha256: sha256) } } catch {
-            throw error as! StoreError  // the closure throws only StoreError
-        }
-    }
-
-    /// Writes a whole message from raw memory. See `write(_:sha256:)`.
-    @discardableResult
-    public func write(_ bytes: UnsafeRawBufferPointer, sha256: String) throws(StoreError) -> URL {
-        let target = try url(sha256: sha256)
-        if let size = Self.fileSize(target.path), size == bytes.count {
-            noteWritten(target.path, newDirectory: false)
-            return target
-        }
-        let writer = try beginWrite()
-        do {
-            try writer.append(bytes)
-            return try writer.finish(sha256: sha256)
-        } catch {
-            writer.abort()
-            throw error
-        }
-    }
-
-    /// Starts writing a large message in chunks; `finish(sha256:)` moves it into place.
+    /// Starts writing a large message in chunks; `finish(sha256:)` makes it durable in place.
     public func beginWrite() throws(StoreError) -> SpoolWriter {
         try SpoolWriter(spool: self)
     }
 
-    /// Makes every file written since the last sync durable, with the directory entries that
-    /// name them: one syncfs(2) of the spool's file system, one durable point per batch.
-    public func sync() throws(StoreError) {
-        lock.lock()
-        let files = pendingFiles
-        let directories = pendingDirectories
-        lock.unlock()
-        if !files.isEmpty || !directories.isEmpty {
-            // One syncfs(2) makes every file and directory entry written since the last sync
-            // durable: one flush per batch instead of an fsync per message, which cost about
-            // 6 ms each here (1,000 messages: 5.9 s of fsync against 0.3 s of everything else).
-            let fd = open(directory.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-            guard fd >= 0 else { throw StoreError.posix(errno, path: directory.path, action: "syncing the spool") }
-            defer { close(fd) }
-            guard syncFileSystem(fd) == 0 else { throw StoreError.posix(errno, path: directory.path, action: "syncing the spool") }
-        }
-        lock.lock()
-        pendingFiles.subtract(files)
-        pendingDirectories.subtract(directories)
-        lock.unlock()
-    }
-
-    /// The bytes of a message.
+    /// The bytes of a message, from the database or its file.
     public func read(sha256: String) throws(StoreError) -> [UInt8] {
         let path = try url(sha256: sha256).path
         let fd = open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0, errno == ENOENT, let kept = try store.rawMessage(sha256: sha256) { return kept }
         guard fd >= 0 else { throw StoreError.posix(errno, path: path, action: "reading a raw message") }
         defer { close(fd) }
         var result: [UInt8] = []
@@ -110,15 +63,13 @@ public final class Spool: @unchecked Sendable {
         return result
     }
 
-    /// Removes a message (no error when it is already gone).
+    /// Removes a message's file (no error when there is none); `Store.removeRaw` removes
+    /// the database's copy.
     public func remove(sha256: String) throws(StoreError) {
         let path = try url(sha256: sha256).path
         if unlink(path) != 0, errno != ENOENT {
             throw StoreError.posix(errno, path: path, action: "removing a raw message")
         }
-        lock.lock()
-        pendingFiles.remove(path)
-        lock.unlock()
     }
 
     /// Removes temporary files left by a crash mid-write that are older than `age`.
@@ -135,7 +86,8 @@ public final class Spool: @unchecked Sendable {
 
     var temporaryDirectory: String { directory.path + "/tmp" }
 
-    /// Moves a finished temporary file to its content address.
+    /// Moves a finished, synced temporary file to its content address and syncs the
+    /// directory entries that name it (the new `ab/` directory's own entry too).
     func install(temporary: String, sha256: String) throws(StoreError) -> URL {
         let target = try url(sha256: sha256)
         let parent = target.deletingLastPathComponent().path
@@ -149,16 +101,16 @@ public final class Spool: @unchecked Sendable {
             unlink(temporary)
             throw StoreError.posix(code, path: target.path, action: "writing a raw message")
         }
-        noteWritten(target.path, newDirectory: created)
+        try Self.syncDirectory(parent)
+        if created { try Self.syncDirectory(directory.path) }
         return target
     }
 
-    private func noteWritten(_ path: String, newDirectory: Bool) {
-        lock.lock()
-        pendingFiles.insert(path)
-        pendingDirectories.insert((path as NSString).deletingLastPathComponent)
-        if newDirectory { pendingDirectories.insert(directory.path) }
-        lock.unlock()
+    static func syncDirectory(_ path: String) throws(StoreError) {
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw StoreError.posix(errno, path: path, action: "syncing the spool") }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { throw StoreError.posix(errno, path: path, action: "syncing the spool") }
     }
 
     static func validate(_ sha256: String, path: String) throws(StoreError) {
@@ -219,15 +171,21 @@ public final class SpoolWriter {
         byteCount += bytes.count
     }
 
-    /// Closes the file and moves it to the address of its SHA-256 (replacing a partial
-    /// leftover). Not durable until `Spool.sync()`.
+    /// Syncs and closes the file and moves it to the address of its SHA-256 (replacing a
+    /// partial leftover); durable when this returns.
     @discardableResult
     public func finish(sha256: String) throws(StoreError) -> URL {
         try Spool.validate(sha256, path: spool.directory.path)
         guard fd >= 0 else {
             throw StoreError(kind: .internalError, path: temporary, action: "writing a raw message", message: "writer already finished")
         }
+        let synced = fsync(fd) == 0 ? 0 : errno
         let result = close(fd)
+        if synced != 0 {
+            fd = -1
+            unlink(temporary)
+            throw StoreError.posix(synced, path: temporary, action: "syncing a raw message")
+        }
         fd = -1
         if result != 0 {
             let code = errno
@@ -245,7 +203,3 @@ public final class SpoolWriter {
         unlink(temporary)
     }
 }
-
-/// glibc's syncfs(2), which Swift's Glibc module does not export (it needs _GNU_SOURCE).
-@_silgen_name("syncfs")
-private func syncFileSystem(_ fd: Int32) -> Int32
