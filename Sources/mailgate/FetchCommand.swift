@@ -8,7 +8,7 @@ struct FetchCommand: ParsableCommand {
         commandName: "fetch",
         abstract: "Poll alias mailboxes once and record every new message.",
         discussion: """
-            Each message is stored durably (spool synced to disk, SQLite committed) before the server is told \
+            Each message is stored durably (bytes and row in one SQLite commit, large ones synced to the spool first) before the server is told \
             it was fetched (after_fetch). The exit code is the most serious of the aliases' codes: \
             78 config, 77 login refused, 68 host not found, 75 temporary, else 0.
             """)
