@@ -57,8 +57,8 @@ public final class POP3Session: @unchecked Sendable {
         try self.init(stream: connection, endpoint: connection.endpoint, greeting: connection.greeting, connection: connection)
     }
 
-    /// Over any logged-in byte stream (tests).
-    init(stream: ByteStream, endpoint: Endpoint, greeting: String?, connection: CurlConnection? = nil) throws {
+    /// Over any logged-in byte stream (tests, and the POP3 fuzz harness in Fuzz/).
+    public init(stream: ByteStream, endpoint: Endpoint, greeting: String?, connection: CurlConnection? = nil) throws {
         self.stream = stream
         self.endpoint = endpoint
         self.greeting = greeting
