@@ -243,7 +243,10 @@ class Connection:
                 continue
             try:
                 if rst:
+                    # Linger 0 makes close() send RST; SHUT_RD wakes our own blocked reader
+                    # without sending a FIN (a close() alone would wait for that reader).
                     s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                    s.shutdown(socket.SHUT_RD)
                 else:
                     s.shutdown(socket.SHUT_RDWR)
             except OSError:

@@ -3,15 +3,33 @@
 
     hostile_imap.py PORT
 
-One mailbox with one message (UID 1). RFC822.SIZE says 500 bytes, but the body FETCH
-answers `* 1 FETCH (UID 1 BODY[] {1073741824}` and then streams filler as fast as the
-client reads, up to the claimed gigabyte: a client that trusts the claim allocates it, a
-client that drains it spends its time; a bounded client hangs up. Prints `listening PORT`."""
+One mailbox with three messages, UIDs 1, 2, 3. UIDs 1 and 3 are ordinary. For UID 2
+RFC822.SIZE says 500 bytes, but the body FETCH answers `* 2 FETCH (UID 2 BODY[] {1073741824}`
+and then streams filler as fast as the client reads, up to the claimed gigabyte: a client that
+trusts the claim allocates it, a client that drains it spends its time; a bounded client hangs
+up. Prints `listening PORT`."""
 import socket
 import sys
 import threading
 
 CLAIM = 1 << 30
+LIAR = 2
+
+
+def message(uid):
+    return (f"From: hostile@example.test\r\nMessage-ID: <hostile-{uid}@chaos.test>\r\n"
+            f"Subject: message {uid}\r\n\r\nbody of message {uid}\r\n").encode()
+
+
+def uids_in(text):
+    """The UIDs of a UID FETCH set (1:3, 1,3, 2:*) among 1..3."""
+    wanted = set()
+    for piece in text.split(","):
+        a, _, b = piece.partition(":")
+        lo = int(a) if a != "*" else 3
+        hi = (int(b) if b != "*" else 3) if b else lo
+        wanted |= set(range(min(lo, hi), max(lo, hi) + 1))
+    return sorted(u for u in wanted if 1 <= u <= 3)
 
 
 def handle(conn):
@@ -34,20 +52,32 @@ def handle(conn):
             elif verb in ("AUTHENTICATE", "LOGIN"):
                 send(f"{tag} OK [CAPABILITY IMAP4rev1 UIDPLUS] logged in\r\n".encode())
             elif verb in ("SELECT", "EXAMINE"):
-                send(f"* 1 EXISTS\r\n* OK [UIDVALIDITY 77] v\r\n* OK [UIDNEXT 2] n\r\n{tag} OK [READ-WRITE] ok\r\n".encode())
+                send(f"* 3 EXISTS\r\n* OK [UIDVALIDITY 77] v\r\n* OK [UIDNEXT 4] n\r\n{tag} OK [READ-WRITE] ok\r\n".encode())
             elif cmd.startswith("UID SEARCH") or verb == "SEARCH":
-                send(f"* SEARCH 1\r\n{tag} OK search\r\n".encode())
+                send(f"* SEARCH 1 2 3\r\n{tag} OK search\r\n".encode())
             elif cmd.startswith("UID FETCH"):
+                wanted = uids_in(words[3])
                 if "BODY" in line.decode("latin-1").upper():
-                    send(f"* 1 FETCH (UID 1 BODY[] {{{CLAIM}}}\r\n".encode())
-                    chunk = b"X" * 65536
-                    sent = 0
-                    while sent < CLAIM:
-                        send(chunk)
-                        sent += len(chunk)
-                    send(f")\r\n{tag} OK fetch\r\n".encode())
+                    for uid in wanted:
+                        if uid != LIAR:
+                            m = message(uid)
+                            send(f"* {uid} FETCH (UID {uid} BODY[] {{{len(m)}}}\r\n".encode() + m + b")\r\n")
+                            continue
+                        send(f"* {uid} FETCH (UID {uid} BODY[] {{{CLAIM}}}\r\n".encode())
+                        chunk = b"X" * 65536
+                        sent = 0
+                        while sent < CLAIM:
+                            send(chunk)
+                            sent += len(chunk)
+                        send(b")\r\n")
+                    send(f"{tag} OK fetch\r\n".encode())
                 else:
-                    send(f"* 1 FETCH (UID 1 RFC822.SIZE 500 FLAGS ())\r\n{tag} OK fetch\r\n".encode())
+                    for uid in wanted:
+                        size = 500 if uid == LIAR else len(message(uid))
+                        send(f"* {uid} FETCH (UID {uid} RFC822.SIZE {size} FLAGS ())\r\n".encode())
+                    send(f"{tag} OK fetch\r\n".encode())
+            elif cmd.startswith("UID STORE"):
+                send(f"{tag} OK store\r\n".encode())
             elif verb == "LOGOUT":
                 send(f"* BYE bye\r\n{tag} OK logout\r\n".encode())
                 return

@@ -9,6 +9,7 @@ import shutil
 import signal
 import sqlite3
 import subprocess
+import sys
 import time
 
 SYSEXITS = {0, 64, 65, 66, 67, 68, 69, 70, 71, 72, 73, 74, 75, 76, 77, 78}
@@ -129,14 +130,34 @@ class Run:
         return f"{what}: {err[:200]}"
 
 
-def run_mailgate(binary, args, limit, env=None, kill_after=None):
+RSS_WRAPPER = """
+import os, sys
+pid = os.fork()
+if pid == 0:
+    os.execv(sys.argv[1], sys.argv[1:])
+_, status, usage = os.wait4(pid, 0)
+open(os.environ["MG_RSS_FILE"], "w").write(str(usage.ru_maxrss))
+code = os.waitstatus_to_exitcode(status)
+sys.exit(code if code >= 0 else 128 - code)
+"""
+
+
+def run_mailgate(binary, args, limit, env=None, kill_after=None, measure=False):
     """Runs mailgate with a hard limit (a hang is reported, the process is killed at `limit`).
     `kill_after` SIGKILLs it after that many seconds (the kill -9 fault). Returns a Run with
     the process's own peak RSS (wait4)."""
     full_env = dict(os.environ)
     full_env.update(env or {})
     started = time.monotonic()
-    p = subprocess.Popen([binary] + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=full_env)
+    rss_file = None
+    argv = [binary] + args
+    if measure:
+        # A fork of this (large) Python carries its RSS into the child's ru_maxrss, even past
+        # exec; a small wrapper that forks mailgate itself reports mailgate's own peak.
+        rss_file = os.path.join(os.path.dirname(os.path.abspath(__file__)), f".rss-{os.getpid()}-{time.monotonic_ns()}")
+        full_env["MG_RSS_FILE"] = rss_file
+        argv = [sys.executable, "-c", RSS_WRAPPER] + argv
+    p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=full_env, start_new_session=True)
     import threading
     out, err = [], []
     t1 = threading.Thread(target=lambda: out.append(p.stdout.read()))
@@ -150,7 +171,7 @@ def run_mailgate(binary, args, limit, env=None, kill_after=None):
             break
         now = time.monotonic()
         if now >= deadline:
-            os.kill(p.pid, signal.SIGKILL)
+            os.killpg(p.pid, signal.SIGKILL)
             hung = kill_after is None
             pid, status, usage = os.wait4(p.pid, 0)
             break
@@ -158,9 +179,18 @@ def run_mailgate(binary, args, limit, env=None, kill_after=None):
         t1.join(min(0.02, max(0.0, deadline - now)))
     t1.join(); t2.join()
     p.returncode = os.waitstatus_to_exitcode(status)
+    maxrss = usage.ru_maxrss
+    if rss_file:
+        try:
+            maxrss = int(open(rss_file).read())
+            os.unlink(rss_file)
+        except (OSError, ValueError):
+            pass
+        if p.returncode > 128:
+            p.returncode = -(p.returncode - 128)
     return Run(p.returncode, (out[0] if out else b"").decode("utf-8", "replace"),
                (err[0] if err else b"").decode("utf-8", "replace"), time.monotonic() - started,
-               usage.ru_maxrss, killed_after=kill_after if not hung and kill_after is not None else None, hung=hung)
+               maxrss, killed_after=kill_after if not hung and kill_after is not None else None, hung=hung)
 
 
 class Case:
@@ -180,8 +210,9 @@ class Case:
                     f'tls_ca_file = "{dovecot.cert}"\n{extra}\n')
         os.chmod(self.config, 0o600)
 
-    def fetch(self, binary, limit, env=None, kill_after=None):
-        return run_mailgate(binary, ["fetch", "--json", "--config", self.config], limit, env=env, kill_after=kill_after)
+    def fetch(self, binary, limit, env=None, kill_after=None, measure=False):
+        return run_mailgate(binary, ["fetch", "--json", "--config", self.config], limit, env=env,
+                            kill_after=kill_after, measure=measure)
 
     def db(self):
         path = os.path.join(self.store_dir, "mailgate.sqlite")
@@ -218,8 +249,16 @@ class Case:
         return os.path.exists(os.path.join(self.store_dir, "spool", sha[:2], sha[2:]))
 
 
-def uncommitted_flags(case):
-    """Messages flagged \\Seen on the server whose row is not committed: guarantee 1 broken."""
+def uncommitted_flags(case, delivered_ids=None):
+    """Messages acknowledged on the server whose row is not committed (guarantee 1 broken).
+    IMAP: flagged \\Seen. POP3 (pass the Message-IDs delivered): deleted; Dovecot's POP3 sets
+    \\Seen on every RETR, which acknowledges nothing."""
+    if delivered_ids is not None:
+        present = set()
+        md = case.dovecot.maildir(case.user)
+        for sub, name in case.dovecot.files(case.user):
+            present.add(message_id(open(f"{md}/{sub}/{name}", "rb").read()))
+        return sorted(set(delivered_ids) - present - case.committed_ids())
     return sorted(set(case.dovecot.flagged_ids(case.user)) - case.committed_ids())
 
 
