@@ -275,8 +275,8 @@ class Suite:
     # --- kill -9 during a large fetch ----------------------------------------------------------
 
     def kill(self):
-        count = 2000 if self.args.quick else 5000
-        kills = 6 if self.args.quick else 20
+        count = 1000 if self.args.quick else 5000
+        kills = 5 if self.args.quick else 20
         for proto in ("imaps", "pop3s"):
             url, extra = self.url(proto, self.dovecot.ports[proto])
             extra += 'start = "all"\n'

@@ -61,15 +61,25 @@ class Dovecot:
                 pass
         return out
 
+    def messages(self, user):
+        """[(flags, Message-ID)] of the user's INBOX. Dovecot may be renaming files (a killed
+        client's session still ending), so a listing with a vanished file is taken again."""
+        md = self.maildir(user)
+        for _ in range(50):
+            out = []
+            try:
+                for sub, name in self.files(user):
+                    flags = name.rsplit(":2,", 1)[1] if ":2," in name else ""
+                    with open(f"{md}/{sub}/{name}", "rb") as f:
+                        out.append((flags, message_id(f.read(4096))))
+                return out
+            except FileNotFoundError:
+                continue
+        raise RuntimeError(f"the Maildir of {user} kept changing while being read")
+
     def flagged_ids(self, user):
         """Message-IDs of messages flagged \\Seen (cur/NAME:2,...S...)."""
-        md = self.maildir(user)
-        ids = []
-        for sub, name in self.files(user):
-            flags = name.rsplit(":2,", 1)[1] if ":2," in name else ""
-            if "S" in flags:
-                ids.append(message_id(open(f"{md}/{sub}/{name}", "rb").read()))
-        return ids
+        return [mid for flags, mid in self.messages(user) if "S" in flags]
 
     def count(self, user):
         return len(self.files(user))
@@ -254,10 +264,7 @@ def uncommitted_flags(case, delivered_ids=None):
     IMAP: flagged \\Seen. POP3 (pass the Message-IDs delivered): deleted; Dovecot's POP3 sets
     \\Seen on every RETR, which acknowledges nothing."""
     if delivered_ids is not None:
-        present = set()
-        md = case.dovecot.maildir(case.user)
-        for sub, name in case.dovecot.files(case.user):
-            present.add(message_id(open(f"{md}/{sub}/{name}", "rb").read()))
+        present = {mid for _, mid in case.dovecot.messages(case.user)}
         return sorted(set(delivered_ids) - present - case.committed_ids())
     return sorted(set(case.dovecot.flagged_ids(case.user)) - case.committed_ids())
 
