@@ -172,8 +172,11 @@ class Suite:
         started = time.monotonic()
         codes = {}
         with ThreadPoolExecutor(max_workers=self.args.jobs) as pool:
-            for code in pool.map(lambda c: self.fault_case(*c), cases):
+            for i, code in enumerate(pool.map(lambda c: self.fault_case(*c), cases), 1):
                 codes[code] = codes.get(code, 0) + 1
+                if i % 250 == 0:
+                    print(f"  {i}/{len(cases)} after {time.monotonic() - started:.0f}s: lost {self.lost}, "
+                          f"duplicates {self.duplicates}, findings {len(self.findings)}", flush=True)
         print(f"  done in {time.monotonic() - started:.0f}s; first-poll exits {dict(sorted(codes.items()))}", flush=True)
 
     # --- the reference conversation -----------------------------------------------------------
