@@ -9,9 +9,11 @@ let callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32 = { data, siz
     do {
         let config = try Config.parse(text, file: "/fuzz/mailgate.toml", environment: [:])
         for alias in config.aliases { _ = alias.mailboxDescription }
-    } catch {
+    } catch let error as ConfigError {
         precondition(error.exitCode == 78, "a config error that is not a configuration error")
         precondition(error.description.contains("/fuzz/mailgate.toml"), "a config error that does not name the file")
+    } catch {
+        preconditionFailure("Config.parse threw something other than a ConfigError: \(error)")
     }
     return 0
 }

@@ -117,6 +117,9 @@ public final class POP3Session: @unchecked Sendable {
                 guard let uidl = uidls[n] else {
                     throw MailSourceError.protocolViolation("\(endpoint.address) listed message \(n) in LIST but not in UIDL")
                 }
+                // A server that lists a number twice must not make us fetch (and record) it twice:
+                // the first line counts (found by Fuzz/POP3Fuzz; the poll trapped on the duplicate).
+                guard newSizes[n] == nil else { continue }
                 newSizes[n] = size
                 entries.append(POP3Entry(number: n, uidl: uidl, size: size))
             }
