@@ -110,12 +110,12 @@ class Suite:
 
     # --- one fault against a 3-message mailbox ------------------------------------------------
 
-    def fault_case(self, proto, spec, every=True, label=""):
+    def fault_case(self, proto, spec, every=True, label="", sizes=(900, 2600, 400)):
         """Arms `spec` on this worker's proxy (every connection of the poll, or only the first),
         polls, checks, polls again without the fault, compares. Returns a one-line outcome."""
         n = self.next_id()
         user = f"chaos-{os.getpid()}-{n}"
-        raws = [sample(user, i, size) for i, size in enumerate((900, 2600, 400))]
+        raws = [sample(user, i, size) for i, size in enumerate(sizes)]
         expected = [crlf(r) for r in raws]
         self.dovecot.deliver(user, raws)
         proxy = self.proxy(proto)
@@ -270,6 +270,16 @@ class Suite:
             cases += [("imaps", f"stall:s2c:{sel}:forever", False, "in SELECT, forever"),
                       ("imap", f"stall:s2c:{lit}:forever", True, "mid literal, forever, every connection"),
                       ("pop3", "stall:s2c:200:forever", False, "POP3, forever")]
+        # A message above the streaming threshold (4 MB) goes to the spool as it arrives: cut there.
+        big = (900, 5_000_000, 400)
+        cases.append(("imap", "cut:s2c:2500000", True, "inside a streamed 5 MB literal", big))
+        # Small messages are fetched before large ones, so the large one's UID is below the
+        # small ones': a failure between them must not leave it behind the high-water mark.
+        cases.append(("imap", "cut:c2s:330", True, "between the small batch and the streamed 5 MB message", big))
+        if not self.args.quick:
+            cases += [("imaps", "reset:s2c:3000000", True, "inside a streamed 5 MB literal", big),
+                      ("imap", "cut:s2c:4000000", False, "inside a streamed 5 MB literal, first connection", big),
+                      ("imap", "stall:s2c:2500000:forever", False, "inside a streamed 5 MB literal, forever", big)]
         # POP3 cuts too (a few, the IMAP ones are the thorough ones).
         for _ in range(6 if self.args.quick else 40):
             cases.append(("pop3", f"cut:s2c:{self.rng.randint(0, 4000)}", self.rng.random() < 0.5, "POP3 random"))

@@ -107,8 +107,10 @@ def sample(tag, index, size):
             f"Date: Mon, 30 Nov 2026 08:00:00 +0000\nContent-Type: text/plain; charset=utf-8\n\n")
     body = [f"Message {index} of the chaos suite.", ".a line that starts with a dot", "From the start of a line"]
     line = 0
-    while len(head) + sum(len(b) + 1 for b in body) < size:
+    length = len(head) + sum(len(b) + 1 for b in body)
+    while length < size:
         body.append(f"line {line:05d} " + "abcdefghij" * 6)
+        length += len(body[-1]) + 1
         line += 1
     return (head + "\n".join(body) + "\n").encode()
 

