@@ -296,7 +296,9 @@ class Suite:
             # How long an uninterrupted poll of this size takes here, so the moments fall inside one.
             n = self.next_id()
             user = f"chaos-{os.getpid()}-calib{n}"
-            self.dovecot.deliver(user, [sample(user, i, 600 + (i * 37) % 3000) for i in range(count)])
+            large = {count // 3, 2 * count // 3}
+            self.dovecot.deliver(user, [sample(user, i, 4_500_000 if i in large else 600 + (i * 37) % 3000)
+                                        for i in range(count)])
             calib = Case(self.root, f"calib-{proto}", url, user, self.dovecot, extra).fetch(self.binary, POLL_LIMIT)
             whole = calib.seconds
             shutil.rmtree(os.path.join(self.root, f"calib-{proto}"), ignore_errors=True)
@@ -304,10 +306,12 @@ class Suite:
 
             n = self.next_id()
             user = f"chaos-{os.getpid()}-kill{n}"
-            raws = [sample(user, i, 600 + (i * 37) % 3000) for i in range(count)]
+            # Two messages above the streaming threshold (4 MB) among the small ones: they are
+            # fetched after every small batch, one at a time, straight into the spool.
+            raws = [sample(user, i, 4_500_000 if i in large else 600 + (i * 37) % 3000) for i in range(count)]
             self.dovecot.deliver(user, raws)
             case = Case(self.root, f"kill-{proto}", url, user, self.dovecot, extra)
-            print(f"kill -9: {count} messages over {proto} (an uninterrupted poll takes {whole:.1f}s), "
+            print(f"kill -9: {count} messages (two of 4.5 MB) over {proto} (an uninterrupted poll takes {whole:.1f}s), "
                   f"{kills} kills (seed {self.seed})", flush=True)
             started = time.monotonic()
             landed = 0

@@ -62,20 +62,26 @@ class Dovecot:
         return out
 
     def messages(self, user):
-        """[(flags, Message-ID)] of the user's INBOX. Dovecot may be renaming files (a killed
-        client's session still ending), so a listing with a vanished file is taken again."""
+        """[(flags, Message-ID)] of the user's INBOX. Dovecot may be renaming files meanwhile (a
+        killed client's session still ending): a Maildir file keeps its base name across flag
+        changes (new/X → cur/X:2,S), so a vanished file is looked up again by it; one gone for
+        good was expunged."""
         md = self.maildir(user)
-        for _ in range(50):
-            out = []
-            try:
-                for sub, name in self.files(user):
-                    flags = name.rsplit(":2,", 1)[1] if ":2," in name else ""
+        out = []
+        for sub, name in self.files(user):
+            base = name.split(":2,")[0]
+            for _ in range(20):
+                try:
                     with open(f"{md}/{sub}/{name}", "rb") as f:
+                        flags = name.rsplit(":2,", 1)[1] if ":2," in name else ""
                         out.append((flags, message_id(f.read(4096))))
-                return out
-            except FileNotFoundError:
-                continue
-        raise RuntimeError(f"the Maildir of {user} kept changing while being read")
+                    break
+                except FileNotFoundError:
+                    again = [(s2, n2) for s2, n2 in self.files(user) if n2.split(":2,")[0] == base]
+                    if not again:
+                        break
+                    sub, name = again[0]
+        return out
 
     def flagged_ids(self, user):
         """Message-IDs of messages flagged \\Seen (cur/NAME:2,...S...)."""
