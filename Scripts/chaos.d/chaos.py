@@ -288,7 +288,7 @@ class Suite:
     # --- kill -9 during a large fetch ----------------------------------------------------------
 
     def kill(self):
-        count = 1000 if self.args.quick else 5000
+        count = 600 if self.args.quick else 5000
         kills = 5 if self.args.quick else 20
         for proto in ("imaps", "pop3s"):
             url, extra = self.url(proto, self.dovecot.ports[proto])
