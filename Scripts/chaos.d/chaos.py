@@ -8,7 +8,8 @@ Parts, each on its own fresh mailboxes and stores:
   kill      kill -9 at seeded random moments during a large fetch, IMAP and POP3
   disk      store and spool on a 1 MB tmpfs (root only)
   hostile   a 100 MB message over the limit, 10,000 nested multiparts, a 10 MB header, a
-            literal claiming 1 GB from a scripted server
+            literal claiming 1 GB from a scripted IMAP server, a POP3 LIST that claims 500 bytes
+            for a 600 MB RETR
 After every fault the poll must end cleanly (exit 0 or 75, no signal, no hang), nothing may be
 flagged on the server that the store has not committed, the next poll must complete, and the
 store must match the mailbox exactly. Exit 1 on any loss, duplicate, crash or hang."""
@@ -493,6 +494,38 @@ class Suite:
             if not any(uid == 2 and state in ("skipped", "failed", "quarantined") for uid, state, _ in states):
                 self.finding("stuck", "1 GB literal: UID 2 is not accounted for (no skipped/failed row): "
                                       "it is asked for again at every poll")
+        finally:
+            srv.kill()
+            srv.wait()
+
+        # 5. POP3: LIST says 500 bytes, RETR streams 600 MB (quick: 200). The claim must not be trusted: the
+        # message is over max_message_size however it is found out, and memory stays bounded.
+        liar_mb = 200 if self.args.quick else 600
+        srv = subprocess.Popen([sys.executable, os.path.join(HERE, "hostile_pop3.py"), "0", str(liar_mb)],
+                               stdout=subprocess.PIPE, text=True)
+        try:
+            port = int(srv.stdout.readline().split()[1])
+            case = Case(self.root, "pop3liar", f"pop3://127.0.0.1:{port}/", "hostile", self.dovecot,
+                        'tls = "none"\nmax_message_size = "10MB"\n')
+            runs = [case.fetch(self.binary, POLL_LIMIT, measure=True) for _ in range(2)]
+            self.faults += 1
+            seen, _ = case.rows()
+            states = sorted((row[2], row[5], (row[6] or "")[:60]) for row in seen)
+            for i, r in enumerate(runs):
+                print(f"  POP3 LIST claims 500 bytes, RETR sends {liar_mb} MB, poll {i + 1}: {r.brief()}; "
+                      f"peak RSS {r.maxrss_kb // 1024} MB, {r.seconds:.1f}s", flush=True)
+                if r.hung or r.signal or r.code not in SYSEXITS:
+                    self.finding("crash", f"POP3 {liar_mb} MB liar: poll {i + 1}: {r.brief()}")
+                if r.maxrss_kb > rss_limit_kb:
+                    self.finding("memory", f"POP3 {liar_mb} MB liar: poll {i + 1}: peak RSS {r.maxrss_kb // 1024} MB "
+                                           f"(RETR is read whole whatever max_message_size says; Scripts/chaos.d/hostile_pop3.py)")
+            print(f"  rows after two polls: {states}", flush=True)
+            good = {u for u, state, _ in states if state in ("recorded", "done") and u in ("hostile-1", "hostile-3")}
+            if good != {"hostile-1", "hostile-3"}:
+                self.finding("stuck", f"POP3 {liar_mb} MB liar: messages {sorted({'hostile-1', 'hostile-3'} - good)} not recorded "
+                                      f"after two polls (rows {states})")
+            if any(u == "hostile-2" and state in ("recorded", "done") for u, state, _ in states):
+                self.finding("note", f"POP3 {liar_mb} MB liar: the {liar_mb} MB message was recorded although max_message_size is 10MB")
         finally:
             srv.kill()
             srv.wait()
