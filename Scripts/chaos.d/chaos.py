@@ -33,19 +33,52 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 POLL_LIMIT = 330  # s: libcurl's connect phase (30 s) + a command timeout (120 s), twice (one retry), and slack
 
 
+class Ports:
+    """Where the servers the suite starts listen: the next free port of a range (`--ports
+    10650-10699`, so that engineers sharing a machine keep to their own ranges), or any port
+    the kernel picks (`--ports 0`)."""
+
+    def __init__(self, spec):
+        self.lock = threading.Lock()
+        if spec in ("", "0"):
+            self.range = None
+        else:
+            lo, _, hi = spec.partition("-")
+            self.range = list(range(int(lo), int(hi or lo) + 1))
+        self.next = 0
+
+    def start(self, argv_for_port, **popen):
+        """Starts `argv_for_port(port)` until one prints `listening PORT`; returns (process, port)."""
+        tries = [0] if self.range is None else None
+        for attempt in range(len(self.range) if self.range else 1):
+            if self.range:
+                with self.lock:
+                    port = self.range[self.next % len(self.range)]
+                    self.next += 1
+            else:
+                port = tries[0]
+            p = subprocess.Popen(argv_for_port(port), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                                 bufsize=1, **popen)
+            first = p.stdout.readline().split()
+            if first[:1] == ["listening"]:
+                return p, int(first[1])
+            p.wait()  # the port was taken: it exited; try the next
+        raise SystemExit(f"chaos: no free port in --ports {self.range[0]}-{self.range[-1]}" if self.range
+                         else "chaos: a helper server did not start")
+
+
+PORTS = Ports("0")
+
+
 class Proxy:
     """A faultproxy.py in control mode in front of one Dovecot port."""
 
     def __init__(self, target_port, record=None):
-        cmd = [sys.executable, os.path.join(HERE, "faultproxy.py"), "--control", "--listen", "0",
-               "--target", f"127.0.0.1:{target_port}"]
-        if record:
-            cmd += ["--record", record, "--record-data"]
-        self.p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
-        first = self.p.stdout.readline().split()
-        if first[:1] != ["listening"]:
-            raise SystemExit(f"chaos: the fault proxy did not start ({first})")
-        self.port = int(first[1])
+        def argv(port):
+            cmd = [sys.executable, os.path.join(HERE, "faultproxy.py"), "--control", "--listen", str(port),
+                   "--target", f"127.0.0.1:{target_port}"]
+            return cmd + (["--record", record, "--record-data"] if record else [])
+        self.p, self.port = PORTS.start(argv, stdin=subprocess.PIPE)
         self.lock = threading.Lock()
 
     def ask(self, line):
@@ -471,9 +504,8 @@ class Suite:
 
         # 4. A literal claiming 1 GB from a scripted server, between two good messages: the liar
         # must cost only itself (skipped or failed, visible), the others must be recorded.
-        srv = subprocess.Popen([sys.executable, os.path.join(HERE, "hostile_imap.py"), "0"], stdout=subprocess.PIPE, text=True)
+        srv, port = PORTS.start(lambda port: [sys.executable, os.path.join(HERE, "hostile_imap.py"), str(port)])
         try:
-            port = int(srv.stdout.readline().split()[1])
             case = Case(self.root, "giga", f"imap://127.0.0.1:{port}/INBOX", "hostile", self.dovecot, 'tls = "none"\n')
             runs = [case.fetch(self.binary, POLL_LIMIT, measure=True) for _ in range(2)]
             self.faults += 1
@@ -501,10 +533,8 @@ class Suite:
         # 5. POP3: LIST says 500 bytes, RETR streams 600 MB (quick: 200). The claim must not be trusted: the
         # message is over max_message_size however it is found out, and memory stays bounded.
         liar_mb = 200 if self.args.quick else 600
-        srv = subprocess.Popen([sys.executable, os.path.join(HERE, "hostile_pop3.py"), "0", str(liar_mb)],
-                               stdout=subprocess.PIPE, text=True)
+        srv, port = PORTS.start(lambda port: [sys.executable, os.path.join(HERE, "hostile_pop3.py"), str(port), str(liar_mb)])
         try:
-            port = int(srv.stdout.readline().split()[1])
             case = Case(self.root, "pop3liar", f"pop3://127.0.0.1:{port}/", "hostile", self.dovecot,
                         'tls = "none"\nmax_message_size = "10MB"\n')
             runs = [case.fetch(self.binary, POLL_LIMIT, measure=True) for _ in range(2)]
@@ -544,11 +574,15 @@ def main():
     ap.add_argument("--only", default="offsets,stalls,kill,disk,hostile")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--keep", action="store_true", help="keep every case directory and mailbox")
+    ap.add_argument("--ports", default=os.environ.get("MAILGATE_CHAOS_PORTS", "0"),
+                    help="LO-HI: loopback ports for the proxies and scripted servers (0: any free port)")
     ap.add_argument("--binary", default=os.environ.get("MAILGATE_BINARY"))
     ap.add_argument("--dovecot", default=os.environ.get("MAILGATE_DOVECOT_DIR", "/tmp/mailgate-dovecot"))
     args = ap.parse_args()
     if args.seed is None:
         args.seed = int.from_bytes(os.urandom(4), "big")
+    global PORTS
+    PORTS = Ports(args.ports)
     dovecot = Dovecot(args.dovecot)
     binary = args.binary or os.path.join(os.path.dirname(os.path.dirname(HERE)), ".build", "debug", "mailgate")
     if not os.access(binary, os.X_OK):
