@@ -8,6 +8,9 @@ let package = Package(
     products: [
         .executable(name: "mailgate", targets: ["mailgate"]),
         .library(name: "MIME", targets: ["MIME"]),
+        // For the fuzz harnesses in Fuzz/ (IMAP/POP3 readers, config loader); not an API promise.
+        .library(name: "MailSource", targets: ["MailSource"]),
+        .library(name: "Gateway", targets: ["Gateway"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

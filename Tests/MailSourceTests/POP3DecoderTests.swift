@@ -56,6 +56,33 @@ final class POP3DecoderTests: XCTestCase {
         XCTAssertFalse(session.isClosed)
     }
 
+    /// Fuzz/POP3Fuzz crash input (artifacts/pop3/crash-09feead…): LIST names message 2 twice
+    /// and message 1 never. The listing holds each number once, so nothing is fetched twice
+    /// (the poll used to trap building its number-to-entry map).
+    func testListingWithARepeatedNumberHoldsItOnce() throws {
+        let stream = ScriptedStream([
+            bytes("+OK capa\r\nUIDL\r\nPIPELINING\r\n.\r\n"),
+            bytes("+OK\r\n1 00000001aa\r\n2 00000002aa\r\n.\r\n+OK\r\n2 40\r\n2 40\r\n.\r\n"),
+        ])
+        let session = try POP3Session(stream: stream, endpoint: endpoint, greeting: "+OK hi")
+        XCTAssertEqual(try session.listing(), [POP3Entry(number: 2, uidl: "00000002aa", size: 40)])
+    }
+
+    /// Fuzz/POP3Fuzz crash input (artifacts/pop3/crash-ea4514f…): LIST claims 99,999,999,999
+    /// bytes for a message that has 3. RETR reserved the claim and the allocation aborted.
+    func testRetrieveDoesNotTrustListSizes() throws {
+        let stream = ScriptedStream([
+            bytes("+OK\r\n.\r\n"),
+            bytes("+OK\r\n1 a\r\n.\r\n+OK\r\n1 99999999999\r\n.\r\n"),
+            bytes("+OK\r\nabc\r\n.\r\n"),
+        ])
+        let session = try POP3Session(stream: stream, endpoint: endpoint, greeting: "+OK hi")
+        XCTAssertEqual(try session.listing(), [POP3Entry(number: 1, uidl: "a", size: 99_999_999_999)])
+        var got: [Int: [UInt8]] = [:]
+        try session.retrieve([1]) { got[$0] = $1 }
+        XCTAssertEqual(got, [1: bytes("abc\r\n")])
+    }
+
     func testGarbageStatusBreaksTheSession() throws {
         let stream = ScriptedStream([bytes("-ERR no CAPA\r\n"), bytes("HELLO?\r\n")])
         let session = try POP3Session(stream: stream, endpoint: endpoint, greeting: nil)

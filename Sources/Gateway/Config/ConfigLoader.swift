@@ -33,6 +33,10 @@ struct ConfigLoader {
     }
 
     func parse(_ text: String, fileMode: mode_t) throws(ConfigError) -> Config {
+        if let line = TOMLHeaderGuard.badHeaderLine(in: text) {
+            throw ConfigError(file: file, line: line, message: "TOML syntax error: a table header must start with a name "
+                + "(letters, digits, _ or -, or a quoted string), as in [alias.sales]")
+        }
         let root: TOMLTable
         do {
             root = try TOMLTable(string: text)

@@ -57,8 +57,8 @@ public final class POP3Session: @unchecked Sendable {
         try self.init(stream: connection, endpoint: connection.endpoint, greeting: connection.greeting, connection: connection)
     }
 
-    /// Over any logged-in byte stream (tests).
-    init(stream: ByteStream, endpoint: Endpoint, greeting: String?, connection: CurlConnection? = nil) throws {
+    /// Over any logged-in byte stream (tests, and the POP3 fuzz harness in Fuzz/).
+    public init(stream: ByteStream, endpoint: Endpoint, greeting: String?, connection: CurlConnection? = nil) throws {
         self.stream = stream
         self.endpoint = endpoint
         self.greeting = greeting
@@ -117,6 +117,9 @@ public final class POP3Session: @unchecked Sendable {
                 guard let uidl = uidls[n] else {
                     throw MailSourceError.protocolViolation("\(endpoint.address) listed message \(n) in LIST but not in UIDL")
                 }
+                // A server that lists a number twice must not make us fetch (and record) it twice:
+                // the first line counts (found by Fuzz/POP3Fuzz; the poll trapped on the duplicate).
+                guard newSizes[n] == nil else { continue }
                 newSizes[n] = size
                 entries.append(POP3Entry(number: n, uidl: uidl, size: size))
             }
@@ -148,7 +151,9 @@ public final class POP3Session: @unchecked Sendable {
                     return
                 }
                 var message = [UInt8]()
-                message.reserveCapacity((sizes[number] ?? 4096) + 2)
+                // LIST's size is the server's claim: reserve by it only up to a bound (a claim of
+                // 10^11 bytes made the allocation abort; found by Fuzz/POP3Fuzz).
+                message.reserveCapacity(min(sizes[number] ?? 4096, 16 << 20) + 2)
                 do {
                     try reader.readPOP3Multiline { message.append(contentsOf: $0) }
                 } catch {
