@@ -178,6 +178,10 @@ class Suite:
         if second.code != 0:
             self.finding("stuck", f"{where}: the next poll without a fault failed: {second.brief()} (case {case.dir})")
             ok = False
+        retry = case.settle_retries(self.binary, POLL_LIMIT)
+        if retry is not None and retry.code != 0:
+            self.finding("stuck", f"{where}: the retry of the failed messages failed: {retry.brief()} (case {case.dir})")
+            ok = False
         lost, dups, problems = compare(case, expected)
         if proto.startswith("imap"):
             unflagged = sorted({message_id(r) for r in raws} - set(self.dovecot.flagged_ids(user)))
@@ -378,6 +382,9 @@ class Suite:
                     break
             if final.code != 0:
                 self.finding("stuck", f"kill {proto}: no clean poll after the kills: {final.brief()}")
+            retry = case.settle_retries(self.binary, POLL_LIMIT)
+            if retry is not None and retry.code != 0:
+                self.finding("stuck", f"kill {proto}: the retry of the failed messages failed: {retry.brief()}")
             lost, dups, problems = compare(case, [crlf(r) for r in raws])
             if proto.startswith("imap"):
                 unflagged = count - len(self.dovecot.flagged_ids(user))

@@ -53,14 +53,6 @@ extension Store {
         }
     }
 
-    /// IMAP: the highest UID recorded (in any state) under this UIDVALIDITY.
-    public func highWaterMark(mailbox: Int64, uidValidity: UInt32) throws(StoreError) -> UInt32? {
-        try read("reading the high-water mark of mailbox \(mailbox)") { db in
-            try Int64.fetchOne(db, sql: "SELECT MAX(uid) FROM seen WHERE mailbox_id = ? AND uidvalidity = ?",
-                               arguments: [mailbox, Int64(uidValidity)]).map { UInt32(truncatingIfNeeded: $0) }
-        }
-    }
-
     /// IMAP: every UID ≥ `from` recorded under this UIDVALIDITY, in any state.
     public func recordedUIDs(mailbox: Int64, uidValidity: UInt32, from: UInt32 = 0) throws(StoreError) -> [UInt32: SeenState] {
         try read("reading the seen UIDs of mailbox \(mailbox)") { db in

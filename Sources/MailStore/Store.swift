@@ -13,7 +13,7 @@ import GRDB
 /// 1. `mailboxID(host:port:user:folder:)`; IMAP: compare `uidValidity(mailbox:)` with the
 ///    server's, on a change match by `messageIDs(mailbox:)` + `carryOver`, then
 ///    `setUIDValidity`; first poll with `start = unseen|new`: `recordBaseline`.
-/// 2. Decide what to fetch with `highWaterMark`/`recordedUIDs` (IMAP) or `recordedUIDLs` (POP3);
+/// 2. Decide what to fetch with the saved UIDNEXT and `recordedUIDs` (IMAP) or `recordedUIDLs` (POP3);
 ///    oversized: `recordSkipped` (report when it returns true).
 /// 3. `Spool.write` each message, `Spool.sync()` once, then `record(batch)` (one transaction).
 /// 4. Only now flag/delete/move on the server (also re-flag rows recorded earlier).

@@ -64,6 +64,17 @@ struct FetchFixture {
         return (try JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any] ?? [:]
     }
 
+    /// Time passes for failed messages: their next attempt is due now (the sqlite3 shell).
+    func makeRetriesDue() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        process.arguments = [directory.path + "/mailgate.sqlite",
+                             "UPDATE seen SET next_attempt_at = '2000-01-01 00:00:00.000' WHERE state = 'failed'"]
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw TestSupportError("sqlite3 could not update the store") }
+    }
+
     /// Every raw message the store keeps (in the database or as a spool file), by content,
     /// read back the way every reader does: through the spool.
     func spooledMessages() throws -> Set<Data> {

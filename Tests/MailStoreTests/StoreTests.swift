@@ -82,8 +82,8 @@ final class StoreTests: TemporaryDirectoryTestCase {
         let second = try store.record([row])
         XCTAssertEqual(first, second)
         XCTAssertEqual(try store.recordedUIDs(mailbox: mb, uidValidity: 7), [42: .recorded])
-        XCTAssertEqual(try store.highWaterMark(mailbox: mb, uidValidity: 7), 42)
-        XCTAssertNil(try store.highWaterMark(mailbox: mb, uidValidity: 8))
+        XCTAssertEqual(try store.recordedUIDs(mailbox: mb, uidValidity: 7).keys.max(), 42)
+        XCTAssertEqual(try store.recordedUIDs(mailbox: mb, uidValidity: 8), [:])
 
         let pop = try store.mailboxID(host: "h", port: 995, user: "u", folder: "INBOX")
         let p = NewSeenRow(mailbox: pop, uidl: "abc", size: 5, sha256: key(2), messageID: nil)
@@ -188,7 +188,7 @@ final class StoreTests: TemporaryDirectoryTestCase {
         XCTAssertNil(try store.uidValidity(mailbox: mb))
         try store.setUIDValidity(mailbox: mb, value: 100, uidNext: 6)
         try store.recordBaseline(mailbox: mb, uidValidity: 100, uids: [1, 2, 3])
-        XCTAssertEqual(try store.highWaterMark(mailbox: mb, uidValidity: 100), 3)
+        XCTAssertEqual(try store.recordedUIDs(mailbox: mb, uidValidity: 100).keys.max(), 3)
         XCTAssertEqual(try store.notDone(mailbox: mb).count, 0)
         let ids = try store.record([
             NewSeenRow(mailbox: mb, uidValidity: 100, uid: 4, size: 10, sha256: key(4), messageID: "<four@x>"),

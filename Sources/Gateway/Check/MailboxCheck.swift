@@ -92,7 +92,7 @@ extension Poller {
             report.notes.append("UIDVALIDITY changed since the last poll: messages will be matched by Message-ID and size")
         } else {
             // As the poll does: from the saved UIDNEXT, what has no seen row yet, plus failed messages now due.
-            let start = try saved?.uidNext ?? ((store.highWaterMark(mailbox: mailboxID, uidValidity: selected.uidValidity) ?? 0) + 1)
+            let start = saved?.uidNext ?? 1
             let known = try store.recordedUIDs(mailbox: mailboxID, uidValidity: selected.uidValidity, from: start)
             candidates = try session.searchUIDs(from: start).filter { known[$0] == nil }
             let retries = try store.fetchRetries(mailbox: mailboxID, uidValidity: selected.uidValidity, dueBy: Date())

@@ -75,8 +75,9 @@ struct IMAPPoll {
         } else if selected.uidNext != nil && previous?.uidNext == selected.uidNext && unfinished.isEmpty && retries.isEmpty {
             return  // nothing arrived since the last poll and nothing is due: this poll cost one SELECT
         } else {
-            let start = try previous?.uidNext ?? ((store.highWaterMark(mailbox: mailboxID, uidValidity: uidValidity) ?? 0) + 1)
-            candidates = try session.searchUIDs(from: start)
+            // No UIDNEXT saved yet (the first poll broke off): from 1, never from the highest UID
+            // recorded, since an earlier one may have no row yet.
+            candidates = try session.searchUIDs(from: previous?.uidNext ?? 1)
         }
         if let lowest = candidates.min() {
             let known = try store.recordedUIDs(mailbox: mailboxID, uidValidity: uidValidity, from: lowest)

@@ -1,8 +1,8 @@
 /// What SELECT/EXAMINE reported about the mailbox.
 ///
 /// For the poll: UIDs are only comparable under the same `uidValidity`. Same validity as
-/// stored: nothing new when `uidNext - 1 <= highWater` (skip the search), else
-/// `searchUIDs(from: highWater + 1)`. Another validity: every stored UID is void; fetch
+/// stored: nothing new when `uidNext` equals the one saved (skip the search), else
+/// `searchUIDs(from: savedUIDNext)`. Another validity: every stored UID is void; fetch
 /// `fetchMessageIDs(searchUIDs(from: 1))` and match on Message-ID + size.
 public struct IMAPSelectedMailbox: Equatable, Sendable {
     public var name: String
