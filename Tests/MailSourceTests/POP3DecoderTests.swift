@@ -83,6 +83,24 @@ final class POP3DecoderTests: XCTestCase {
         XCTAssertEqual(got, [1: bytes("abc\r\n")])
     }
 
+    /// A message longer than the limit (LIST said less) is not read to its end: the session
+    /// closes and the error names it; the message before it was handed over.
+    func testAMessageLongerThanTheLimitClosesTheSession() throws {
+        let stream = ScriptedStream([
+            bytes("+OK\r\nPIPELINING\r\nUIDL\r\n.\r\n"),
+            bytes("+OK\r\n1 aaa\r\n2 bbb\r\n.\r\n+OK 2 messages\r\n1 5\r\n2 7\r\n.\r\n"),
+            bytes("+OK\r\nabc\r\n.\r\n+OK\r\n" + String(repeating: "x", count: 60) + "\r\n" + String(repeating: "y", count: 60) + "\r\n.\r\n"),
+        ])
+        let session = try POP3Session(stream: stream, endpoint: endpoint, greeting: "+OK hi")
+        _ = try session.listing()
+        var got: [Int: [UInt8]] = [:]
+        XCTAssertThrowsError(try session.retrieve([1, 2], maxSize: 100) { got[$0] = $1 }) { error in
+            XCTAssertEqual((error as? POP3MessageTooLarge)?.number, 2, "\(error)")
+        }
+        XCTAssertEqual(got, [1: bytes("abc\r\n")])
+        XCTAssertTrue(session.isClosed)
+    }
+
     func testGarbageStatusBreaksTheSession() throws {
         let stream = ScriptedStream([bytes("-ERR no CAPA\r\n"), bytes("HELLO?\r\n")])
         let session = try POP3Session(stream: stream, endpoint: endpoint, greeting: nil)

@@ -14,7 +14,22 @@ struct POP3Poll {
     let mailboxID: Int64
     let pipeline: BatchPipeline
 
+    /// Reconnections one poll may make to get past messages longer than their LIST size said.
+    static let maxReconnects = 16
+
     func run(into report: inout PollReport, secret: String) throws {
+        var reconnects = 0
+        while true {
+            do {
+                try runOnce(into: &report, secret: secret)
+                return
+            } catch is POP3MessageTooLarge where reconnects < Self.maxReconnects {
+                reconnects += 1  // it was recorded skipped; the rest over a new session
+            }
+        }
+    }
+
+    private func runOnce(into report: inout PollReport, secret: String) throws {
         let session = try POP3Session(endpoint: mailbox.endpoint, secret: secret)
         let listing = try session.listing()
         let recorded = try pipeline.store.recordedUIDLs(mailbox: mailboxID)
@@ -64,10 +79,24 @@ struct POP3Poll {
             let byNumber = Dictionary(uniqueKeysWithValues: batch.map { ($0.number, $0) })
             let recorder = pipeline.recorder(mailboxID: mailboxID, arrivedVia: alias.name)
             var got: [POP3Entry] = []
-            let refused = try session.retrieve(batch.map(\.number)) { number, raw in
-                guard let entry = byNumber[number] else { return }
-                try recorder.add(raw, uidValidity: nil, uid: nil, uidl: entry.uidl)
-                got.append(entry)
+            let refused: [Int: String]
+            do {
+                refused = try session.retrieve(batch.map(\.number), maxSize: Int(clamping: alias.maxMessageSize)) { number, raw in
+                    guard let entry = byNumber[number] else { return }
+                    try recorder.add(raw, uidValidity: nil, uid: nil, uidl: entry.uidl)
+                    got.append(entry)
+                }
+            } catch let tooLarge as POP3MessageTooLarge {
+                // Keep what arrived whole (deleted by the next session), skip the liar once.
+                try recorder.commit(into: &report)
+                if let entry = byNumber[tooLarge.number] {
+                    let reason = "longer than max_message_size (\(alias.maxMessageSize) bytes) although LIST said \(entry.size): not downloaded"
+                    if try pipeline.store.recordSkipped(mailbox: mailboxID, uidl: entry.uidl, size: Int64(entry.size), reason: reason) {
+                        report.skipped += 1
+                        report.notices.append("message \(entry.uidl) skipped: \(reason)")
+                    }
+                }
+                throw tooLarge
             }
             try recorder.commit(into: &report)
             // A listed message the server would not hand over is failed, kept and retried: never forgotten.

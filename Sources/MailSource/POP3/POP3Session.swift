@@ -137,8 +137,13 @@ public final class POP3Session: @unchecked Sendable {
     /// server's words (`[SYS/TEMP]`, `[IN-USE]` included: RFC 2449/3206). If `each` throws,
     /// no further RETR is sent, the ones in flight are read and dropped (the session stays
     /// usable), and its error is rethrown.
+    ///
+    /// A message that turns out longer than `maxSize` bytes (LIST said less) is not read to
+    /// its end: the session is closed and `POP3MessageTooLarge` names it; the messages
+    /// before it were handed over.
     @discardableResult
-    public func retrieve(_ numbers: [Int], each: (Int, [UInt8]) throws -> Void) throws -> [Int: String] {
+    public func retrieve(_ numbers: [Int], maxSize: Int = .max,
+                         each: (Int, [UInt8]) throws -> Void) throws -> [Int: String] {
         try ensureOpen()
         return try guarded {
             var refusals: [Int: String] = [:]
@@ -155,7 +160,12 @@ public final class POP3Session: @unchecked Sendable {
                 // 10^11 bytes made the allocation abort; found by Fuzz/POP3Fuzz).
                 message.reserveCapacity(min(sizes[number] ?? 4096, 16 << 20) + 2)
                 do {
-                    try reader.readPOP3Multiline { message.append(contentsOf: $0) }
+                    try reader.readPOP3Multiline { piece in
+                        guard message.count + piece.count <= maxSize else {
+                            throw POP3MessageTooLarge(number: number, limit: maxSize)
+                        }
+                        message.append(contentsOf: piece)
+                    }
                 } catch {
                     throw SessionBroken(underlying: error)
                 }
@@ -327,6 +337,19 @@ public final class POP3Session: @unchecked Sendable {
 
     private func text<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
         String(decoding: bytes, as: UTF8.self)
+    }
+}
+
+/// A message longer than the limit `retrieve` was given: the session was closed rather
+/// than read it to its end (a server whose LIST understated its size).
+public struct POP3MessageTooLarge: Error, CustomStringConvertible {
+    /// The message's number in this session.
+    public var number: Int
+    /// The limit in bytes it went past.
+    public var limit: Int
+
+    public var description: String {
+        "message \(number) is longer than the limit of \(limit) bytes; the connection was closed rather than read it all"
     }
 }
 
