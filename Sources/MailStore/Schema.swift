@@ -8,6 +8,7 @@ enum Schema {
         migrator.registerMigration("v1-seen-state", migrate: v1SeenState)
         migrator.registerMigration("v2-records", migrate: v2Records)
         migrator.registerMigration("v3-service", migrate: v3Service)
+        migrator.registerMigration("v4-odoo-outbox", migrate: v4OdooOutbox)
         return migrator
     }()
 

@@ -353,7 +353,9 @@ extension Store {
     /// - Returns: how many files were removed.
     @discardableResult
     public func removeRaw(doneBefore date: Date, from spool: Spool) throws(StoreError) -> Int {
-        let keys = try doneRawOlderThan(date)
+        // The Odoo outbox still needs what it has not delivered (issue 12).
+        let needed = try outboxPendingDigests()
+        let keys = try doneRawOlderThan(date).filter { !needed.contains($0) }
         for key in keys { try spool.remove(sha256: key) }
         try markRawRemoved(sha256s: keys)
         return keys.count
