@@ -12,7 +12,8 @@ struct Mailgate: ParsableCommand {
             75 temporary failure (retry later), 77 login refused, 78 configuration error.
             """,
         subcommands: [FetchCommand.self, CheckCommand.self, StatusCommand.self, ParseCommand.self, RouteCommand.self,
-                      DeliverCommand.self, ThreadsCommand.self, ShowCommand.self, ReplayCommand.self, RunCommand.self]
+                      DeliverCommand.self, ThreadsCommand.self, ShowCommand.self, ReplayCommand.self, RunCommand.self,
+                      PushCommand.self]
     )
 }
 

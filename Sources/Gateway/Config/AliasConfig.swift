@@ -23,6 +23,8 @@ public struct AliasConfig: Equatable, Sendable {
     public var backoffMax: TimeInterval = 3600
     /// `mailgate run`: continuous failure for this long makes the alias `failing` (`disable_after`).
     public var disableAfter: TimeInterval = 5 * 86_400
+    /// `target = "odoo"`: the server and `message_process` arguments; nil for the local target.
+    public var odoo: AliasOdoo? = nil
 
     /// The alias's email address: `address`, else `NAME@[defaults] domain`, else nil.
     public var emailAddress: String? {

@@ -8,10 +8,13 @@ import Routing
 struct MessageRouter {
     let rules: RoutingRules
     let parser: MIMEParser
+    /// Aliases with `target = "odoo"`: their messages are also queued in the outbox.
+    let odooAliases: [String: AliasOdoo]
 
     init(config: Config) {
         rules = config.routingRules
         parser = MIMEParser(options: ParserOptions(fallbackCharset: config.defaults.fallbackCharset ?? "gb18030"))
+        odooAliases = Dictionary(config.aliases.compactMap { a in a.odoo.map { (a.name, $0) } }, uniquingKeysWith: { a, _ in a })
     }
 
     struct Outcome {
@@ -46,6 +49,11 @@ struct MessageRouter {
             attachmentsJSON: JSONValue.array(message.attachments.map(\.jsonValue)).serialized(),
             rawSHA256: rawSHA256, arrivedVia: arrivedVia)
         outcome.messageRow = try records.recordRouting(record, RouteRecord(outcome.route), replacing: replacing, now: now)
+        if let alias = arrivedVia, let odoo = odooAliases[alias] {
+            // Same transaction as the record: nothing recorded without being queued.
+            try OdooQueue.queue(message, messageID: outcome.messageID, rawSHA256: rawSHA256, alias: alias, odoo: odoo,
+                                in: records, now: now)
+        }
         return outcome
     }
 }

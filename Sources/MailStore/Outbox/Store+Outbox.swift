@@ -204,3 +204,13 @@ extension Store {
         }
     }
 }
+
+extension Store {
+    /// The outbox row of these bytes for `server`, if queued.
+    public func outboxRow(server: String, rawSHA256: String) throws(StoreError) -> OutboxRow? {
+        try read("reading the outbox") { db in
+            try OutboxRow.fetchOne(db, sql: "SELECT * FROM outbox WHERE server = ? AND raw_sha256 = ?",
+                                   arguments: [server, rawSHA256])
+        }
+    }
+}
