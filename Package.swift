@@ -43,7 +43,8 @@ let package = Package(
         .testTarget(name: "MailSourceTests", dependencies: ["MailSource", "TestSupport"]),
         .testTarget(name: "MailStoreTests", dependencies: ["MailStore", "TestSupport"]),
         .testTarget(name: "RoutingTests", dependencies: ["Routing", "MIME"]),
-        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "MailStore", "MailSource", "MIME", "TestSupport"]),
+        .testTarget(name: "OdooRPCTests", dependencies: ["OdooRPC"]),
+        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "MailStore", "MailSource", "MIME", "OdooRPC", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

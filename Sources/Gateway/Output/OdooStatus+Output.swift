@@ -32,8 +32,8 @@ public struct OdooServerStatus: Sendable {
         if protocolName == "xmlrpc" { line += " (deprecated in Odoo 19, removed in Odoo 22)" }
         line += "\n  outbox: queued \(counts.queued), in flight \(counts.inFlight), delivered \(counts.delivered), "
             + "not filed \(counts.notFiled), parked \(counts.parked)"
-        if let oldest = counts.oldestQueuedSeconds { line += "\n  oldest queued \(Int(oldest))s ago" }
         if counts.parked > 0 { line += " (mailgate replay --quarantined queues parked messages again)" }
+        if let oldest = counts.oldestQueuedSeconds { line += "\n  oldest queued \(Int(oldest))s ago" }
         if let fault = lastFault { line += "\n  last fault: \(fault)" }
         if state == "paused" { line += "\n  delivery is paused: fix the config, then `mailgate push` or restart `mailgate run`" }
         return line

@@ -57,12 +57,15 @@ public final class OdooDeliverer: @unchecked Sendable {
     /// their retry time go now (`mailgate push`).
     public func drain(servers names: [String]? = nil, until deadline: Date, resume: Bool, ignoringBackoff: Bool) -> [Report] {
         let chosen = config.odooServers.filter { names?.contains($0.name) ?? true }
-        return chosen.map { drain($0, until: deadline, resume: resume, ignoringBackoff: ignoringBackoff) }
+        return chosen.map { server in
+            var report = drain(server, until: deadline, resume: resume, ignoringBackoff: ignoringBackoff)
+            report.remaining = (try? remaining(server.name)) ?? report.remaining
+            return report
+        }
     }
 
     private func drain(_ server: OdooServerConfig, until deadline: Date, resume: Bool, ignoringBackoff: Bool) -> Report {
         var report = Report(server: server.name)
-        defer { report.remaining = (try? remaining(server.name)) ?? report.remaining }
         let previous = (try? store.odooServerStates())?[server.name]
         if let previous, previous.state == "paused", !resume {
             report.state = "paused"
