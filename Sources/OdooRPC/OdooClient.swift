@@ -17,6 +17,8 @@ public final class OdooClient: @unchecked Sendable {
     /// Told once when a JSON-2 build refuses the `model` argument and the client falls back to XML-RPC.
     public var notice: ((String) -> Void)?
     private var uid: Int?
+    /// The last request went out and its connection closed without an answer.
+    private var lastDropped = false
 
     public init(server: OdooServer) throws {
         self.server = server
@@ -53,8 +55,25 @@ public final class OdooClient: @unchecked Sendable {
     /// Pushes one message. `message` must be valid UTF-8 (the normalised mail): it goes as a
     /// JSON string (JSON-2) or as `<base64>` (XML-RPC). `model` nil is sent as `false`.
     /// Keyword arguments that are nil are left out.
-    public func messageProcess(model: String?, message: [UInt8], customValues: [(String, OdooValue)]?,
+    ///
+    /// When the connection closes without an answer, Odoo is asked (`search_count` of
+    /// `messageID`) whether it filed the message before it is sent once more.
+    public func messageProcess(model: String?, message: [UInt8], messageID: String, customValues: [(String, OdooValue)]?,
                                saveOriginal: Bool?, stripAttachments: Bool?) -> PushOutcome {
+        let first = pushOnce(model: model, message: message, customValues: customValues, saveOriginal: saveOriginal,
+                             stripAttachments: stripAttachments)
+        guard lastDropped else { return first }
+        switch searchCount(messageID: messageID) {
+        case .success(let n) where n > 0: return .delivered(recordID: nil)
+        case .success: return pushOnce(model: model, message: message, customValues: customValues, saveOriginal: saveOriginal,
+                                       stripAttachments: stripAttachments)
+        case .failure: return first
+        }
+    }
+
+    private func pushOnce(model: String?, message: [UInt8], customValues: [(String, OdooValue)]?,
+                          saveOriginal: Bool?, stripAttachments: Bool?) -> PushOutcome {
+        lastDropped = false
         let proto: OdooProtocol
         do { proto = try detectProtocol() } catch let error as OdooRPCError {
             return PushOutcome.fromTransport(error)
@@ -67,7 +86,10 @@ public final class OdooClient: @unchecked Sendable {
             do {
                 let response = try http.post(server.url + "/json/2/mail.thread/message_process", body: body, headers: json2Headers)
                 outcome = PushOutcome.fromJSON2(JSON2Answer.decode(status: response.status, body: response.body))
-            } catch let error as OdooRPCError { return PushOutcome.fromTransport(error) } catch {
+            } catch let error as OdooRPCError {
+                if case .dropped = error { lastDropped = true }
+                return PushOutcome.fromTransport(error)
+            } catch {
                 return .transient(String(describing: error), maybeFiled: true, answered: false)
             }
             if case .useXMLRPC(let text) = outcome {
@@ -77,8 +99,8 @@ public final class OdooClient: @unchecked Sendable {
                 }
                 protocolInUse = .xmlrpc
                 notice?("odoo \(server.name): this Odoo build cannot take message_process's model over JSON-2 (\(text)); using XML-RPC")
-                return messageProcess(model: model, message: message, customValues: customValues,
-                                      saveOriginal: saveOriginal, stripAttachments: stripAttachments)
+                return pushOnce(model: model, message: message, customValues: customValues,
+                                saveOriginal: saveOriginal, stripAttachments: stripAttachments)
             }
             return outcome
         case .xmlrpc:
@@ -175,6 +197,7 @@ public final class OdooClient: @unchecked Sendable {
             if case .fault(3, _) = decoded { uid = nil }
             return .success(decoded)
         } catch let error as OdooRPCError {
+            if case .dropped = error { lastDropped = true }
             return .failure(.fromTransport(error))
         } catch {
             return .failure(.transient(String(describing: error), maybeFiled: true, answered: false))

@@ -109,6 +109,7 @@ public enum PushOutcome: Error, Equatable, Sendable {
     public static func fromTransport(_ error: OdooRPCError) -> PushOutcome {
         switch error {
         case .transport(let text, let sent): return .transient(text, maybeFiled: sent, answered: false)
+        case .dropped(let text): return .transient(text, maybeFiled: true, answered: false)
         case .malformed(let text): return .transient("unreadable answer: \(text)", maybeFiled: true, answered: true)
         case .configuration(let text): return .configuration(text)
         }

@@ -8,6 +8,8 @@ import FoundationNetworking
 /// `state()` is what it received, read by Python's `email` as Odoo would.
 public final class OdooTestServer: @unchecked Sendable {
     public let port: Int
+    /// The port of the control endpoints (open while the Odoo port is refused).
+    public let controlPort: Int
     public var url: String { "http://127.0.0.1:\(port)" }
     private let process: Process
 
@@ -34,11 +36,13 @@ public final class OdooTestServer: @unchecked Sendable {
             if b == 10 { break }
             line.append(b)
         }
-        guard let port = Int(String(decoding: line, as: UTF8.self)) else {
+        let ports = String(decoding: line, as: UTF8.self).split(separator: " ").compactMap { Int($0) }
+        guard ports.count == 2 else {
             process.terminate()
             throw TestSupportError("odoo-test-server did not start (is python3 installed?)")
         }
-        self.port = port
+        port = ports[0]
+        controlPort = ports[1]
         self.process = process
     }
 
@@ -54,7 +58,8 @@ public final class OdooTestServer: @unchecked Sendable {
     /// `POST /_test/config`: version, database, keys, aliases, catchall, bounce, json2_model_path.
     public func configure(_ settings: [String: Any]) throws { try control("config", settings) }
 
-    /// `POST /_test/fail`: mode refuse | status | slow | lose | no_route | fault3 | user_error | race.
+    /// `POST /_test/fail`: mode refuse (the port closed) | drop | status | slow | lose | no_route | fault3 |
+    /// user_error | race.
     public func fail(_ mode: String, count: Int? = nil, status: Int? = nil, seconds: Double? = nil) throws {
         var body: [String: Any] = ["mode": mode]
         if let count { body["count"] = count }
@@ -85,7 +90,7 @@ public final class OdooTestServer: @unchecked Sendable {
     }
 
     private func request(_ method: String, _ path: String, body: Data?) throws -> Data {
-        var request = URLRequest(url: URL(string: url + path)!)
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(controlPort)" + path)!)
         request.httpMethod = method
         request.httpBody = body
         request.timeoutInterval = 30

@@ -25,6 +25,7 @@ extension Schema {
                 first_attempt_at  DATETIME,
                 claimed_by        TEXT,                       -- host:pid:random of the pushing process
                 claimed_at        DATETIME,
+                last_attempt_at   DATETIME,                   -- a drain tries each row at most once
                 finished_at       DATETIME,
                 UNIQUE (server, raw_sha256)
             );

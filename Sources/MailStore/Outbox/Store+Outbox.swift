@@ -26,9 +26,11 @@ extension Store {
     /// the same server's outbox), or for another push of its Message-Id to finish.
     ///
     /// Rows claimed by a process that is gone, or longer ago than `staleAfter`, are queued
-    /// again first, flagged `maybe_filed` (their answer was lost).
+    /// again first, flagged `maybe_filed` (their answer was lost). A row already tried since
+    /// `drainStart` is not taken again (one drain tries each row once).
     public func claimOutbox(server: String, owner: String, maxInFlight: Int, staleAfter: TimeInterval,
-                            ignoringBackoff: Bool = false, now: Date = Date()) throws(StoreError) -> OutboxRow? {
+                            ignoringBackoff: Bool = false, drainStart: Date = .distantPast,
+                            now: Date = Date()) throws(StoreError) -> OutboxRow? {
         try write("claiming an outbox row of \(server)") { db in
             let claimed = try Row.fetchAll(db, sql: """
                 SELECT id, claimed_by, claimed_at FROM outbox WHERE state = 'in_flight' AND server = ?
@@ -50,16 +52,17 @@ extension Store {
                 SELECT * FROM outbox o
                 WHERE o.server = ? AND o.state = 'queued'
                   AND (? OR o.next_attempt_at IS NULL OR o.next_attempt_at <= ?)
+                  AND (o.last_attempt_at IS NULL OR o.last_attempt_at < ?)
                   AND NOT EXISTS (SELECT 1 FROM outbox x WHERE x.message_id = o.message_id AND x.state = 'in_flight')
                   AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.server = o.server AND p.id < o.id
                                     AND p.message_id = o.parent_message_id AND p.state IN ('queued', 'in_flight'))
                 ORDER BY o.id LIMIT 1
-                """, arguments: [server, ignoringBackoff, now]) else { return nil }
+                """, arguments: [server, ignoringBackoff, now, drainStart]) else { return nil }
             try db.execute(sql: """
-                UPDATE outbox SET state = 'in_flight', claimed_by = ?, claimed_at = ?, attempts = attempts + 1,
-                    first_attempt_at = COALESCE(first_attempt_at, ?)
+                UPDATE outbox SET state = 'in_flight', claimed_by = ?, claimed_at = ?, last_attempt_at = ?,
+                    attempts = attempts + 1, first_attempt_at = COALESCE(first_attempt_at, ?)
                 WHERE id = ?
-                """, arguments: [owner, now, now, row.id])
+                """, arguments: [owner, now, now, now, row.id])
             var taken = row
             taken.state = .inFlight
             taken.attempts += 1
@@ -96,7 +99,7 @@ extension Store {
                     """, arguments: [text, noRoute, now, id])
                 return .parked
             case .release:
-                try db.execute(sql: "UPDATE outbox SET state = 'queued', attempts = attempts - 1, \(done) WHERE id = ?",
+                try db.execute(sql: "UPDATE outbox SET state = 'queued', attempts = attempts - 1, last_attempt_at = NULL, \(done) WHERE id = ?",
                                arguments: [id])
                 return .queued
             case let .retry(text, answer, maybeFiled, delay, retryFor):

@@ -7,6 +7,11 @@ import Glibc
 /// connection (keep-alive). Certificates are verified unless `verifyTLS` is false;
 /// `caFile` becomes `CURLOPT_CAINFO`. Only `http` and `https` are allowed.
 ///
+/// A POST body is fed through a read callback that cannot rewind: libcurl silently re-sends a
+/// request whose reused connection died before any answer, which for `message_process` could
+/// file a message twice. Without a rewind it fails instead (`OdooRPCError.dropped`), and the
+/// caller asks Odoo (`search_count`) before sending again.
+///
 /// Use it from one thread at a time (a dedicated thread, never the cooperative pool).
 /// The `Authorization` header is never logged: libcurl's verbose mode is never turned on.
 public final class HTTPClient: @unchecked Sendable {
@@ -95,16 +100,21 @@ public final class HTTPClient: @unchecked Sendable {
         _ = mg_setopt_write_callback(h, CURLOPT_WRITEFUNCTION, httpWriteBody)
         _ = mg_setopt_pointer(h, CURLOPT_WRITEDATA, sinkRef.toOpaque())
 
-        let rc: CURLcode = body.map { body in
-            body.withUnsafeBytes { raw -> CURLcode in
-                _ = mg_setopt_long(h, CURLOPT_POST, 1)
-                _ = mg_setopt_off_t(h, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(raw.count))
-                _ = mg_setopt_pointer(h, CURLOPT_POSTFIELDS, UnsafeMutableRawPointer(mutating: raw.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!))
-                return curl_easy_perform(h)
-            }
-        } ?? curl_easy_perform(h)
+        let rc: CURLcode
+        if let body {
+            let source = RequestSource(body)
+            let sourceRef = Unmanaged.passRetained(source)
+            defer { sourceRef.release() }
+            _ = mg_setopt_long(h, CURLOPT_POST, 1)
+            _ = mg_setopt_off_t(h, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.count))
+            _ = mg_setopt_read_callback(h, CURLOPT_READFUNCTION, httpReadBody)
+            _ = mg_setopt_pointer(h, CURLOPT_READDATA, sourceRef.toOpaque())
+            rc = curl_easy_perform(h)
+            _ = mg_setopt_pointer(h, CURLOPT_READDATA, nil)
+        } else {
+            rc = curl_easy_perform(h)
+        }
         _ = mg_setopt_pointer(h, CURLOPT_WRITEDATA, nil)
-        _ = mg_setopt_pointer(h, CURLOPT_POSTFIELDS, nil)
 
         guard rc == CURLE_OK else { throw Self.error(rc, detail: String(cString: errorBuffer), url: url) }
         var status = 0
@@ -129,10 +139,30 @@ public final class HTTPClient: @unchecked Sendable {
             return .transport("cannot reach \(place): \(text)", requestSent: false)
         case CURLE_WRITE_ERROR:
             return .transport("the answer of \(place) was larger than the limit", requestSent: true)
+        case CURLE_GOT_NOTHING, CURLE_SEND_FAIL_REWIND, CURLE_RECV_ERROR, CURLE_SEND_ERROR, CURLE_PARTIAL_FILE:
+            return .dropped("\(place) closed the connection without an answer: \(text)")
         default:
             return .transport("no answer from \(place): \(text)", requestSent: true)
         }
     }
+}
+
+private final class RequestSource {
+    let bytes: [UInt8]
+    var offset = 0
+    init(_ bytes: [UInt8]) { self.bytes = bytes }
+}
+
+private func httpReadBody(_ buffer: UnsafeMutablePointer<CChar>?, _ size: Int, _ count: Int, _ context: UnsafeMutableRawPointer?) -> Int {
+    guard let buffer, let context else { return 0 }
+    let source = Unmanaged<RequestSource>.fromOpaque(context).takeUnretainedValue()
+    let n = min(size * count, source.bytes.count - source.offset)
+    guard n > 0 else { return 0 }
+    source.bytes.withUnsafeBytes { raw in
+        UnsafeMutableRawPointer(buffer).copyMemory(from: raw.baseAddress! + source.offset, byteCount: n)
+    }
+    source.offset += n
+    return n
 }
 
 private final class ResponseSink {

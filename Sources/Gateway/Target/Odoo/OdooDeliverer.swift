@@ -152,7 +152,8 @@ public final class OdooDeliverer: @unchecked Sendable {
             let row: OutboxRow?
             do {
                 row = try store.claimOutbox(server: server.name, owner: owner, maxInFlight: server.maxInFlight,
-                                            staleAfter: staleAfter, ignoringBackoff: run.ignoringBackoff)
+                                            staleAfter: staleAfter, ignoringBackoff: run.ignoringBackoff,
+                                            drainStart: run.started)
             } catch {
                 run.stop(unreachable: "the store: \(error)")
                 return
@@ -193,7 +194,8 @@ public final class OdooDeliverer: @unchecked Sendable {
         let isBounceOrCatchall = role == "bounce" || role == "catchall" || alias?.name == "bounce" || alias?.name == "catchall"
         let model = isBounceOrCatchall ? nil : alias?.routing.model
         let values = alias?.odoo?.customValues.sorted { $0.key < $1.key }.map { ($0.key, $0.value.odooValue) }
-        let outcome = client.messageProcess(model: model, message: bytes, customValues: values?.isEmpty == false ? values : nil,
+        let outcome = client.messageProcess(model: model, message: bytes, messageID: row.messageID,
+                                            customValues: values?.isEmpty == false ? values : nil,
                                             saveOriginal: alias?.odoo?.saveOriginal, stripAttachments: alias?.odoo?.stripAttachments)
         return result(of: outcome, row: row, run: run)
     }
@@ -249,6 +251,8 @@ final class DrainRun: @unchecked Sendable {
     let server: OdooServerConfig
     let deadline: Date
     let ignoringBackoff: Bool
+    /// Rows tried since then are not tried again in this run.
+    let started = Date()
     private let condition = NSCondition()
     private var active = 0
     private var finishedPushes = 0
