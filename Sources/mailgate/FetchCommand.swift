@@ -75,6 +75,6 @@ func drainOdoo(_ config: Config, aliases: [AliasConfig], timeout: Double, json: 
     deliverer.log = { printError("mailgate: \($0)") }
     for report in deliverer.drain(servers: servers, until: Date().addingTimeInterval(timeout), resume: false,
                                   ignoringBackoff: false) {
-        if json { print(report.jsonLine) } else { printError("mailgate: \(report.humanLine)") }
+        printError("mailgate: \(json ? report.jsonLine : report.humanLine)")
     }
 }

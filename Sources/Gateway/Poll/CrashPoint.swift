@@ -4,9 +4,11 @@ import Foundation
 /// itself the n-th time it reaches `point`, so the tests can prove the no-loss protocol at
 /// every step of a batch without racing a kill against a timer. Points: `spooled` (raw bytes
 /// written, not committed), `committed` (rows committed, server not told), `acknowledged`
-/// (server told, rows not yet marked done).
+/// (server told, rows not yet marked done), `pushed` (Odoo answered a push, the outbox row not
+/// yet updated; issue 12).
 enum CrashPoint: String {
     case spooled, committed, acknowledged
+    case pushed
 
     private static let armed: (CrashPoint, Int)? = {
         guard let spec = ProcessInfo.processInfo.environment["MAILGATE_CRASH_AT"] else { return nil }

@@ -165,6 +165,7 @@ public final class OdooDeliverer: @unchecked Sendable {
             }
             run.began()
             let result = push(row, client: client, run: run)
+            CrashPoint.reach(.pushed)
             do {
                 let state = try store.finishOutbox(id: row.id, owner: owner, result)
                 if case .release = result {} else { run.count(state) }
