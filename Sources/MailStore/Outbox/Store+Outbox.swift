@@ -32,6 +32,27 @@ extension Store {
                             ignoringBackoff: Bool = false, drainStart: Date = .distantPast,
                             now: Date = Date()) throws(StoreError) -> OutboxRow? {
         try write("claiming an outbox row of \(server)") { db in
+            try Self.claim(db, server: server, owner: owner, maxInFlight: maxInFlight, staleAfter: staleAfter,
+                           ignoringBackoff: ignoringBackoff, drainStart: drainStart, now: now)
+        }
+    }
+
+    /// `finishOutbox` and then `claimOutbox` in one transaction (one sync to disk per push).
+    public func finishAndClaimOutbox(finishing id: Int64, _ result: OutboxResult, server: String, owner: String,
+                                     maxInFlight: Int, staleAfter: TimeInterval, ignoringBackoff: Bool = false,
+                                     drainStart: Date = .distantPast, now: Date = Date()) throws(StoreError)
+        -> (finished: OutboxState?, next: OutboxRow?) {
+        try write("recording a push and claiming the next") { db in
+            let finished = try Self.finish(db, id: id, owner: owner, result, now: now)
+            let next = try Self.claim(db, server: server, owner: owner, maxInFlight: maxInFlight, staleAfter: staleAfter,
+                                      ignoringBackoff: ignoringBackoff, drainStart: drainStart, now: now)
+            return (finished, next)
+        }
+    }
+
+    private static func claim(_ db: Database, server: String, owner: String, maxInFlight: Int, staleAfter: TimeInterval,
+                              ignoringBackoff: Bool, drainStart: Date, now: Date) throws -> OutboxRow? {
+        do {
             let claimed = try Row.fetchAll(db, sql: """
                 SELECT id, claimed_by, claimed_at FROM outbox WHERE state = 'in_flight' AND server = ?
                 """, arguments: [server])
@@ -76,7 +97,11 @@ extension Store {
     @discardableResult
     public func finishOutbox(id: Int64, owner: String, _ result: OutboxResult, now: Date = Date()) throws(StoreError)
         -> OutboxState? {
-        try write("recording a push") { db in
+        try write("recording a push") { db in try Self.finish(db, id: id, owner: owner, result, now: now) }
+    }
+
+    private static func finish(_ db: Database, id: Int64, owner: String, _ result: OutboxResult, now: Date) throws -> OutboxState? {
+        do {
             guard let row = try OutboxRow.fetchOne(db, sql: "SELECT * FROM outbox WHERE id = ? AND state = 'in_flight' AND claimed_by = ?",
                                                    arguments: [id, owner]) else { return nil }
             let done = "claimed_by = NULL, claimed_at = NULL"

@@ -148,29 +148,44 @@ public final class OdooDeliverer: @unchecked Sendable {
         let server = run.server
         // A row claimed longer ago than this by a live process is taken to be lost.
         let staleAfter = server.timeout * 2 + 60
-        while !run.shouldStop, Date() < run.deadline {
-            let row: OutboxRow?
+        var next: OutboxRow?
+        var finishing: (id: Int64, result: OutboxResult)?
+        while true {
+            let mayClaim = !run.shouldStop && Date() < run.deadline
             do {
-                row = try store.claimOutbox(server: server.name, owner: owner, maxInFlight: server.maxInFlight,
-                                            staleAfter: staleAfter, ignoringBackoff: run.ignoringBackoff,
-                                            drainStart: run.started)
+                if let done = finishing {
+                    // Record the last push and take the next row in one transaction.
+                    let (state, row) = try store.finishAndClaimOutbox(
+                        finishing: done.id, done.result, server: server.name, owner: owner,
+                        maxInFlight: mayClaim ? server.maxInFlight : 0, staleAfter: staleAfter,
+                        ignoringBackoff: run.ignoringBackoff, drainStart: run.started)
+                    if case .release = done.result {} else { run.count(state) }
+                    finishing = nil
+                    next = row
+                    run.ended()
+                } else if mayClaim {
+                    next = try store.claimOutbox(server: server.name, owner: owner, maxInFlight: server.maxInFlight,
+                                                 staleAfter: staleAfter, ignoringBackoff: run.ignoringBackoff,
+                                                 drainStart: run.started)
+                } else {
+                    return
+                }
             } catch {
+                log?("odoo \(server.name): \(error)")
+                if finishing != nil { run.ended() }
                 run.stop(unreachable: "the store: \(error)")
                 return
             }
-            guard let row else {
+            guard let row = next else {
                 // Nothing may go now; a push of ours still running may free a reply or a Message-Id.
-                if run.waitForAnotherPush() { continue }
+                if mayClaim, run.waitForAnotherPush() { continue }
                 return
             }
+            next = nil
             run.began()
             let result = push(row, client: client, run: run)
             CrashPoint.reach(.pushed)
-            do {
-                let state = try store.finishOutbox(id: row.id, owner: owner, result)
-                if case .release = result {} else { run.count(state) }
-            } catch { log?("odoo \(server.name): \(error)") }
-            run.ended()
+            finishing = (row.id, result)
         }
     }
 

@@ -1,0 +1,61 @@
+import Foundation
+import MIME
+import MailStore
+import TestSupport
+import XCTest
+
+/// A large outbox drains completely, each message once, in memory that does not grow with it.
+final class OdooDrainTests: XCTestCase {
+    func testTenThousandQueuedMessagesDrainWithBoundedMemory() throws {
+        let count = 10_000
+        let server = try OdooTestServer(version: 19)
+        defer { server.stop() }
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let configPath = directory.file("mailgate.toml")
+        try """
+            [store]
+            path = "mailgate.sqlite"
+            [odoo]
+            url = "\(server.url)"
+            database = "acme"
+            user = "mailgate@acme.test"
+            api_key = "test-key"
+            [alias.sales]
+            model = "crm.lead"
+            target = "odoo"
+            """.write(toFile: configPath, atomically: true, encoding: .utf8)
+        chmod(configPath, 0o600)
+
+        // Queue them straight into the store, as the record transactions would (one spool sync,
+        // one transaction): each message carries 8 KB of text, 80 MB in all.
+        let store = try Store(path: directory.file("mailgate.sqlite"))
+        let spool = try Spool(directory: directory.file("spool"))
+        let filler = String(repeating: "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\r\n", count: 124)
+        var rows: [NewOutboxRow] = []
+        for n in 0..<count {
+            let raw = Array("Message-ID: <bulk\(n)@client.test>\r\nFrom: a@client.test\r\nTo: sales@acme.test\r\nSubject: bulk \(n)\r\n\r\n\(filler)".utf8)
+            let digest = SHA256.hex(raw)
+            _ = try spool.write(raw, sha256: digest)
+            rows.append(NewOutboxRow(server: "main", alias: "sales", messageID: "<bulk\(n)@client.test>", parentMessageID: nil,
+                                     rawSHA256: digest))
+        }
+        try spool.sync()
+        try store.recordsTransaction("queueing") { records in
+            for row in rows { try records.queueForOdoo(row) }
+        }
+        try store.close()
+
+        let push = try runMailgate(args: ["push", "--config", configPath, "--json"])
+        XCTAssertEqual(push.exitCode, 0, push.stderr)
+        XCTAssertEqual(try server.counter("pushes"), count)
+        XCTAssertEqual(try server.counter("overlapping"), 0)
+        XCTAssertEqual(try server.messages().count, count, "each message once")
+        // The largest child so far is that push: its peak memory stays far below the 80 MB it sent.
+        var usage = rusage()
+        getrusage(RUSAGE_CHILDREN.rawValue, &usage)
+        let peakMB = Double(usage.ru_maxrss) / 1024
+        print("push of \(count) messages (80 MB): peak resident memory \(Int(peakMB)) MB")
+        XCTAssertLessThan(peakMB, 60)
+    }
+}
