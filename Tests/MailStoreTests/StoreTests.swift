@@ -27,10 +27,10 @@ final class StoreTests: TemporaryDirectoryTestCase {
 
     func testMigrationsAreNamedAndIdempotent() throws {
         let store = try Store(path: path)
-        XCTAssertEqual(try store.appliedMigrations(), ["v1-seen-state", "v2-records", "v3-service"])
+        XCTAssertEqual(try store.appliedMigrations(), ["v1-seen-state", "v2-records", "v3-service", "v4-odoo-outbox"])
         try store.migrate()
         let again = try Store(path: path)
-        XCTAssertEqual(try again.appliedMigrations(), ["v1-seen-state", "v2-records", "v3-service"])
+        XCTAssertEqual(try again.appliedMigrations(), ["v1-seen-state", "v2-records", "v3-service", "v4-odoo-outbox"])
     }
 
     func testNotADatabaseIsExit78() throws {
