@@ -128,7 +128,7 @@ public final class OdooDeliverer: @unchecked Sendable {
         report.parked = run.parked
         report.retried = run.retried
         report.noRouteRows = run.noRouteRows
-        let protocolName = first.protocolInUse?.rawValue
+        let protocolName = run.protocolName ?? first.protocolInUse?.rawValue
         if let fault = run.pauseFault {
             return pause(server, fault, into: &report)
         } else if let fault = run.unreachable {
@@ -209,10 +209,12 @@ public final class OdooDeliverer: @unchecked Sendable {
         let role = alias?.routing.role
         let isBounceOrCatchall = role == "bounce" || role == "catchall" || alias?.name == "bounce" || alias?.name == "catchall"
         let model = isBounceOrCatchall ? nil : alias?.routing.model
-        let values = alias?.odoo?.customValues.sorted { $0.key < $1.key }.map { ($0.key, $0.value.odooValue) }
+        // custom_values apply only with a model (Odoo ignores them otherwise).
+        let values = model == nil ? nil : alias?.odoo?.customValues.sorted { $0.key < $1.key }.map { ($0.key, $0.value.odooValue) }
         let outcome = client.messageProcess(model: model, message: bytes, messageID: row.messageID,
                                             customValues: values?.isEmpty == false ? values : nil,
                                             saveOriginal: alias?.odoo?.saveOriginal, stripAttachments: alias?.odoo?.stripAttachments)
+        if let used = client.protocolInUse { run.noteProtocol(used.rawValue) }
         return result(of: outcome, row: row, run: run)
     }
 
@@ -323,6 +325,9 @@ final class DrainRun: @unchecked Sendable {
     }
 
     func noRoute(_ id: Int64) { condition.withLock { noRouteRows.append(id) } }
+    /// The protocol the last push used (a JSON-2 build may have sent a client to XML-RPC).
+    private(set) var protocolName: String?
+    func noteProtocol(_ name: String) { condition.withLock { protocolName = name } }
     func noteFault(_ text: String) { condition.withLock { lastFault = text } }
 
     func stop(pause text: String) {
