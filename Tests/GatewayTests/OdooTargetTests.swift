@@ -198,6 +198,18 @@ final class OdooTargetTests: XCTestCase {
         XCTAssertEqual(try server.records().first?["model"] as? String, "helpdesk.ticket")
     }
 
+    func testAJSON2BuildThatCannotTakeTheModelArgumentFallsBackToXMLRPC() throws {
+        try start(version: 19)
+        // Early 19 builds route /json/2/<model>/<method>: the body's "model" is overwritten (422).
+        try server.configure(["json2_model_path": true])
+        let run = try deliver(message("j1", subject: "Early build"))
+        XCTAssertEqual(run.exitCode, 0, run.stderr)
+        XCTAssertTrue(run.stderr.contains("using XML-RPC"), run.stderr)
+        XCTAssertEqual(try server.counter("xmlrpc"), 1)
+        XCTAssertEqual(try server.messages().count, 1, "the message was sent again over XML-RPC")
+        XCTAssertEqual(try statusJSON()["protocol"] as? String, "xmlrpc")
+    }
+
     func testThreeIdenticalAnswersParkAtOnce() throws {
         try start(version: 19)
         try server.fail("status", status: 503)

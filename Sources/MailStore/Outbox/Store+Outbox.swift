@@ -52,44 +52,42 @@ extension Store {
 
     private static func claim(_ db: Database, server: String, owner: String, maxInFlight: Int, staleAfter: TimeInterval,
                               ignoringBackoff: Bool, drainStart: Date, now: Date) throws -> OutboxRow? {
-        do {
-            let claimed = try Row.fetchAll(db, sql: """
-                SELECT id, claimed_by, claimed_at FROM outbox WHERE state = 'in_flight' AND server = ?
-                """, arguments: [server])
-            for row in claimed {
-                let by: String = row["claimed_by"] ?? ""
-                let at: Date? = row["claimed_at"]
-                if by != owner && (Store.leaseOwnerIsGone(by) || (at.map { now.timeIntervalSince($0) > staleAfter } ?? true)) {
-                    try db.execute(sql: """
-                        UPDATE outbox SET state = 'queued', maybe_filed = 1, claimed_by = NULL, claimed_at = NULL
-                        WHERE id = ? AND state = 'in_flight'
-                        """, arguments: [row["id"] as Int64])
-                }
+        let claimed = try Row.fetchAll(db, sql: """
+            SELECT id, claimed_by, claimed_at FROM outbox WHERE state = 'in_flight' AND server = ?
+            """, arguments: [server])
+        for row in claimed {
+            let by: String = row["claimed_by"] ?? ""
+            let at: Date? = row["claimed_at"]
+            if by != owner && (Store.leaseOwnerIsGone(by) || (at.map { now.timeIntervalSince($0) > staleAfter } ?? true)) {
+                try db.execute(sql: """
+                    UPDATE outbox SET state = 'queued', maybe_filed = 1, claimed_by = NULL, claimed_at = NULL
+                    WHERE id = ? AND state = 'in_flight'
+                    """, arguments: [row["id"] as Int64])
             }
-            let inFlight = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox WHERE server = ? AND state = 'in_flight'",
-                                            arguments: [server]) ?? 0
-            guard inFlight < maxInFlight else { return nil }
-            guard let row = try OutboxRow.fetchOne(db, sql: """
-                SELECT * FROM outbox o
-                WHERE o.server = ? AND o.state = 'queued'
-                  AND (? OR o.next_attempt_at IS NULL OR o.next_attempt_at <= ?)
-                  AND (o.last_attempt_at IS NULL OR o.last_attempt_at < ?)
-                  AND NOT EXISTS (SELECT 1 FROM outbox x WHERE x.message_id = o.message_id AND x.state = 'in_flight')
-                  AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.server = o.server AND p.id < o.id
-                                    AND p.message_id = o.parent_message_id AND p.state IN ('queued', 'in_flight'))
-                ORDER BY o.id LIMIT 1
-                """, arguments: [server, ignoringBackoff, now, drainStart]) else { return nil }
-            try db.execute(sql: """
-                UPDATE outbox SET state = 'in_flight', claimed_by = ?, claimed_at = ?, last_attempt_at = ?,
-                    attempts = attempts + 1, first_attempt_at = COALESCE(first_attempt_at, ?)
-                WHERE id = ?
-                """, arguments: [owner, now, now, now, row.id])
-            var taken = row
-            taken.state = .inFlight
-            taken.attempts += 1
-            taken.firstAttemptAt = taken.firstAttemptAt ?? now
-            return taken
         }
+        let inFlight = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox WHERE server = ? AND state = 'in_flight'",
+                                        arguments: [server]) ?? 0
+        guard inFlight < maxInFlight else { return nil }
+        guard let row = try OutboxRow.fetchOne(db, sql: """
+            SELECT * FROM outbox o
+            WHERE o.server = ? AND o.state = 'queued'
+              AND (? OR o.next_attempt_at IS NULL OR o.next_attempt_at <= ?)
+              AND (o.last_attempt_at IS NULL OR o.last_attempt_at < ?)
+              AND NOT EXISTS (SELECT 1 FROM outbox x WHERE x.message_id = o.message_id AND x.state = 'in_flight')
+              AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.server = o.server AND p.id < o.id
+                                AND p.message_id = o.parent_message_id AND p.state IN ('queued', 'in_flight'))
+            ORDER BY o.id LIMIT 1
+            """, arguments: [server, ignoringBackoff, now, drainStart]) else { return nil }
+        try db.execute(sql: """
+            UPDATE outbox SET state = 'in_flight', claimed_by = ?, claimed_at = ?, last_attempt_at = ?,
+                attempts = attempts + 1, first_attempt_at = COALESCE(first_attempt_at, ?)
+            WHERE id = ?
+            """, arguments: [owner, now, now, now, row.id])
+        var taken = row
+        taken.state = .inFlight
+        taken.attempts += 1
+        taken.firstAttemptAt = taken.firstAttemptAt ?? now
+        return taken
     }
 
     /// Records how the push of a claimed row ended. Does nothing when `owner` no longer holds
@@ -101,51 +99,49 @@ extension Store {
     }
 
     private static func finish(_ db: Database, id: Int64, owner: String, _ result: OutboxResult, now: Date) throws -> OutboxState? {
-        do {
-            guard let row = try OutboxRow.fetchOne(db, sql: "SELECT * FROM outbox WHERE id = ? AND state = 'in_flight' AND claimed_by = ?",
-                                                   arguments: [id, owner]) else { return nil }
-            let done = "claimed_by = NULL, claimed_at = NULL"
-            switch result {
-            case .delivered(let recordID):
+        guard let row = try OutboxRow.fetchOne(db, sql: "SELECT * FROM outbox WHERE id = ? AND state = 'in_flight' AND claimed_by = ?",
+                                               arguments: [id, owner]) else { return nil }
+        let done = "claimed_by = NULL, claimed_at = NULL"
+        switch result {
+        case .delivered(let recordID):
+            try db.execute(sql: """
+                UPDATE outbox SET state = 'delivered', odoo_record_id = ?, maybe_filed = 0, finished_at = ?, \(done)
+                WHERE id = ?
+                """, arguments: [recordID, now, id])
+            return .delivered
+        case .notFiled(let text):
+            try db.execute(sql: """
+                UPDATE outbox SET state = 'not_filed', last_answer = ?, maybe_filed = 0, finished_at = ?, \(done)
+                WHERE id = ?
+                """, arguments: [text, now, id])
+            return .notFiled
+        case .parked(let text, let noRoute):
+            try db.execute(sql: """
+                UPDATE outbox SET state = 'parked', last_answer = ?, no_route = ?, finished_at = ?, \(done) WHERE id = ?
+                """, arguments: [text, noRoute, now, id])
+            return .parked
+        case .release:
+            try db.execute(sql: "UPDATE outbox SET state = 'queued', attempts = attempts - 1, last_attempt_at = NULL, \(done) WHERE id = ?",
+                           arguments: [id])
+            return .queued
+        case let .retry(text, answer, maybeFiled, delay, retryFor):
+            let same = answer != nil && answer == row.lastAnswer ? row.sameAnswers + 1 : (answer == nil ? 0 : 1)
+            let first = row.firstAttemptAt ?? now
+            let expired = now.timeIntervalSince(first) >= retryFor
+            let shown = answer ?? text
+            if same >= 3 || expired {
+                let why = same >= 3 ? "the same answer three times: \(shown)" : "still failing after \(Int(retryFor))s: \(text)"
                 try db.execute(sql: """
-                    UPDATE outbox SET state = 'delivered', odoo_record_id = ?, maybe_filed = 0, finished_at = ?, \(done)
-                    WHERE id = ?
-                    """, arguments: [recordID, now, id])
-                return .delivered
-            case .notFiled(let text):
-                try db.execute(sql: """
-                    UPDATE outbox SET state = 'not_filed', last_answer = ?, maybe_filed = 0, finished_at = ?, \(done)
-                    WHERE id = ?
-                    """, arguments: [text, now, id])
-                return .notFiled
-            case .parked(let text, let noRoute):
-                try db.execute(sql: """
-                    UPDATE outbox SET state = 'parked', last_answer = ?, no_route = ?, finished_at = ?, \(done) WHERE id = ?
-                    """, arguments: [text, noRoute, now, id])
+                    UPDATE outbox SET state = 'parked', last_answer = ?, same_answers = ?, maybe_filed = ?,
+                        finished_at = ?, \(done) WHERE id = ?
+                    """, arguments: [why, same, maybeFiled || row.maybeFiled, now, id])
                 return .parked
-            case .release:
-                try db.execute(sql: "UPDATE outbox SET state = 'queued', attempts = attempts - 1, last_attempt_at = NULL, \(done) WHERE id = ?",
-                               arguments: [id])
-                return .queued
-            case let .retry(text, answer, maybeFiled, delay, retryFor):
-                let same = answer != nil && answer == row.lastAnswer ? row.sameAnswers + 1 : (answer == nil ? 0 : 1)
-                let first = row.firstAttemptAt ?? now
-                let expired = now.timeIntervalSince(first) >= retryFor
-                let shown = answer ?? text
-                if same >= 3 || expired {
-                    let why = same >= 3 ? "the same answer three times: \(shown)" : "still failing after \(Int(retryFor))s: \(text)"
-                    try db.execute(sql: """
-                        UPDATE outbox SET state = 'parked', last_answer = ?, same_answers = ?, maybe_filed = ?,
-                            finished_at = ?, \(done) WHERE id = ?
-                        """, arguments: [why, same, maybeFiled || row.maybeFiled, now, id])
-                    return .parked
-                }
-                try db.execute(sql: """
-                    UPDATE outbox SET state = 'queued', last_answer = ?, same_answers = ?, maybe_filed = ?,
-                        next_attempt_at = ?, \(done) WHERE id = ?
-                    """, arguments: [answer ?? text, same, maybeFiled || row.maybeFiled, now.addingTimeInterval(delay), id])
-                return .queued
             }
+            try db.execute(sql: """
+                UPDATE outbox SET state = 'queued', last_answer = ?, same_answers = ?, maybe_filed = ?,
+                    next_attempt_at = ?, \(done) WHERE id = ?
+                """, arguments: [answer ?? text, same, maybeFiled || row.maybeFiled, now.addingTimeInterval(delay), id])
+            return .queued
         }
     }
 
