@@ -88,6 +88,7 @@ struct RunCommand: ParsableCommand {
             pump.report = { logger.info("\($0.humanLine)") }
             return pump
         }
+        scheduler.afterPoll = { [pump] _ in pump?.wake() }
         pump?.start()
         defer { pump?.stop() }
 

@@ -13,6 +13,8 @@ public struct StatusLine: Sendable {
     public var service: ServiceAliasState?
     /// Messages that arrived through the alias, by route (unrouted ones wait for `replay`).
     public var routes: [String: Int] = [:]
+    /// Target odoo: pushes Odoo refused for good (parked; `replay --quarantined` queues them again).
+    public var odooParked = 0
 
     public init(alias: String, mailbox: String?, stored: AliasStatus?, service: ServiceAliasState? = nil) {
         self.alias = alias
@@ -32,7 +34,8 @@ public struct StatusLine: Sendable {
             ("done", .int(stored?.done ?? 0)),
             ("skipped", .int(stored?.skipped ?? 0)),
             ("failed", .int(stored?.failed ?? 0)),
-            ("quarantined", .int(stored?.quarantined ?? 0)),
+            ("quarantined", .int((stored?.quarantined ?? 0) + odooParked)),
+            ("odoo_parked", .int(odooParked)),
             ("routes", .object(Route.Kind.allCases.map { ($0.rawValue, .int(routes[$0.rawValue] ?? 0)) })),
             ("last_poll", .string(stored?.lastPoll.map(iso8601))),
             ("last_result", .string(stored?.lastResult)),
@@ -46,6 +49,7 @@ public struct StatusLine: Sendable {
     public var humanText: String {
         var line = "\(alias): "
         line += mailbox ?? "(routing only)"
+        if odooParked > 0 { line += "\n  odoo: \(odooParked) parked (quarantined; mailgate replay --quarantined)" }
         if let service {
             line += "\n  service: \(service.state)\(service.idle ? ", IDLE session up" : "")"
         }

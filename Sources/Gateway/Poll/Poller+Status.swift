@@ -10,10 +10,12 @@ extension Poller {
         let fresh = try store.serviceStates().filter { now.timeIntervalSince($0.updated) < 3 * ServiceScheduler.heartbeat }
         let service = Dictionary(fresh.map { ($0.alias, $0) }, uniquingKeysWith: { a, _ in a })
         let routes = try store.routeCounts()
+        let parked = try store.outboxParkedByAlias()  // issue 12: parked Odoo pushes join the quarantine
         return config.aliases.map { alias in
             var line = StatusLine(alias: alias.name, mailbox: alias.hasMailbox ? alias.mailboxDescription : nil,
                                   stored: byAlias[alias.name], service: service[alias.name])
             line.routes = routes[alias.name] ?? [:]
+            line.odooParked = parked[alias.name] ?? 0
             return line
         }
     }

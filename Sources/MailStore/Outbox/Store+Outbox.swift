@@ -238,3 +238,16 @@ extension Store {
         }
     }
 }
+
+extension Store {
+    /// Parked outbox rows per alias (they join the alias's quarantine in `status`).
+    public func outboxParkedByAlias() throws(StoreError) -> [String: Int] {
+        try read("counting parked Odoo messages") { db in
+            var result: [String: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT alias, COUNT(*) AS n FROM outbox WHERE state = 'parked' AND alias IS NOT NULL GROUP BY alias") {
+                result[row["alias"]] = row["n"]
+            }
+            return result
+        }
+    }
+}
