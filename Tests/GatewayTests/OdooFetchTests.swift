@@ -99,6 +99,27 @@ final class OdooFetchTests: XCTestCase {
         XCTAssertEqual(try server.counter("overlapping"), 0)
     }
 
+    /// `mailgate run` drains continuously: mail arriving while it runs reaches Odoo, mail
+    /// recorded while Odoo is down reaches it once Odoo is back, each once.
+    func testRunDrainsTheOutboxContinuously() throws {
+        let f = try fixture(version: 19)
+        defer { f.directory.remove() }
+        _ = try f.dovecot.deliver(user: f.user, messages: [mail("r1", "Run one"), mail("r2", "Re: Run one", replyTo: "r1")])
+        let service = try RunningService(configPath: f.configPath, logPath: f.directory.file("run.log"))
+        defer { _ = service.terminate() }
+        XCTAssertTrue(try waitUntil(60) { try server.messages().count == 2 }, service.log)
+        try server.fail("refuse")
+        // New mail comes in through the IDLE session while Odoo is down.
+        _ = try f.dovecot.deliver(user: f.user, messages: [mail("r3", "Re: Run one", replyTo: "r2")])
+        XCTAssertTrue(try waitUntil(60) { try odooStatus(f)["queued"] as? Int == 1 }, service.log)
+        try server.clearFailure()
+        // Odoo is back: a later round of the pump delivers it, after its parent.
+        XCTAssertTrue(try waitUntil(60) { try server.messages().count == 3 }, service.log)
+        XCTAssertEqual(try server.records().count, 1)
+        XCTAssertEqual(try server.records().first?["message_ids"] as? [String], ["r1@client.test", "r2@client.test", "r3@client.test"])
+        XCTAssertEqual(service.terminate(), 0)
+    }
+
     func testKillDuringDeliveryLeavesEachMessageInOdooExactlyOnce() throws {
         // One push at a time, so that the kill lands after exactly the third.
         let f = try fixture(version: 19, odoo: "max_in_flight = 1")
