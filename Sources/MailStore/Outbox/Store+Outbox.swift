@@ -29,7 +29,7 @@ extension Store {
     /// again first, flagged `maybe_filed` (their answer was lost). A row already tried since
     /// `drainStart` is not taken again (one drain tries each row once).
     public func claimOutbox(server: String, owner: String, maxInFlight: Int, staleAfter: TimeInterval,
-                            ignoringBackoff: Bool = false, drainStart: Date = .distantPast,
+                            ignoringBackoff: Bool = false, drainStart: Date = .distantFuture,
                             now: Date = Date()) throws(StoreError) -> OutboxRow? {
         try write("claiming an outbox row of \(server)") { db in
             try Self.claim(db, server: server, owner: owner, maxInFlight: maxInFlight, staleAfter: staleAfter,
@@ -37,10 +37,12 @@ extension Store {
         }
     }
 
-    /// `finishOutbox` and then `claimOutbox` in one transaction (one sync to disk per push).
+    /// Records how the push of row `id` ended, then claims the next row as `claimOutbox` does
+    /// (`maxInFlight` 0: claims none), in one transaction (one sync to disk per push). The
+    /// finished state is nil when `owner` no longer held the row (it was reclaimed as stale).
     public func finishAndClaimOutbox(finishing id: Int64, _ result: OutboxResult, server: String, owner: String,
                                      maxInFlight: Int, staleAfter: TimeInterval, ignoringBackoff: Bool = false,
-                                     drainStart: Date = .distantPast, now: Date = Date()) throws(StoreError)
+                                     drainStart: Date = .distantFuture, now: Date = Date()) throws(StoreError)
         -> (finished: OutboxState?, next: OutboxRow?) {
         try write("recording a push and claiming the next") { db in
             let finished = try Self.finish(db, id: id, owner: owner, result, now: now)
@@ -90,14 +92,8 @@ extension Store {
         return taken
     }
 
-    /// Records how the push of a claimed row ended. Does nothing when `owner` no longer holds
-    /// the row (it was reclaimed as stale). Returns the row's new state.
-    @discardableResult
-    public func finishOutbox(id: Int64, owner: String, _ result: OutboxResult, now: Date = Date()) throws(StoreError)
-        -> OutboxState? {
-        try write("recording a push") { db in try Self.finish(db, id: id, owner: owner, result, now: now) }
-    }
-
+    /// How the push of a claimed row ended (see `finishAndClaimOutbox`). Does nothing when
+    /// `owner` no longer holds the row (it was reclaimed as stale). Returns the row's new state.
     private static func finish(_ db: Database, id: Int64, owner: String, _ result: OutboxResult, now: Date) throws -> OutboxState? {
         guard let row = try OutboxRow.fetchOne(db, sql: "SELECT * FROM outbox WHERE id = ? AND state = 'in_flight' AND claimed_by = ?",
                                                arguments: [id, owner]) else { return nil }
@@ -166,16 +162,6 @@ extension Store {
                 result[server] = counts
             }
             return result
-        }
-    }
-
-    /// Rows of the outbox in `states` (all servers when `server` is nil), oldest first.
-    public func outboxRows(server: String? = nil, states: Set<OutboxState>, limit: Int = 1000) throws(StoreError) -> [OutboxRow] {
-        try read("reading the outbox") { db in
-            let list = states.map { "'\($0.rawValue)'" }.joined(separator: ", ")
-            return try OutboxRow.fetchAll(db, sql: """
-                SELECT * FROM outbox WHERE state IN (\(list)) AND (? IS NULL OR server = ?) ORDER BY id LIMIT ?
-                """, arguments: [server, server, limit])
         }
     }
 
