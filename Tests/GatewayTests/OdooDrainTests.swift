@@ -57,20 +57,24 @@ final class OdooDrainTests: XCTestCase {
         XCTAssertLessThan(peakMB, 60)
     }
 
-    /// Runs `path args` and returns its exit status and its own peak resident memory (KB, from wait4).
+    /// Runs `path args` and returns its exit status and its peak resident memory (KB). A small
+    /// python3 parent runs it: a child spawned from this (large) test process would report this
+    /// process's resident memory as its own peak, since Linux keeps the high-water mark across exec.
     private func runMeasured(_ path: String, _ args: [String]) throws -> (Int32, Int) {
-        var pid: pid_t = 0
-        let argv = ([path] + args).map { strdup($0) } + [nil]
-        defer { for p in argv { free(p) } }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-        guard posix_spawn(&pid, path, &actions, nil, argv, environ) == 0 else { throw TestSupportError("cannot run \(path)") }
-        var status: Int32 = 0
-        var usage = rusage()
-        while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
-        return ((status >> 8) & 0xFF, usage.ru_maxrss)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", """
+            import resource, subprocess, sys
+            r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            print(r.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+            """, path] + args
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        let fields = text.split(whereSeparator: { $0 == " " || $0 == "\n" }).compactMap { Int($0) }
+        guard fields.count == 2 else { throw TestSupportError("could not measure \(path): \(text)") }
+        return (Int32(fields[0]), fields[1])
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import OdooRPC
 import TOMLKit
 
 /// Turns the TOML text into a `Config`, checking every key.
@@ -98,6 +99,9 @@ struct ConfigLoader {
                             defaults: defaults, aliases: aliases, warnings: warnings)
         config.busyTimeout = busyTimeout
         config.odooServers = odooServers
+        config.warnings += odooServers.filter { !$0.tlsVerify }.map {
+            "[odoo.\($0.name)]: tls_verify = false: the certificate of \(HTTPURL.origin($0.url)) is not checked"
+        }
         return config
     }
 
