@@ -53,7 +53,8 @@ let package = Package(
         .testTarget(name: "MailStoreTests", dependencies: ["MailStore", "TestSupport"]),
         .testTarget(name: "RoutingTests", dependencies: ["Routing", "MIME", "TestSupport"]),
         .testTarget(name: "OAuthTests", dependencies: ["OAuth", "TestSupport"]),
-        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "MailStore", "MailSource", "MIME", "TestSupport"]),
+        .testTarget(name: "OdooRPCTests", dependencies: ["OdooRPC"]),
+        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "MailStore", "MailSource", "MIME", "OdooRPC", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -9,6 +9,7 @@ enum Schema {
         migrator.registerMigration("v2-records", migrate: v2Records)
         migrator.registerMigration("v3-service", migrate: v3Service)
         migrator.registerMigration("v4-oauth-tokens", migrate: v4OAuthTokens)
+        migrator.registerMigration("v5-odoo-outbox", migrate: v4OdooOutbox)
         migrator.registerMigration("v6-raw-messages", migrate: v6RawMessages)
         return migrator
     }()

@@ -351,7 +351,9 @@ extension Store {
     /// - Returns: how many messages' bytes were removed.
     @discardableResult
     public func removeRaw(doneBefore date: Date, from spool: Spool) throws(StoreError) -> Int {
-        let keys = try doneRawOlderThan(date)
+        // The Odoo outbox still needs what it has not delivered (issue 12).
+        let needed = try outboxPendingDigests()
+        let keys = try doneRawOlderThan(date).filter { !needed.contains($0) }
         for key in keys { try spool.remove(sha256: key) }
         try deleteRawMessages(sha256s: keys)
         try markRawRemoved(sha256s: keys)

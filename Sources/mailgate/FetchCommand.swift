@@ -15,6 +15,10 @@ struct FetchCommand: ParsableCommand {
 
     @OptionGroup var selection: AliasSelection
 
+    @Option(name: .long, help: ArgumentHelp("Aliases with target = \"odoo\": push what was recorded for at most this long; "
+                                            + "the rest stays queued (exit still 0).", valueName: "seconds"))
+    var drainTimeout: Double = 60
+
     @Option(help: "How many aliases are polled at once, each over its own connection (1 polls them one after another).")
     var workers = 8
 
@@ -42,6 +46,7 @@ struct FetchCommand: ParsableCommand {
         }
         let codes = reports.map(\.exitCode)
         poller.cleanupSpool()
+        drainOdoo(config, aliases: aliases, timeout: drainTimeout, json: selection.json)
         let code = PollReport.mostSerious(codes)
         if code != 0 { throw ExitCode(code) }
     }
@@ -65,5 +70,18 @@ func selectAliases(_ config: Config, names: [String], requireURL: Bool) throws -
             throw ExitCode(64)
         }
         return alias
+    }
+}
+
+/// Pushes the outbox of the Odoo servers these aliases use, for at most `timeout` seconds; a
+/// paused server is left alone (`mailgate push` resumes it). Says what remains queued.
+func drainOdoo(_ config: Config, aliases: [AliasConfig], timeout: Double, json: Bool) {
+    let servers = Array(Set(aliases.compactMap { $0.odoo?.server })).sorted()
+    guard !servers.isEmpty else { return }
+    guard let deliverer = try? OdooDeliverer(config: config) else { return }
+    deliverer.log = { printError("mailgate: \($0)") }
+    for report in deliverer.drain(servers: servers, until: Date().addingTimeInterval(timeout), resume: false,
+                                  ignoringBackoff: false) {
+        printError("mailgate: \(json ? report.jsonLine : report.humanLine)")
     }
 }

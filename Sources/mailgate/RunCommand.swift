@@ -81,6 +81,16 @@ struct RunCommand: ParsableCommand {
             throw ExitCode(Poller.exitCode(of: error))
         }
         let group = MailgateService(scheduler: scheduler, configPath: path, logger: logger).group()
+        // Aliases with target = "odoo": their outbox is drained continuously.
+        let pump = config.odooServers.isEmpty ? nil : (try? OdooDeliverer(config: config)).map { deliverer in
+            deliverer.log = { logger.warning("\($0)") }
+            let pump = OdooPump(deliverer: deliverer)
+            pump.report = { logger.info("\($0.humanLine)") }
+            return pump
+        }
+        scheduler.afterPoll = { [pump] _ in pump?.wake() }
+        pump?.start()
+        defer { pump?.stop() }
 
         // The main thread only waits; the service group runs on the cooperative pool and the
         // scheduler's blocking work on its own threads.

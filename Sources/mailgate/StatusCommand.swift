@@ -17,5 +17,9 @@ struct StatusCommand: ParsableCommand {
         let config = try configOption.load(checkingSecrets: false)
         let lines = try exitingOnFailure { try Poller(config: config).statusLines() }
         for line in lines { print(json ? line.jsonLine : line.humanText) }
+        if !config.odooServers.isEmpty {
+            let servers = try exitingOnFailure { try OdooDeliverer(config: config).statusLines() }
+            for server in servers { print(json ? server.jsonLine : server.humanText) }
+        }
     }
 }

@@ -89,6 +89,11 @@ struct ReplayCommand: ParsableCommand {
         let results = try exitingOnFailure {
             try LocalTarget(config: config).replay(ids: ids, unrouted: unrouted, quarantined: quarantined)
         }
+        if quarantined, config.aliases.contains(where: { $0.odoo != nil }) {
+            // Parked Odoo pushes go back to the outbox as they are (never re-routed locally).
+            let count = try exitingOnFailure { try OdooDeliverer(config: config).requeueParked() }
+            if count > 0 { printError("mailgate: \(count) parked Odoo message(s) queued again; `mailgate push` sends them now") }
+        }
         var failed = false
         for r in results {
             if let error = r.error { failed = true; printError("mailgate: message \(r.id): \(error)") }

@@ -240,9 +240,10 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(error?.section, "defaults")
         XCTAssertTrue(error?.description.contains("\"interval\"") ?? false)
 
-        error = loadError("[odoo]\nurl = \"http://x\"\n")
-        XCTAssertEqual(error?.key, "odoo")
+        error = loadError("[oddo]\nurl = \"http://x\"\n")
+        XCTAssertEqual(error?.key, "oddo")
         XCTAssertNil(error?.alias)
+        XCTAssertTrue(error?.description.contains("did you mean \"odoo\"") ?? false, error?.description ?? "")
 
         error = loadError("[aliases.sales]\nurl = \"imap://h\"\n")
         XCTAssertTrue(error?.description.contains("did you mean \"alias\"") ?? false, error?.description ?? "")

@@ -27,6 +27,8 @@ public struct AliasConfig: Equatable, Sendable {
     public var retryBackoff: TimeInterval = 60
     /// Failed attempts before a message is quarantined (`max_attempts`).
     public var maxAttempts = 5
+    /// `target = "odoo"`: the server and `message_process` arguments; nil for the local target.
+    public var odoo: AliasOdoo? = nil
 
     /// The alias's email address: `address`, else `NAME@[defaults] domain`, else nil.
     public var emailAddress: String? {

@@ -27,6 +27,13 @@ public struct Config: Equatable, Sendable {
     /// Things an admin should know at every start (loose file permissions with a literal
     /// password, `tls_verify = false`, …). Never contains a secret.
     public var warnings: [String]
+    /// `[odoo]` / `[odoo.NAME]`: the Odoo servers aliases with `target = "odoo"` push to.
+    public var odooServers: [OdooServerConfig] = []
+
+    /// The Odoo server with this name.
+    public func odooServer(named name: String) -> OdooServerConfig? {
+        odooServers.first { $0.name == name }
+    }
 
     /// `[defaults]`: values every alias inherits unless it sets its own.
     public struct Defaults: Equatable, Sendable {

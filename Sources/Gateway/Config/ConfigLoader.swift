@@ -1,4 +1,5 @@
 import Foundation
+import OdooRPC
 import TOMLKit
 
 /// Turns the TOML text into a `Config`, checking every key.
@@ -10,18 +11,18 @@ struct ConfigLoader {
     /// The absolute directory of the file: relative paths are resolved against it.
     let directory: String
 
-    static let topLevelKeys = ["store", "defaults", "alias", "oauth"]
+    static let topLevelKeys = ["store", "defaults", "alias", "oauth", "odoo"]
     static let storeKeys = ["path", "spool", "keep_raw", "busy_timeout"]
     static let defaultsKeys = ["interval", "domain", "max_message_size", "fallback_charset",
                                "loop_threshold", "loop_minutes", "loop_allowed",
-                               "idle_refresh", "backoff_max", "disable_after", "retry_backoff", "max_attempts"]
+                               "idle_refresh", "backoff_max", "disable_after", "retry_backoff", "max_attempts"] + aliasOdooKeys
     static let secretKeys = ["password", "password_env", "password_file", "password_command"]
     /// Keys that only make sense with a `url`.
     static let mailboxKeys = ["user", "oauth"] + secretKeys
         + ["auth", "tls", "tls_ca_file", "tls_verify", "proxy", "after_fetch", "start", "interval", "max_message_size",
            "idle_refresh", "backoff_max", "disable_after", "retry_backoff", "max_attempts"]
     static let routingKeys = ["model", "address", "role", "contact", "values", "allowed_domains", "bounced_content", "idle"]
-    static let aliasKeys = ["url"] + mailboxKeys + routingKeys
+    static let aliasKeys = ["url"] + mailboxKeys + routingKeys + aliasOdooKeys
     static let proxySchemes = ["http", "https", "socks4", "socks4a", "socks5", "socks5h"]
 
     init(file: String, environment: [String: String], checkingSecrets: Bool = true) {
@@ -57,8 +58,11 @@ struct ConfigLoader {
         let busyTimeout = try store?.duration("busy_timeout", positive: true) ?? 5
 
         var defaults = Config.Defaults()
+        let odooServers = try odooServers(top)
+        var odooDefaults = OdooKeys()
         if let table = try top.table("defaults") {
             let reader = try Reader(table, loader: self, section: "defaults", known: Self.defaultsKeys)
+            odooDefaults = try odooKeys(reader)
             defaults.interval = try reader.duration("interval", positive: true) ?? defaults.interval
             defaults.domain = try reader.string("domain", nonEmpty: true)
             defaults.maxMessageSize = try reader.size("max_message_size") ?? defaults.maxMessageSize
@@ -84,8 +88,9 @@ struct ConfigLoader {
                 if name.isEmpty || name.contains(where: { $0.isWhitespace || $0 == "@" }) {
                     throw ConfigError(file: file, alias: name, message: "an alias name is the local part of its address: no spaces or @")
                 }
-                let alias = try self.alias(name, Reader(aliasTable, loader: self, alias: name, known: Self.aliasKeys),
-                                           defaults: defaults, oauth: oauth, warnings: &warnings)
+                let reader = try Reader(aliasTable, loader: self, alias: name, known: Self.aliasKeys)
+                var alias = try self.alias(name, reader, defaults: defaults, oauth: oauth, warnings: &warnings)
+                alias.odoo = try aliasOdoo(name, reader, defaults: odooDefaults, servers: odooServers)
                 aliases.append(alias)
             }
         }
@@ -105,6 +110,10 @@ struct ConfigLoader {
                             defaults: defaults, aliases: aliases, warnings: warnings)
         config.busyTimeout = busyTimeout
         config.oauth = oauth
+        config.odooServers = odooServers
+        config.warnings += odooServers.filter { !$0.tlsVerify }.map {
+            "[odoo.\($0.name)]: tls_verify = false: the certificate of \(HTTPURL.origin($0.url)) is not checked"
+        }
         return config
     }
 

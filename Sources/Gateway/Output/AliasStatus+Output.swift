@@ -17,6 +17,8 @@ public struct StatusLine: Sendable {
     public var troubled: [SeenRow] = []
     /// The OAuth2 token's state (`oauth = "NAME"` aliases only).
     public var oauth: OAuthTokenStatus?
+    /// Target odoo: pushes Odoo refused for good (parked; `replay --quarantined` queues them again).
+    public var odooParked = 0
 
     public init(alias: String, mailbox: String?, stored: AliasStatus?, service: ServiceAliasState? = nil) {
         self.alias = alias
@@ -36,7 +38,8 @@ public struct StatusLine: Sendable {
             ("done", .int(stored?.done ?? 0)),
             ("skipped", .int(stored?.skipped ?? 0)),
             ("failed", .int(stored?.failed ?? 0)),
-            ("quarantined", .int(stored?.quarantined ?? 0)),
+            ("quarantined", .int((stored?.quarantined ?? 0) + odooParked)),
+            ("odoo_parked", .int(odooParked)),
             ("routes", .object(Route.Kind.allCases.map { ($0.rawValue, .int(routes[$0.rawValue] ?? 0)) })),
             ("last_poll", .string(stored?.lastPoll.map(iso8601))),
             ("last_result", .string(stored?.lastResult)),
@@ -64,6 +67,7 @@ public struct StatusLine: Sendable {
         var line = "\(alias): "
         line += mailbox ?? "(routing only)"
         if let oauth { line += "\n  " + oauth.humanText(alias: alias) }
+        if odooParked > 0 { line += "\n  odoo: \(odooParked) parked (quarantined; mailgate replay --quarantined)" }
         if let service {
             line += "\n  service: \(service.state)\(service.idle ? ", IDLE session up" : "")"
         }

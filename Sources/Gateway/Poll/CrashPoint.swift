@@ -3,10 +3,12 @@ import Foundation
 /// Test-only fault injection: `MAILGATE_CRASH_AT=<point>:<n>` makes the process SIGKILL
 /// itself the n-th time it reaches `point`, so the tests can prove the no-loss protocol at
 /// every step of a batch without racing a kill against a timer. Points: `spooled` (a batch
-/// fetched, large messages' spool files synced, nothing committed), `committed` (rows committed, server not told), `acknowledged`
-/// (server told, rows not yet marked done).
+/// fetched, large messages' spool files synced, nothing committed), `committed` (rows
+/// committed, server not told), `acknowledged` (server told, rows not yet marked done),
+/// `pushed` (Odoo answered a push, the outbox row not yet updated; issue 12).
 enum CrashPoint: String {
     case spooled, committed, acknowledged
+    case pushed
 
     private static let armed: (CrashPoint, Int)? = {
         guard let spec = ProcessInfo.processInfo.environment["MAILGATE_CRASH_AT"] else { return nil }

@@ -10,6 +10,7 @@ extension Poller {
         let fresh = try store.serviceStates().filter { now.timeIntervalSince($0.updated) < 3 * ServiceScheduler.heartbeat }
         let service = Dictionary(fresh.map { ($0.alias, $0) }, uniquingKeysWith: { a, _ in a })
         let routes = try store.routeCounts()
+        let parked = try store.outboxParkedByAlias()  // issue 12: parked Odoo pushes join the quarantine
         return config.aliases.map { alias in
             var line = StatusLine(alias: alias.name, mailbox: alias.hasMailbox ? alias.mailboxDescription : nil,
                                   stored: byAlias[alias.name], service: service[alias.name])
@@ -18,6 +19,7 @@ extension Poller {
                 line.troubled = (try? store.rows(mailbox: mailbox, states: [.failed, .quarantined])) ?? []
             }
             line.oauth = try? oauthStatus(of: alias, now: now)
+            line.odooParked = parked[alias.name] ?? 0
             return line
         }
     }

@@ -10,11 +10,14 @@ struct MessageRouter {
     let parser: MIMEParser
     /// The aliases' addresses: a text bounce never names them as failed recipients.
     let ownAddresses: Set<String>
+    /// Aliases with `target = "odoo"`: their messages are also queued in the outbox.
+    let odooAliases: [String: AliasOdoo]
 
     init(config: Config) {
         rules = config.routingRules
         ownAddresses = Set(rules.aliases.map(\.address).filter { $0.contains("@") })
         parser = MIMEParser(options: ParserOptions(fallbackCharset: config.defaults.fallbackCharset ?? "gb18030"))
+        odooAliases = Dictionary(config.aliases.compactMap { a in a.odoo.map { (a.name, $0) } }, uniquingKeysWith: { a, _ in a })
     }
 
     struct Outcome {
@@ -50,6 +53,11 @@ struct MessageRouter {
             attachmentsJSON: JSONValue.array(message.attachments.map(\.jsonValue)).serialized(),
             rawSHA256: rawSHA256, arrivedVia: arrivedVia)
         outcome.messageRow = try records.recordRouting(record, RouteRecord(outcome.route), replacing: replacing, now: now)
+        if let alias = arrivedVia, let odoo = odooAliases[alias] {
+            // Same transaction as the record: nothing recorded without being queued.
+            try OdooQueue.queue(message, messageID: outcome.messageID, rawSHA256: rawSHA256, alias: alias, odoo: odoo,
+                                in: records, now: now)
+        }
         return outcome
     }
 }

@@ -34,6 +34,9 @@ public final class ServiceScheduler: @unchecked Sendable {
 
     public let options: Options
     public let owner: String
+    /// Told after every poll with the alias's name (set before `start`): `mailgate run`'s Odoo
+    /// pump drains what the poll recorded (issue 12).
+    public var afterPoll: (@Sendable (String) -> Void)?
     private let logger: Logger
     private let lock = NSCondition()
     private let stateWriter: ServiceStateWriter
@@ -351,6 +354,7 @@ public final class ServiceScheduler: @unchecked Sendable {
     /// A poll finished: update the schedule, log once per change of state, publish.
     private func completed(_ name: String, alias: AliasConfig, report: PollReport, byWatcher: Bool = false) {
         running.remove(name)
+        afterPoll?(name)
         defer {
             lock.broadcast()
             // A worker's poll of an alias whose session came up meanwhile: the watcher takes over.

@@ -1,1 +1,0 @@
-// OdooRPC: see DESIGN.md for this module's one job.
