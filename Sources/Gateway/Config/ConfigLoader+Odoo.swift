@@ -42,27 +42,8 @@ extension ConfigLoader {
             throw reader.error("url", "http:// to \(parts.host) would send the API key unencrypted: use https://, "
                                + "or set allow_http = true")
         }
-        let present = Self.apiKeyKeys.filter { reader.table.contains(key: $0) }
-        guard let key = present.first else {
+        guard let secret = try secretSource(reader, keys: Self.apiKeyKeys, prefix: "api_key") else {
             throw reader.error("api_key", "is missing: give one of api_key, api_key_env, api_key_file, api_key_command")
-        }
-        if present.count > 1 { throw reader.error(present[1], "give only one of \(present.joined(separator: ", "))") }
-        let secret: SecretSource
-        switch key {
-        case "api_key": secret = .literal(try reader.string(key, nonEmpty: true)!)
-        case "api_key_env":
-            let variable = try reader.string(key, nonEmpty: true)!
-            guard !checkingSecrets || !(environment[variable] ?? "").isEmpty else {
-                throw reader.error(key, "the environment variable \(variable) is not set or empty")
-            }
-            secret = .environment(variable)
-        case "api_key_file":
-            let path = try reader.path(key)!
-            guard !checkingSecrets || access(path, R_OK) == 0 else {
-                throw reader.error(key, "cannot read \(path): \(String(cString: strerror(errno)))")
-            }
-            secret = .file(path)
-        default: secret = .command(try reader.string(key, nonEmpty: true)!)
         }
         var server = OdooServerConfig(name: name, file: file, directory: directory, url: url,
                                       database: try reader.string("database", nonEmpty: true),

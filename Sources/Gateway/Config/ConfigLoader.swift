@@ -237,31 +237,10 @@ struct ConfigLoader {
 
     /// Exactly one of the password keys; env and file are checked now, the command runs at connect.
     private func secret(_ reader: Reader) throws(ConfigError) -> SecretSource {
-        let present = Self.secretKeys.filter { reader.table.contains(key: $0) }
-        guard let key = present.first else {
+        guard let source = try secretSource(reader, keys: Self.secretKeys, prefix: "password") else {
             throw reader.error("password", "is missing: give one of password, password_env, password_file, password_command")
         }
-        if present.count > 1 {
-            throw reader.error(present[1], "give only one of \(present.joined(separator: ", "))")
-        }
-        switch key {
-        case "password":
-            return .literal(try reader.string(key, nonEmpty: true)!)
-        case "password_env":
-            let name = try reader.string(key, nonEmpty: true)!
-            guard !checkingSecrets || !(environment[name] ?? "").isEmpty else {
-                throw reader.error(key, "the environment variable \(name) is not set or empty")
-            }
-            return .environment(name)
-        case "password_file":
-            let path = try reader.path(key)!
-            guard !checkingSecrets || access(path, R_OK) == 0 else {
-                throw reader.error(key, "cannot read \(path): \(String(cString: strerror(errno)))")
-            }
-            return .file(path)
-        default:
-            return .command(try reader.string(key, nonEmpty: true)!)
-        }
+        return source
     }
 
     /// An absolute path: `path` as is, else relative to the config file's directory.
