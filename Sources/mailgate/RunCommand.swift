@@ -54,6 +54,10 @@ struct RunCommand: ParsableCommand {
     }
 
     func run() throws {
+        // A SIGUSR1 (poll now) or SIGHUP (reload) sent while the service is still starting must
+        // not kill it with the default action: ignored until the service's handlers take over.
+        signal(SIGUSR1, SIG_IGN)
+        signal(SIGHUP, SIG_IGN)
         let format = MailgateLogHandler.Format(rawValue: logFormat)!
         let level = Logger.Level(rawValue: logLevel)!
         LoggingSystem.bootstrap { label in MailgateLogHandler(label: label, format: format, level: level) }
