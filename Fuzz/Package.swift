@@ -1,8 +1,8 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Tools that must never be linked by a plain build of Mailgate: the libFuzzer harness and the parse
-// benchmark. They depend on the main package by path and use only its MIME library.
+// Tools that must never be linked by a plain build of Mailgate: the libFuzzer harness and the
+// benchmarks. They depend on the main package by path and use only its MIME and Routing libraries.
 let package = Package(
     name: "mailgate-fuzz",
     dependencies: [.package(name: "mailgate", path: "..")],
@@ -11,6 +11,10 @@ let package = Package(
         .executableTarget(name: "MIMEFuzz", dependencies: [.product(name: "MIME", package: "mailgate")]),
         // Plain release build (Scripts/bench-parse).
         .executableTarget(name: "MIMEBench", dependencies: [.product(name: "MIME", package: "mailgate")]),
+        // Plain release build (Scripts/bench-bounce): the bounce classifier alone, messages parsed beforehand.
+        .executableTarget(name: "BounceBench", dependencies: [
+            .product(name: "MIME", package: "mailgate"), .product(name: "Routing", package: "mailgate"),
+        ]),
     ],
     swiftLanguageModes: [.v5]
 )
