@@ -31,7 +31,7 @@ struct BounceContext {
     /// `text` up to where the copy of the original message starts.
     let section: String
     let original: OriginalMessage?
-    /// Lower-case From, Subject and the report section: what families are told by.
+    /// From, Subject, a few headers and the report section: what families are told by.
     let signature: String
     let family: MTAFormat?
     let looksLikeBounce: Bool
@@ -69,6 +69,10 @@ struct BounceContext {
         "a copy of the original message", "content-type: message/rfc822", "content-type: text/rfc822-headers",
         "----- message header", "------ original headers", "headers of the message follow",
     ]
+
+    /// `copyMarkers` and the header lines a pasted copy starts with, case-insensitive.
+    static let copyMarkerMatcher = AhoCorasick(
+        (copyMarkers + ["\nreceived: from ", "\nreturn-path: <", "\nreturn-path:<"]).map { ($0, ()) })
 
     static let bounceSubjects = [
         "undeliver", "delivery status", "mail delivery failed", "failure notice",
@@ -127,16 +131,11 @@ struct BounceContext {
         self.text = text
         self.reports = reports.joined(separator: "\n\n")
 
-        let lower = text.lowercased()
-        var cut = lower.endIndex
-        for marker in Self.copyMarkers {
-            if let r = lower.range(of: marker), r.lowerBound < cut { cut = r.lowerBound }
-        }
-        for lineStart in ["\nreceived: from ", "\nreturn-path: <", "\nreturn-path:<"] {
-            if let r = lower.range(of: lineStart), r.lowerBound < cut { cut = r.lowerBound }
-        }
-        let sectionEnd = text.index(text.startIndex, offsetBy: lower.distance(from: lower.startIndex, to: cut),
-                                    limitedBy: text.endIndex) ?? text.endIndex
+        // Where the copy of the original message starts: the first marker, found in one pass.
+        var cut = Int.max
+        var t = text
+        t.withUTF8 { b in Self.copyMarkerMatcher.forEachMatch(in: b) { cut = min(cut, $0.start) } }
+        let sectionEnd = cut == Int.max ? text.endIndex : text.utf8.index(text.utf8.startIndex, offsetBy: cut)
         section = String(text[..<sectionEnd])
 
         var original: OriginalMessage?
@@ -161,7 +160,8 @@ struct BounceContext {
         let fromLocal = from.split(separator: "@").first.map(String.init) ?? ""
         let headerSig = ["X-Mailer", "X-Failed-Recipients", "X-SES-Outgoing", "Message-ID", "X-MS-Exchange-Message-Is-Ndr"]
             .compactMap { name in message.decodedHeader(name).map { "\(name.lowercased()) \($0)" } }
-        signature = ([from, subject] + headerSig + [section.lowercased()]).joined(separator: "\n").lowercased()
+        // Markers are matched case-insensitively (ASCII): no lower-cased copy of the section.
+        signature = ([from, subject] + headerSig + [section]).joined(separator: "\n")
         family = MTAFormats.detect(signature)
 
         let fromName = (message.from.first?.name ?? "").lowercased()
@@ -187,11 +187,15 @@ struct BounceContext {
 
     /// The reason an MTA family's own phrase gives for this text.
     func familyHint(_ diagnostic: String) -> BounceReason? {
-        let text = diagnostic.lowercased()
         let excluded = tables.excludedFamilies
-        if let p = MTAFormats.providers.first(where: { !excluded.contains($0.family) && text.contains($0.0) }) { return p.1 }
+        if let p = MTAFormats.providerMatcher.firstListed(in: diagnostic, where: { !excluded.contains(MTAFormats.providers[$0].family) }) {
+            return MTAFormats.providers[p].1
+        }
         guard let family, !family.belongs(to: excluded) else { return nil }
-        return family.reasons.first { $0.0 == "*" || text.contains($0.0) }?.1
+        // A `*` row applies to anything its earlier rows did not name.
+        let star = family.reasons.firstIndex { $0.0 == "*" }
+        let phrase = MTAFormats.reasonMatchers[family.name]?.firstListed(in: diagnostic, where: { star == nil || $0 < star! })
+        return (phrase ?? star).map { family.reasons[$0].1 }
     }
 
     func report(_ kind: BounceReport.Kind, format: String, _ recipients: [BounceRecipient]) -> BounceReport {

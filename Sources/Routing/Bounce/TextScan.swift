@@ -45,6 +45,32 @@ enum TextScan {
         }
     }
 
+    /// The UTF-8 offset of the first occurrence of `needle` in `text` at or after `from`, ASCII
+    /// letters matched in any case (memchr for the first byte in either case, then a folded compare).
+    static func offset(of needle: String, in text: String, from: Int = 0) -> Int? {
+        var t = text, n = needle
+        return t.withUTF8 { tb -> Int? in
+            n.withUTF8 { nb -> Int? in
+                guard let first = nb.first else { return from }
+                guard tb.count - from >= nb.count, from >= 0 else { return nil }
+                let fold = AhoCorasick<Int>.fold
+                let lower = fold(first)
+                var i = from
+                let last = tb.count - nb.count
+                while i <= last {
+                    let b = fold(tb[i])
+                    if b == lower {
+                        var k = 1
+                        while k < nb.count, fold(tb[i + k]) == fold(nb[k]) { k += 1 }
+                        if k == nb.count { return i }
+                    }
+                    i += 1
+                }
+                return nil
+            }
+        }
+    }
+
     static let addressRegex = try! NSRegularExpression(
         pattern: "[A-Za-z0-9_][A-Za-z0-9._%+=/!#$&'*?^`{|}~-]*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\\.)+[A-Za-z]{2,}")
     static let statusRegex = try! NSRegularExpression(
@@ -62,7 +88,7 @@ enum TextScan {
 
     /// Every email address in the text, lower-cased, in order (repeats kept).
     static func addresses(in text: String) -> [String] {
-        matches(addressRegex, text).map { $0.0.lowercased() }.map(trimmingAddress)
+        AddressScan.addresses(in: text).map { trimmingAddress($0.lowercased()) }
     }
 
     static func trimmingAddress(_ a: String) -> String {
@@ -92,11 +118,43 @@ enum TextScan {
         matches(replyRegex, text, group: 1).map(\.0).first { !$0.hasPrefix("2") }
     }
 
-    /// Addresses replaced by a placeholder, lower-cased: a mailbox named `spam@…` says nothing.
+    /// Addresses replaced by a placeholder, ASCII lower-cased, whitespace runs (ASCII and
+    /// no-break spaces) collapsed to one space and trimmed: a mailbox named `spam@…` says
+    /// nothing. One pass over the bytes; the tables' phrases are ASCII.
     static func masked(_ text: String) -> String {
-        let lower = text.lowercased().split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
-        return addressRegex.stringByReplacingMatches(in: lower, range: NSRange(lower.startIndex..., in: lower),
-                                                     withTemplate: "mailbox@address")
+        var t = text
+        let flat: [UInt8] = t.withUTF8 { b in
+            var out: [UInt8] = []
+            out.reserveCapacity(b.count)
+            var i = 0
+            var space = false
+            while i < b.count {
+                let c = b[i]
+                let width = c == 0xC2 && i + 1 < b.count && b[i + 1] == 0xA0 ? 2 : (c == 0x20 || (c >= 0x09 && c <= 0x0D) ? 1 : 0)
+                if width > 0 {
+                    space = true
+                    i += width
+                    continue
+                }
+                if space, !out.isEmpty { out.append(0x20) }
+                space = false
+                out.append(AhoCorasick<Int>.fold(c))
+                i += 1
+            }
+            return out
+        }
+        return flat.withUnsafeBufferPointer { b in
+            var out: [UInt8] = []
+            out.reserveCapacity(b.count)
+            var from = 0
+            for r in AddressScan.ranges(in: b) {
+                out += b[from..<r.lowerBound]
+                out += Array("mailbox@address".utf8)
+                from = r.upperBound
+            }
+            out += b[from...]
+            return String(decoding: out, as: UTF8.self)
+        }
     }
 
     /// `smtp` of `smtp; 550 …`, lower-cased; nil when the value has no type.
