@@ -176,30 +176,53 @@ enum TextScan {
         ("after initial connection", "CONN"), ("while connected to", "CONN"),
     ]
 
+    /// ASCII lower-cased with whitespace runs collapsed to one space and trimmed (`masked`
+    /// without the address placeholder).
+    static func flattened(_ text: String) -> [UInt8] {
+        var t = text
+        return t.withUTF8 { b in
+            var out: [UInt8] = []
+            out.reserveCapacity(b.count)
+            var space = false
+            for c in b {
+                if c == 0x20 || (c >= 0x09 && c <= 0x0D) { space = true; continue }
+                if space, !out.isEmpty { out.append(0x20) }
+                space = false
+                out.append(AhoCorasick<Int>.fold(c))
+            }
+            return out
+        }
+    }
+
     /// Postfix's "in reply to … command", whitespace collapsed and lower-cased.
     static func inReplyTo(_ text: String) -> String? {
-        let flat = text.lowercased().split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
-        guard let start = flat.range(of: "in reply to "),
-              let end = flat.range(of: " command", range: start.upperBound..<flat.endIndex),
-              flat.distance(from: start.upperBound, to: end.lowerBound) < 30 else { return nil }
-        return String(flat[start.lowerBound..<end.upperBound])
+        let flat = String(decoding: flattened(text), as: UTF8.self)
+        guard let start = offset(of: "in reply to ", in: flat),
+              let end = offset(of: " command", in: flat, from: start + 12), end - (start + 12) < 30 else { return nil }
+        let u = Array(flat.utf8)
+        return String(decoding: u[start..<end + 8], as: UTF8.self)
     }
+
+    static let commandMatcher = AhoCorasick(commandPhrases.enumerated().map { ($0.element.0, $0.offset) })
 
     /// The SMTP command the server answered with the error, when the text says it.
     static func command(in text: String) -> String? {
-        let lower = text.lowercased()
-        let flat = lower.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
-        var best: (String.Index, String)?
-        for (phrase, command) in commandPhrases {
-            if let r = flat.range(of: phrase), best == nil || r.lowerBound < best!.0 { best = (r.lowerBound, command) }
+        // The phrase that starts first, whitespace collapsed; on a tie the one listed first.
+        var best: (start: Int, index: Int)?
+        flattened(text).withUnsafeBufferPointer { b in
+            commandMatcher.forEachMatch(in: b) { m in
+                let index = commandMatcher.patterns[m.pattern].value
+                if best.map({ (m.start, index) < ($0.start, $0.index) }) ?? true { best = (m.start, index) }
+            }
         }
-        if let best { return best.1 }
+        if let best { return commandPhrases[best.index].1 }
         // A session transcript: the last command sent (">>> RCPT To:<…>").
+        guard offset(of: ">>>", in: text) != nil else { return nil }
         var last: String?
-        for line in lower.split(separator: "\n") {
-            let t = line.trimmingCharacters(in: .whitespaces)
+        for line in text.split(separator: "\n") {
+            let t = line.drop { $0 == " " || $0 == "\t" }
             guard t.hasPrefix(">>>") else { continue }
-            let cmd = t.dropFirst(3).trimmingCharacters(in: .whitespaces)
+            let cmd = String(t.dropFirst(3).drop { $0 == " " || $0 == "\t" }.prefix(8)).lowercased()
             for (prefix, name) in [("rcpt", "RCPT"), ("data", "DATA"), ("mail", "MAIL"), ("ehlo", "EHLO"),
                                    ("helo", "HELO"), ("starttls", "STARTTLS"), (".", "DATA")] where cmd.hasPrefix(prefix) {
                 last = name
@@ -274,14 +297,31 @@ enum TextScan {
         return value[value.index(after: semi)...].trimmingCharacters(in: .whitespaces)
     }
 
-    /// `Name: value` lines with folding undone; names lower-cased.
+    /// `Name: value` lines with folding undone; names lower-cased. Lines end at LF, CRLF or CR.
     static func fields(_ text: String) -> [(name: String, value: String)] {
         var out: [(name: String, value: String)] = []
-        for line in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }) {
-            if let f = line.first, f == " " || f == "\t", !out.isEmpty {
-                out[out.count - 1].value += " " + line.trimmingCharacters(in: .whitespaces)
-            } else if let colon = line.firstIndex(of: ":"), !line[..<colon].contains(" ") {
-                out.append((line[..<colon].lowercased(), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)))
+        var t = text
+        t.withUTF8 { b in
+            func trimmed(_ r: Range<Int>) -> String {
+                var lo = r.lowerBound, hi = r.upperBound
+                while lo < hi, b[lo] == 0x20 || b[lo] == 0x09 { lo += 1 }
+                while hi > lo, b[hi - 1] == 0x20 || b[hi - 1] == 0x09 { hi -= 1 }
+                return String(decoding: UnsafeBufferPointer(rebasing: b[lo..<hi]), as: UTF8.self)
+            }
+            var i = 0
+            while i <= b.count {
+                var e = i
+                while e < b.count, b[e] != 0x0A, b[e] != 0x0D { e += 1 }
+                let line = i..<e
+                if let f = line.first.map({ b[$0] }), f == 0x20 || f == 0x09, !out.isEmpty {
+                    out[out.count - 1].value += " " + trimmed(line)
+                } else if let colon = line.first(where: { b[$0] == UInt8(ascii: ":") }),
+                          !b[i..<colon].contains(0x20) {
+                    let name = String(decoding: b[i..<colon].map(AhoCorasick<Int>.fold), as: UTF8.self)
+                    out.append((name, trimmed(colon + 1..<e)))
+                }
+                if e < b.count, b[e] == 0x0D, e + 1 < b.count, b[e + 1] == 0x0A { e += 1 }
+                i = e + 1
             }
         }
         return out
@@ -299,15 +339,44 @@ enum TextScan {
     }
 
     /// Tags removed and the commonest entities decoded: enough to read an HTML-only bounce.
+    /// Each tag (`<` to the next `>`) becomes a space, `<br`, `</p>`, `</tr>` and `</div>` a line
+    /// break and a space; `&lt; &gt; &quot; &#39; &nbsp; &amp;` are decoded once. One pass over the bytes.
     static func strippingHTML(_ html: String) -> String {
-        var out = html.replacingOccurrences(of: "<br", with: "\n<br", options: .caseInsensitive)
-            .replacingOccurrences(of: "</p>", with: "\n</p>", options: .caseInsensitive)
-            .replacingOccurrences(of: "</tr>", with: "\n</tr>", options: .caseInsensitive)
-            .replacingOccurrences(of: "</div>", with: "\n</div>", options: .caseInsensitive)
-        out = out.replacingOccurrences(of: "<[^>]*>", with: " ", options: .regularExpression)
-        for (e, c) in [("&lt;", "<"), ("&gt;", ">"), ("&quot;", "\""), ("&#39;", "'"), ("&nbsp;", " "), ("&amp;", "&")] {
-            out = out.replacingOccurrences(of: e, with: c)
+        var h = html
+        let out: [UInt8] = h.withUTF8 { b in
+            var out: [UInt8] = []
+            out.reserveCapacity(b.count)
+            var i = 0
+            func at(_ i: Int, _ s: StaticString) -> Bool {
+                let n = s.utf8CodeUnitCount
+                guard i + n <= b.count else { return false }
+                for k in 0..<n where AhoCorasick<Int>.fold(b[i + k]) != s.utf8Start[k] { return false }
+                return true
+            }
+            while i < b.count {
+                let c = b[i]
+                if c == UInt8(ascii: "<") {
+                    if at(i, "<br") || at(i, "</p>") || at(i, "</tr>") || at(i, "</div>") { out.append(0x0A) }
+                    var j = i + 1
+                    while j < b.count, b[j] != UInt8(ascii: ">") { j += 1 }
+                    if j < b.count { out.append(0x20); i = j + 1; continue }
+                    out.append(c); i += 1; continue
+                }
+                if c == UInt8(ascii: "&") {
+                    var matched = false
+                    for (e, r) in Self.entities where at(i, e) {
+                        out.append(r); i += e.utf8CodeUnitCount; matched = true
+                        break
+                    }
+                    if matched { continue }
+                }
+                out.append(c); i += 1
+            }
+            return out
         }
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
+
+    static let entities: [(StaticString, UInt8)] = [("&lt;", 0x3C), ("&gt;", 0x3E), ("&quot;", 0x22), ("&#39;", 0x27),
+                                                     ("&nbsp;", 0x20), ("&amp;", 0x26)]
 }
