@@ -127,7 +127,9 @@ struct BounceContext {
         // Prefer the parser's charset-decoded text for the first part.
         if let t = message.text, !texts.isEmpty, !t.isEmpty { texts[0] = t }
         var text = texts.joined(separator: "\n")
-        text = text.replacingOccurrences(of: "\r\n", with: "\n")
+        if TextScan.containsBytes(text, "\r") {
+            text = String(decoding: text.utf8.filter { $0 != 0x0D }, as: UTF8.self)
+        }
         self.text = text
         self.reports = reports.joined(separator: "\n\n")
 

@@ -403,25 +403,47 @@ enum ReasonPatterns {
     /// pass over its bytes whatever the number of phrases.
     static func reasons(in text: String) -> Set<BounceReason> {
         guard !text.isEmpty else { return [] }
-        // Where each piece starts, in text order.
-        var starts: [Int: [Int]] = [:]
+        // Every piece found, in the order they end.
+        var hits: [(piece: Int, start: Int)] = []
         var t = text
-        t.withUTF8 { bytes in pieces.forEachMatch(in: bytes) { starts[$0.pattern, default: []].append($0.start) } }
-        guard !starts.isEmpty else { return [] }
+        t.withUTF8 { bytes in pieces.forEachMatch(in: bytes) { hits.append((pieces.patterns[$0.pattern].value, $0.start)) } }
+        guard !hits.isEmpty else { return [] }
         var found = Set<BounceReason>()
-        for e in entries where !found.contains(e.reason) {
-            // Pieces in order, each after the previous one's end (the leftmost occurrence each time).
-            var from = 0
-            var ok = true
-            for p in e.pieces {
-                guard let s = starts[p]?.first(where: { $0 >= from }) else { ok = false; break }
-                from = s + pieces.patterns[p].bytes.count
+        for h in hits {
+            for r in plainReasons[h.piece] { found.insert(r) }
+            for e in alignedByFirstPiece[h.piece] where !found.contains(entries[e].reason) && aligned(entries[e], hits) {
+                found.insert(entries[e].reason)
             }
-            if ok { found.insert(e.reason) }
         }
-        for (reason, list) in exclusionPieces where found.contains(reason) && list.contains(where: { starts[$0] != nil }) {
+        for (reason, list) in exclusionPieces where found.contains(reason) && hits.contains(where: { list.contains($0.piece) }) {
             found.remove(reason)
         }
         return found
     }
+
+    /// The entry's pieces in order, each after the previous one's end (the leftmost occurrence each time).
+    private static func aligned(_ e: Entry, _ hits: [(piece: Int, start: Int)]) -> Bool {
+        var from = 0
+        for p in e.pieces {
+            var best: Int?
+            for h in hits where h.piece == p && h.start >= from && best.map({ h.start < $0 }) ?? true { best = h.start }
+            guard let s = best else { return false }
+            from = s + pieces.patterns[p].bytes.count
+        }
+        return true
+    }
+
+    /// Per piece, the reasons whose plain (one-piece) entries it is.
+    private static let plainReasons: [[BounceReason]] = {
+        var out = [[BounceReason]](repeating: [], count: pieces.patterns.count)
+        for e in entries where e.pieces.count == 1 { out[e.pieces[0]].append(e.reason) }
+        return out
+    }()
+
+    /// Per piece, the `a|b` entries it opens (indexes into `entries`).
+    private static let alignedByFirstPiece: [[Int]] = {
+        var out = [[Int]](repeating: [], count: pieces.patterns.count)
+        for (i, e) in entries.enumerated() where e.pieces.count > 1 { out[e.pieces[0]].append(i) }
+        return out
+    }()
 }

@@ -15,9 +15,6 @@ enum TextBounce {
     static let temporaryWords = ["temporary", "will be retried", "will retry", "delayed", "will continue trying",
                                  "deferred", "not yet been delivered", "still trying", "temporarily"]
     static let temporaryMatcher = AhoCorasick(temporaryWords.map { ($0, ()) })
-    static let hostRegex = try! NSRegularExpression(
-        pattern: "host ([a-z0-9][a-z0-9.-]*\\.[a-z]{2,})\\.?\\s*\\[", options: [.caseInsensitive])
-
     /// The failed recipients named in the text, in order of first mention, with their positions.
     static func mentions(_ c: BounceContext) -> [(address: String, at: String.Index)] {
         var out: [(address: String, at: String.Index)] = []
@@ -148,7 +145,7 @@ enum TextBounce {
             }
             var r = BounceRecipient(address: address, status: TextScan.status(in: block),
                                     replyCode: TextScan.replyCode(in: block), diagnostic: TextScan.diagnostic(focus(block)))
-            r.remoteMTA = TextScan.matches(hostRegex, block, group: 1).first?.0.lowercased()
+            r.remoteMTA = CodeScan.remoteHost(in: block)
             // The family's own words for a recipient given up after temporary failures.
             let gaveUp = r.status == nil && (c.family?.retryGiveUps ?? []).contains { TextScan.containsBytes(block, $0) }
             BounceClassifier.finish(&r, temporary: temporary || gaveUp, hint: hint, evidence: block, context: c.section)

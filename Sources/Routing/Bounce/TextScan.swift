@@ -71,19 +71,10 @@ enum TextScan {
         }
     }
 
-    static let addressRegex = try! NSRegularExpression(
-        pattern: "[A-Za-z0-9_][A-Za-z0-9._%+=/!#$&'*?^`{|}~-]*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\\.)+[A-Za-z]{2,}")
-    static let statusRegex = try! NSRegularExpression(
-        pattern: "(?<![0-9.])([245]\\.[0-9]{1,3}\\.[0-9]{1,3})(?!\\.?[0-9])")
-    static let replyRegex = try! NSRegularExpression(
-        pattern: "(?:^|[\\s:;(\\[<>#\"'])([245][0-5][0-9])(?:(?=[ -]+(?:[245]\\.[0-9]|[A-Za-z<\\[(\"'#]))|(?=[,:] )|(?= +: )|(?=\\s*$))",
-        options: [.anchorsMatchLines])
-
-    static func matches(_ regex: NSRegularExpression, _ text: String, group: Int = 0) -> [(String, Range<String.Index>)] {
-        regex.matches(in: text, range: NSRange(text.startIndex..., in: text)).compactMap { m in
-            guard let r = Range(m.range(at: group), in: text) else { return nil }
-            return (String(text[r]), r)
-        }
+    /// The text of each byte range found by `scan`, in order.
+    static func strings(_ text: String, _ scan: (UnsafeBufferPointer<UInt8>) -> [Range<Int>]) -> [String] {
+        var t = text
+        return t.withUTF8 { b in scan(b).map { String(decoding: UnsafeBufferPointer(rebasing: b[$0]), as: UTF8.self) } }
     }
 
     /// Every email address in the text, lower-cased, in order (repeats kept).
@@ -97,25 +88,21 @@ enum TextScan {
         return String(s)
     }
 
-    static let repliedStatusRegex = try! NSRegularExpression(
-        pattern: "[245][0-9][0-9][ -]['\"]?([245]\\.[0-9]{1,3}\\.[0-9]{1,3})(?!\\.?[0-9])")
-
     /// The first enhanced status code (`5.1.1`).
     static func status(in text: String) -> String? {
-        matches(statusRegex, text, group: 1).first?.0
+        strings(text, CodeScan.statuses).first
     }
 
     /// The status a server gave with its reply code (`550 5.2.2`, `550-'5.2.2`), else the first one
     /// that differs from `other`.
     static func messageStatus(in text: String, other: String?) -> String? {
-        matches(repliedStatusRegex, text, group: 1).map(\.0).first { $0 != other }
-            ?? matches(statusRegex, text, group: 1).map(\.0).first { $0 != other }
+        strings(text, CodeScan.repliedStatuses).first { $0 != other } ?? strings(text, CodeScan.statuses).first { $0 != other }
     }
 
     /// The first SMTP reply code (`550`) written the way servers reply.
     static func replyCode(in text: String) -> String? {
         // A greeting (220) or a number that happens to look like a code is not the answer that failed.
-        matches(replyRegex, text, group: 1).map(\.0).first { !$0.hasPrefix("2") }
+        replyCodes(in: text).first
     }
 
     /// Addresses replaced by a placeholder, ASCII lower-cased, whitespace runs (ASCII and
@@ -286,7 +273,7 @@ enum TextScan {
 
     /// Every SMTP reply code in the text, in order.
     static func replyCodes(in text: String) -> [String] {
-        matches(replyRegex, text, group: 1).map(\.0).filter { !$0.hasPrefix("2") }
+        strings(text, CodeScan.replyCodes).filter { !$0.hasPrefix("2") }
     }
 
     /// `rfc822; a@b` → `a@b`, `smtp; 550 …` → `550 …`.
