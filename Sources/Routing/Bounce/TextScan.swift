@@ -90,13 +90,13 @@ enum TextScan {
 
     /// The first enhanced status code (`5.1.1`).
     static func status(in text: String) -> String? {
-        strings(text, CodeScan.statuses).first
+        strings(text) { CodeScan.statuses(in: $0) }.first
     }
 
     /// The status a server gave with its reply code (`550 5.2.2`, `550-'5.2.2`), else the first one
     /// that differs from `other`.
     static func messageStatus(in text: String, other: String?) -> String? {
-        strings(text, CodeScan.repliedStatuses).first { $0 != other } ?? strings(text, CodeScan.statuses).first { $0 != other }
+        strings(text) { CodeScan.repliedStatuses(in: $0) }.first { $0 != other } ?? strings(text) { CodeScan.statuses(in: $0) }.first { $0 != other }
     }
 
     /// The first SMTP reply code (`550`) written the way servers reply.
@@ -273,7 +273,7 @@ enum TextScan {
 
     /// Every SMTP reply code in the text, in order.
     static func replyCodes(in text: String) -> [String] {
-        strings(text, CodeScan.replyCodes).filter { !$0.hasPrefix("2") }
+        strings(text) { CodeScan.replyCodes(in: $0) }.filter { !$0.hasPrefix("2") }
     }
 
     /// `rfc822; a@b` → `a@b`, `smtp; 550 …` → `550 …`.
