@@ -162,7 +162,7 @@ enum MTAFormats {
 
     static func isStrictProvider(_ host: String) -> Bool {
         let h = host.lowercased()
-        return strictProviders.contains { h.hasSuffix($0) || h.contains("." + $0) || h.hasPrefix($0) }
+        return strictProviders.contains { h.hasSuffix($0) || h.hasPrefix($0) || TextScan.containsBytes(h, "." + $0) }
     }
 
     /// The first family (in table order) whose marker appears in the signature text, any case.

@@ -93,16 +93,17 @@ enum TextBounce {
     /// (`554 <a@b>... Remote protocol error`) after the exchange that failed (`>>> MAIL From:…`,
     /// `<<< 501 …`): that exchange and the line are the recipient's evidence, nothing after it.
     static func sendmailSummary(_ text: String, at: String.Index) -> String? {
-        let lineStart = text[..<at].lastIndex(of: "\n").map { text.index(after: $0) } ?? text.startIndex
-        let lineEnd = text[at...].firstIndex(of: "\n") ?? text.endIndex
+        let u = text.utf8
+        let lineStart = u[..<at].lastIndex(of: 0x0A).map { u.index(after: $0) } ?? u.startIndex
+        let lineEnd = u[at...].firstIndex(of: 0x0A) ?? u.endIndex
         let line = text[lineStart..<lineEnd]
         let coded = line.count > 4 && line.prefix(3).allSatisfy(\.isNumber) && line.dropFirst(3).first == " "
         guard coded || line.hasPrefix("<"), line.contains(">... ") || coded && line.contains("... ") else { return nil }
         var lines = [String(line)]
         var cursor = lineStart
         while cursor > text.startIndex {
-            let prevEnd = text.index(before: cursor)
-            let prevStart = text[..<prevEnd].lastIndex(of: "\n").map { text.index(after: $0) } ?? text.startIndex
+            let prevEnd = u.index(before: cursor)
+            let prevStart = u[..<prevEnd].lastIndex(of: 0x0A).map { u.index(after: $0) } ?? u.startIndex
             let prev = text[prevStart..<prevEnd].trimmingCharacters(in: .whitespaces)
             guard prev.hasPrefix("<<<") || prev.hasPrefix(">>>") || prev.lowercased().hasPrefix("while talking to") else { break }
             lines.insert(prev, at: 0)

@@ -314,10 +314,24 @@ enum TextScan {
         return out
     }
 
-    /// A diagnostic from a block of bounce text: whitespace collapsed, bounded.
+    /// A diagnostic from a block of bounce text: whitespace collapsed, bounded to 1000 bytes
+    /// (cut at a character boundary).
     static func diagnostic(_ block: String) -> String {
-        let collapsed = block.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
-        return collapsed.count > 1000 ? String(collapsed.prefix(1000)) : collapsed
+        var t = block
+        let out: [UInt8] = t.withUTF8 { b in
+            var out: [UInt8] = []
+            out.reserveCapacity(min(b.count, 1004))
+            var space = false
+            for c in b {
+                if c == 0x20 || (c >= 0x09 && c <= 0x0D) { space = true; continue }
+                if space, !out.isEmpty { out.append(0x20) }
+                space = false
+                out.append(c)
+                if out.count >= 1000 && c < 0x80 { break }
+            }
+            return out
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     static func unique(_ list: [String]) -> [String] {
