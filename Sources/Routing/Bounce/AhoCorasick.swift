@@ -16,8 +16,13 @@ struct AhoCorasick<Value> {
     private let classCount: Int
     /// `delta[state * classCount + class]` → next state.
     private let delta: [Int32]
-    /// Per state, the patterns that end there (its own and those of its failure chain).
-    private let outputs: [[Int32]]
+    /// Per state, the patterns that end there (its own and those of its failure chain), flat:
+    /// state `s`'s are `outputs[outputStart[s]..<outputStart[s + 1]]` (no array per state to
+    /// retain while scanning).
+    private let outputStart: [Int32]
+    private let outputs: [Int32]
+    /// Each pattern's length in bytes.
+    private let lengths: [Int]
 
     /// One occurrence: which pattern, and the byte offsets it spans in the scanned text.
     struct Match {
@@ -75,7 +80,11 @@ struct AhoCorasick<Value> {
         self.classOf = classOf
         self.classCount = k
         self.delta = goto
-        self.outputs = outputs
+        var start: [Int32] = [0]
+        for o in outputs { start.append(start.last! + Int32(o.count)) }
+        self.outputStart = start
+        self.outputs = outputs.flatMap { $0 }
+        self.lengths = self.patterns.map(\.bytes.count)
     }
 
     static func fold(_ b: UInt8) -> UInt8 { b >= 0x41 && b <= 0x5A ? b | 0x20 : b }
@@ -87,11 +96,20 @@ struct AhoCorasick<Value> {
         let k = classCount
         delta.withUnsafeBufferPointer { d in
             classOf.withUnsafeBufferPointer { cls in
-                for i in 0..<text.count {
-                    s = Int(d[s * k + Int(cls[Int(text[i])])])
-                    for p in outputs[s] {
-                        let n = patterns[Int(p)].bytes.count
-                        body(Match(pattern: Int(p), start: i + 1 - n, end: i + 1))
+                outputStart.withUnsafeBufferPointer { os in
+                    outputs.withUnsafeBufferPointer { out in
+                      lengths.withUnsafeBufferPointer { len in
+                        for i in 0..<text.count {
+                            s = Int(d[s * k + Int(cls[Int(text[i])])])
+                            var o = Int(os[s])
+                            let end = Int(os[s + 1])
+                            while o < end {
+                                let p = Int(out[o])
+                                body(Match(pattern: p, start: i + 1 - len[p], end: i + 1))
+                                o += 1
+                            }
+                        }
+                      }
                     }
                 }
             }
@@ -112,17 +130,19 @@ struct AhoCorasick<Value> {
     /// The occurrence that ends first (on a tie, the first given pattern of those ending there).
     func firstMatch(in text: String) -> Match? {
         var t = text
-        return t.withUTF8 { buf -> Match? in
+        var first: Match?
+        t.withUTF8 { buf in
             var s = 0
             let k = classCount
             for i in 0..<buf.count {
                 s = Int(delta[s * k + Int(classOf[Int(buf[i])])])
-                if let p = outputs[s].min() {
-                    return Match(pattern: Int(p), start: i + 1 - patterns[Int(p)].bytes.count, end: i + 1)
-                }
+                let range = Int(outputStart[s])..<Int(outputStart[s + 1])
+                guard let p = outputs[range].min().map(Int.init) else { continue }
+                first = Match(pattern: p, start: i + 1 - lengths[p], end: i + 1)
+                return
             }
-            return nil
         }
+        return first
     }
 
     /// The smallest value among the patterns found in `text` (for tables valued by their row

@@ -406,7 +406,8 @@ enum ReasonPatterns {
         // Every piece found, in the order they end.
         var hits: [(piece: Int, start: Int)] = []
         var t = text
-        t.withUTF8 { bytes in pieces.forEachMatch(in: bytes) { hits.append((pieces.patterns[$0.pattern].value, $0.start)) } }
+        // A piece's value is its index.
+        t.withUTF8 { bytes in pieces.forEachMatch(in: bytes) { hits.append(($0.pattern, $0.start)) } }
         guard !hits.isEmpty else { return [] }
         var found = Set<BounceReason>()
         for h in hits {
@@ -428,10 +429,12 @@ enum ReasonPatterns {
             var best: Int?
             for h in hits where h.piece == p && h.start >= from && best.map({ h.start < $0 }) ?? true { best = h.start }
             guard let s = best else { return false }
-            from = s + pieces.patterns[p].bytes.count
+            from = s + pieceLengths[p]
         }
         return true
     }
+
+    private static let pieceLengths = pieces.patterns.map(\.bytes.count)
 
     /// Per piece, the reasons whose plain (one-piece) entries it is.
     private static let plainReasons: [[BounceReason]] = {
