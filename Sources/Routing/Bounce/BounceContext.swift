@@ -44,16 +44,16 @@ struct BounceContext {
 
     /// The header section of a message (up to its first empty line): the bounced message's
     /// body is never needed.
-    static func headerSection(_ bytes: [UInt8]) -> [UInt8] {
-        var i = 0
-        while i + 1 < bytes.count {
+    static func headerSection(_ bytes: ArraySlice<UInt8>) -> [UInt8] {
+        var i = bytes.startIndex
+        while i + 1 < bytes.endIndex {
             if bytes[i] == 0x0A, bytes[i + 1] == 0x0A { return Array(bytes[...(i + 1)]) }
-            if bytes[i] == 0x0A, bytes[i + 1] == 0x0D, i + 2 < bytes.count, bytes[i + 2] == 0x0A {
+            if bytes[i] == 0x0A, bytes[i + 1] == 0x0D, i + 2 < bytes.endIndex, bytes[i + 2] == 0x0A {
                 return Array(bytes[...(i + 2)])
             }
             i += 1
         }
-        return bytes
+        return Array(bytes)
     }
 
     static let copyMarkers = [
@@ -127,8 +127,13 @@ struct BounceContext {
         // Prefer the parser's charset-decoded text for the first part.
         if let t = message.text, !texts.isEmpty, !t.isEmpty { texts[0] = t }
         var text = texts.joined(separator: "\n")
-        if TextScan.containsBytes(text, "\r") {
-            text = String(decoding: text.utf8.filter { $0 != 0x0D }, as: UTF8.self)
+        if TextScan.containsBytes(text, "\r\n") {
+            // CRLF → LF; a lone CR stays.
+            let u = Array(text.utf8)
+            var out: [UInt8] = []
+            out.reserveCapacity(u.count)
+            for (i, b) in u.enumerated() where !(b == 0x0D && i + 1 < u.count && u[i + 1] == 0x0A) { out.append(b) }
+            text = String(decoding: out, as: UTF8.self)
         }
         self.text = text
         self.reports = reports.joined(separator: "\n\n")
@@ -142,9 +147,10 @@ struct BounceContext {
 
         var original: OriginalMessage?
         if let part = originalPart {
-            let bytes: [UInt8]
-            if let child = part.children.first { bytes = Array(message.raw[child.range]) } else { bytes = part.decodedBody(in: message.raw) }
-            let o = OriginalMessage(MIMEParser().parse(Self.headerSection(bytes)))
+            // Only the header section is copied out of the attached message.
+            let header = part.children.first.map { Self.headerSection(message.raw[$0.range]) }
+                ?? Self.headerSection(part.decodedBody(in: message.raw)[...])
+            let o = OriginalMessage(MIMEParser().parse(header))
             if !o.isEmpty { original = o }
         }
         if original == nil, sectionEnd < text.endIndex {
@@ -152,7 +158,7 @@ struct BounceContext {
             // Skip the marker line and blank lines to reach the header block.
             if let nl = rest.firstIndex(of: "\n"), !rest.hasPrefix("\n") { rest = rest[rest.index(after: nl)...] }
             while let f = rest.first, f == "\n" || f == " " { rest = rest.dropFirst() }
-            let o = OriginalMessage(MIMEParser().parse(Self.headerSection(Array(rest.utf8))))
+            let o = OriginalMessage(MIMEParser().parse(Self.headerSection(Array(rest.utf8)[...])))
             if !o.isEmpty { original = o }
         }
         self.original = original
