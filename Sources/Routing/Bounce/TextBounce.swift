@@ -74,9 +74,10 @@ enum TextBounce {
 
     /// The text from `from` to the next empty line after it.
     static func paragraph(_ text: String, from: String.Index) -> String {
-        let rest = text[from...]
-        let end = rest.range(of: "\n\n")?.lowerBound ?? rest.endIndex
-        return String(rest[..<end])
+        let u = text.utf8
+        let end = TextScan.offset(of: "\n\n", in: text, from: u.distance(from: u.startIndex, to: from))
+            .map { u.index(u.startIndex, offsetBy: $0) } ?? text.endIndex
+        return String(text[from..<end])
     }
 
     /// The first sendmail summary line that names the address.
@@ -157,8 +158,8 @@ enum TextBounce {
     static func transcriptReply(_ evidence: String) -> String? {
         let lines = evidence.split(separator: "\n").map(String.init)
         if let answer = lines.first(where: { $0.hasPrefix("<<<") }) { return TextScan.replyCode(in: answer) }
-        if let last = lines.last, let dots = last.range(of: "... ") {
-            if let inner = TextScan.replyCode(in: String(last[dots.upperBound...])) { return inner }
+        if let last = lines.last, let dots = TextScan.offset(of: "... ", in: last) {
+            if let inner = TextScan.replyCode(in: String(decoding: last.utf8.dropFirst(dots + 4), as: UTF8.self)) { return inner }
         }
         return lines.last.flatMap(TextScan.replyCode(in:))
     }
