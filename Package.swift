@@ -8,9 +8,11 @@ let package = Package(
     products: [
         .executable(name: "mailgate", targets: ["mailgate"]),
         .library(name: "MIME", targets: ["MIME"]),
-        // For the fuzz harnesses in Fuzz/ (IMAP/POP3 readers, config loader); not an API promise.
+        // For the tools in Fuzz/ (harnesses of the IMAP/POP3 readers and config loader, the
+        // bounce classifier's benchmark); not an API promise.
         .library(name: "MailSource", targets: ["MailSource"]),
         .library(name: "Gateway", targets: ["Gateway"]),
+        .library(name: "Routing", targets: ["Routing"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

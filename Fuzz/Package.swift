@@ -2,7 +2,7 @@
 import PackageDescription
 
 // Tools that must never be linked by a plain build of Mailgate: the libFuzzer harnesses and the
-// parse benchmark. They depend on the main package by path.
+// benchmarks. They depend on the main package by path.
 let package = Package(
     name: "mailgate-fuzz",
     dependencies: [.package(name: "mailgate", path: "..")],
@@ -16,6 +16,10 @@ let package = Package(
         .executableTarget(name: "ConfigFuzz", dependencies: ["FuzzSupport", .product(name: "Gateway", package: "mailgate")]),
         // Plain release build (Scripts/bench-parse).
         .executableTarget(name: "MIMEBench", dependencies: [.product(name: "MIME", package: "mailgate")]),
+        // Plain release build (Scripts/bench-bounce): the bounce classifier alone, messages parsed beforehand.
+        .executableTarget(name: "BounceBench", dependencies: [
+            .product(name: "MIME", package: "mailgate"), .product(name: "Routing", package: "mailgate"),
+        ]),
     ],
     swiftLanguageModes: [.v5]
 )

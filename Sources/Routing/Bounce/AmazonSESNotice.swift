@@ -10,7 +10,7 @@ enum AmazonSESNotice {
     ]
 
     static func read(_ c: BounceContext) -> BounceReport? {
-        guard c.text.contains("notificationType"), let start = c.text.firstIndex(of: "{") else { return nil }
+        guard TextScan.containsBytes(c.text, "notificationType"), let start = c.text.firstIndex(of: "{") else { return nil }
         // The object ends at the last closing brace before the SNS footer.
         guard let end = c.text.lastIndex(of: "}"), start < end else { return nil }
         // Some relays fold overlong lines as "!" + newline + space: undo that before parsing.

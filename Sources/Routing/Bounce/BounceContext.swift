@@ -31,7 +31,7 @@ struct BounceContext {
     /// `text` up to where the copy of the original message starts.
     let section: String
     let original: OriginalMessage?
-    /// Lower-case From, Subject and the report section: what families are told by.
+    /// From, Subject, a few headers and the report section: what families are told by.
     let signature: String
     let family: MTAFormat?
     let looksLikeBounce: Bool
@@ -44,16 +44,16 @@ struct BounceContext {
 
     /// The header section of a message (up to its first empty line): the bounced message's
     /// body is never needed.
-    static func headerSection(_ bytes: [UInt8]) -> [UInt8] {
-        var i = 0
-        while i + 1 < bytes.count {
+    static func headerSection(_ bytes: ArraySlice<UInt8>) -> [UInt8] {
+        var i = bytes.startIndex
+        while i + 1 < bytes.endIndex {
             if bytes[i] == 0x0A, bytes[i + 1] == 0x0A { return Array(bytes[...(i + 1)]) }
-            if bytes[i] == 0x0A, bytes[i + 1] == 0x0D, i + 2 < bytes.count, bytes[i + 2] == 0x0A {
+            if bytes[i] == 0x0A, bytes[i + 1] == 0x0D, i + 2 < bytes.endIndex, bytes[i + 2] == 0x0A {
                 return Array(bytes[...(i + 2)])
             }
             i += 1
         }
-        return bytes
+        return Array(bytes)
     }
 
     static let copyMarkers = [
@@ -69,6 +69,10 @@ struct BounceContext {
         "a copy of the original message", "content-type: message/rfc822", "content-type: text/rfc822-headers",
         "----- message header", "------ original headers", "headers of the message follow",
     ]
+
+    /// `copyMarkers` and the header lines a pasted copy starts with, case-insensitive.
+    static let copyMarkerMatcher = AhoCorasick(
+        (copyMarkers + ["\nreceived: from ", "\nreturn-path: <", "\nreturn-path:<"]).map { ($0, ()) })
 
     static let bounceSubjects = [
         "undeliver", "delivery status", "mail delivery failed", "failure notice",
@@ -123,27 +127,30 @@ struct BounceContext {
         // Prefer the parser's charset-decoded text for the first part.
         if let t = message.text, !texts.isEmpty, !t.isEmpty { texts[0] = t }
         var text = texts.joined(separator: "\n")
-        text = text.replacingOccurrences(of: "\r\n", with: "\n")
+        if TextScan.containsBytes(text, "\r\n") {
+            // CRLF → LF; a lone CR stays.
+            let u = Array(text.utf8)
+            var out: [UInt8] = []
+            out.reserveCapacity(u.count)
+            for (i, b) in u.enumerated() where !(b == 0x0D && i + 1 < u.count && u[i + 1] == 0x0A) { out.append(b) }
+            text = String(decoding: out, as: UTF8.self)
+        }
         self.text = text
         self.reports = reports.joined(separator: "\n\n")
 
-        let lower = text.lowercased()
-        var cut = lower.endIndex
-        for marker in Self.copyMarkers {
-            if let r = lower.range(of: marker), r.lowerBound < cut { cut = r.lowerBound }
-        }
-        for lineStart in ["\nreceived: from ", "\nreturn-path: <", "\nreturn-path:<"] {
-            if let r = lower.range(of: lineStart), r.lowerBound < cut { cut = r.lowerBound }
-        }
-        let sectionEnd = text.index(text.startIndex, offsetBy: lower.distance(from: lower.startIndex, to: cut),
-                                    limitedBy: text.endIndex) ?? text.endIndex
+        // Where the copy of the original message starts: the first marker, found in one pass.
+        var cut = Int.max
+        var t = text
+        t.withUTF8 { b in Self.copyMarkerMatcher.forEachMatch(in: b) { cut = min(cut, $0.start) } }
+        let sectionEnd = cut == Int.max ? text.endIndex : text.utf8.index(text.utf8.startIndex, offsetBy: cut)
         section = String(text[..<sectionEnd])
 
         var original: OriginalMessage?
         if let part = originalPart {
-            let bytes: [UInt8]
-            if let child = part.children.first { bytes = Array(message.raw[child.range]) } else { bytes = part.decodedBody(in: message.raw) }
-            let o = OriginalMessage(MIMEParser().parse(Self.headerSection(bytes)))
+            // Only the header section is copied out of the attached message.
+            let header = part.children.first.map { Self.headerSection(message.raw[$0.range]) }
+                ?? Self.headerSection(part.decodedBody(in: message.raw)[...])
+            let o = OriginalMessage(MIMEParser().parse(header))
             if !o.isEmpty { original = o }
         }
         if original == nil, sectionEnd < text.endIndex {
@@ -151,7 +158,7 @@ struct BounceContext {
             // Skip the marker line and blank lines to reach the header block.
             if let nl = rest.firstIndex(of: "\n"), !rest.hasPrefix("\n") { rest = rest[rest.index(after: nl)...] }
             while let f = rest.first, f == "\n" || f == " " { rest = rest.dropFirst() }
-            let o = OriginalMessage(MIMEParser().parse(Self.headerSection(Array(rest.utf8))))
+            let o = OriginalMessage(MIMEParser().parse(Self.headerSection(Array(rest.utf8)[...])))
             if !o.isEmpty { original = o }
         }
         self.original = original
@@ -161,7 +168,8 @@ struct BounceContext {
         let fromLocal = from.split(separator: "@").first.map(String.init) ?? ""
         let headerSig = ["X-Mailer", "X-Failed-Recipients", "X-SES-Outgoing", "Message-ID", "X-MS-Exchange-Message-Is-Ndr"]
             .compactMap { name in message.decodedHeader(name).map { "\(name.lowercased()) \($0)" } }
-        signature = ([from, subject] + headerSig + [section.lowercased()]).joined(separator: "\n").lowercased()
+        // Markers are matched case-insensitively (ASCII): no lower-cased copy of the section.
+        signature = ([from, subject] + headerSig + [section]).joined(separator: "\n")
         family = MTAFormats.detect(signature)
 
         let fromName = (message.from.first?.name ?? "").lowercased()
@@ -187,11 +195,15 @@ struct BounceContext {
 
     /// The reason an MTA family's own phrase gives for this text.
     func familyHint(_ diagnostic: String) -> BounceReason? {
-        let text = diagnostic.lowercased()
         let excluded = tables.excludedFamilies
-        if let p = MTAFormats.providers.first(where: { !excluded.contains($0.family) && text.contains($0.0) }) { return p.1 }
+        if let p = MTAFormats.providerMatcher.firstListed(in: diagnostic, where: { !excluded.contains(MTAFormats.providers[$0].family) }) {
+            return MTAFormats.providers[p].1
+        }
         guard let family, !family.belongs(to: excluded) else { return nil }
-        return family.reasons.first { $0.0 == "*" || text.contains($0.0) }?.1
+        // A `*` row applies to anything its earlier rows did not name.
+        let star = family.reasons.firstIndex { $0.0 == "*" }
+        let phrase = MTAFormats.reasonMatchers[family.name]?.firstListed(in: diagnostic, where: { star == nil || $0 < star! })
+        return (phrase ?? star).map { family.reasons[$0].1 }
     }
 
     func report(_ kind: BounceReport.Kind, format: String, _ recipients: [BounceRecipient]) -> BounceReport {

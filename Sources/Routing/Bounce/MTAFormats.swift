@@ -162,11 +162,20 @@ enum MTAFormats {
 
     static func isStrictProvider(_ host: String) -> Bool {
         let h = host.lowercased()
-        return strictProviders.contains { h.hasSuffix($0) || h.contains("." + $0) || h.hasPrefix($0) }
+        return strictProviders.contains { h.hasSuffix($0) || h.hasPrefix($0) || TextScan.containsBytes(h, "." + $0) }
     }
 
-    /// The first family whose marker appears in the signature text.
+    /// The first family (in table order) whose marker appears in the signature text, any case.
     static func detect(_ signature: String) -> MTAFormat? {
-        all.first { f in f.markers.contains { signature.contains($0) } }
+        markerMatcher.firstListed(in: signature).map { all[$0] }
     }
+
+    /// Every family's markers, valued by the family's index: one pass finds them all.
+    static let markerMatcher = AhoCorasick(all.enumerated().flatMap { i, f in f.markers.map { ($0, i) } })
+    /// The providers' phrases, valued by their index.
+    static let providerMatcher = AhoCorasick(providers.enumerated().map { ($0.element.0, $0.offset) })
+    /// Each family's reason phrases, valued by their index in its row (`*` rows need none).
+    static let reasonMatchers: [String: AhoCorasick<Int>] = Dictionary(all.map { f in
+        (f.name, AhoCorasick(f.reasons.enumerated().filter { $0.element.0 != "*" }.map { ($0.element.0, $0.offset) }))
+    }, uniquingKeysWith: { a, _ in a })
 }

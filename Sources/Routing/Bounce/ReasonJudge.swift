@@ -10,7 +10,7 @@ struct ReasonJudge {
     var status: String?
     var replyCode: String?
     /// Lower-cased, addresses masked.
-    var text: String
+    let text: String
     /// The Diagnostic-Code type (`smtp`, `x-unix`, `x-postfix`, …), lower-cased.
     var diagnosticType: String?
     /// RCPT, DATA, MAIL, EHLO, HELO, CONN, STARTTLS.
@@ -20,10 +20,19 @@ struct ReasonJudge {
     var hint: BounceReason?
     /// The remote host is a mailbox provider that refuses unknown users at RCPT.
     var strictProvider = false
+    /// The reasons the text's phrases name, found once.
+    let named: Set<BounceReason>
+
+    init(status: String?, replyCode: String?, text: String, diagnosticType: String?, command: String?, action: String?,
+         hint: BounceReason?) {
+        self.status = status; self.replyCode = replyCode; self.text = text; self.diagnosticType = diagnosticType
+        self.command = command; self.action = action; self.hint = hint
+        named = ReasonPatterns.reasons(in: text)
+    }
 
     static let beforeDATA: Set<String> = ["CONN", "EHLO", "HELO", "STARTTLS", "AUTH", "MAIL", "RCPT"]
 
-    func has(_ r: BounceReason) -> Bool { ReasonPatterns.matches(r, text) }
+    func has(_ r: BounceReason) -> Bool { named.contains(r) }
 
     var statusReason: BounceReason? { status.flatMap { BounceReason.fromStatus($0, replyCode: replyCode) } }
 

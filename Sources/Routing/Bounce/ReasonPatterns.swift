@@ -1,8 +1,6 @@
-import Foundation
-
-/// What servers write for each reason, lower-case. A plain entry is a substring; an entry
-/// starting with `~` is a regular expression. Data, not code: add a line when a new server
-/// phrase turns up.
+/// What servers write for each reason, lower-case. A plain entry is a substring; `a|b` are
+/// pieces that must appear in this order. Data, not code: add a line when a new server
+/// phrase turns up. All entries are looked for in one pass (`reasons(in:)`).
 enum ReasonPatterns {
     static let table: [BounceReason: [String]] = [
         .mailboxfull: [
@@ -363,49 +361,92 @@ enum ReasonPatterns {
         .systemfull, .notaccept, .expired, .failedstarttls, .securityerror, .suppressed, .mailererror,
     ]
 
-    /// Whether the lower-cased text says this reason.
     /// Phrases that mean the text is not about this reason even if a pattern matches.
     static let exclusions: [BounceReason: [String]] = [
         .rejected: ["5.1.0 address rejected", "recipient address rejected", "sender ip address rejected"],
     ]
 
-    static func matches(_ reason: BounceReason, _ text: String) -> Bool {
-        guard !text.isEmpty, let patterns = compiled[reason] else { return false }
-        if let not = exclusions[reason], not.contains(where: { text.contains($0) }) { return false }
-        return patterns.contains { $0.matches(text) }
-    }
-
-    enum Pattern {
-        case substring(String)
-        /// Pieces that must appear in this order (written `a|b` in the table).
-        case aligned([String])
-        case regex(NSRegularExpression)
-
-        func matches(_ text: String) -> Bool {
-            switch self {
-            case .substring(let s): return text.contains(s)
-            case .aligned(let pieces):
-                var from = text.startIndex
-                for p in pieces {
-                    guard let r = text.range(of: p, range: from..<text.endIndex) else { return false }
-                    from = r.upperBound
-                }
-                return true
-            case .regex(let r): return r.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
-            }
-        }
-    }
-
     /// Entries whose `|` is the text's own, not the aligned-pieces separator.
     static let literalBars: Set<String> = [" || exit ", "pipe to |/"]
 
-    static func compile(_ list: [String]) -> [Pattern] {
-        list.map { p in
-            if p.hasPrefix("~"), let r = try? NSRegularExpression(pattern: String(p.dropFirst())) { return .regex(r) }
-            if p.contains("|"), !literalBars.contains(p) { return .aligned(p.components(separatedBy: "|")) }
-            return .substring(p)
-        }
+    /// An entry of the table: pieces that must appear in this order (one piece for a plain
+    /// phrase, several for `a|b`), as indexes into `pieces`.
+    struct Entry {
+        let reason: BounceReason
+        let pieces: [Int]
     }
 
-    static let compiled: [BounceReason: [Pattern]] = table.mapValues(compile)
+    /// Every distinct piece of the table and the exclusions, found in one pass.
+    static let pieces: AhoCorasick<Int> = {
+        var all: [String] = []
+        for list in table.values { for p in list { all += split(p) } }
+        for list in exclusions.values { all += list }
+        let distinct = Array(Set(all)).sorted()
+        return AhoCorasick(distinct.enumerated().map { ($0.element, $0.offset) })
+    }()
+
+    private static let pieceIndex: [String: Int] = Dictionary(
+        uniqueKeysWithValues: pieces.patterns.enumerated().map { (String(decoding: $0.element.bytes, as: UTF8.self), $0.offset) })
+
+    static let entries: [Entry] = table.flatMap { reason, list in
+        list.map { Entry(reason: reason, pieces: split($0).map { pieceIndex[$0]! }) }
+    }
+
+    static let exclusionPieces: [BounceReason: [Int]] = exclusions.mapValues { $0.map { pieceIndex[$0]! } }
+
+    static func split(_ entry: String) -> [String] {
+        entry.contains("|") && !literalBars.contains(entry) ? entry.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
+            : [entry]
+    }
+
+    /// The reasons the text names (lower-cased, addresses masked: `TextScan.masked`), read in one
+    /// pass over its bytes whatever the number of phrases.
+    static func reasons(in text: String) -> Set<BounceReason> {
+        guard !text.isEmpty else { return [] }
+        // Every piece found, in the order they end.
+        var hits: [(piece: Int, start: Int)] = []
+        var t = text
+        // A piece's value is its index.
+        t.withUTF8 { bytes in pieces.forEachMatch(in: bytes) { hits.append(($0.pattern, $0.start)) } }
+        guard !hits.isEmpty else { return [] }
+        var found = Set<BounceReason>()
+        for h in hits {
+            for r in plainReasons[h.piece] { found.insert(r) }
+            for e in alignedByFirstPiece[h.piece] where !found.contains(entries[e].reason) && aligned(entries[e], hits) {
+                found.insert(entries[e].reason)
+            }
+        }
+        for (reason, list) in exclusionPieces where found.contains(reason) && hits.contains(where: { list.contains($0.piece) }) {
+            found.remove(reason)
+        }
+        return found
+    }
+
+    /// The entry's pieces in order, each after the previous one's end (the leftmost occurrence each time).
+    private static func aligned(_ e: Entry, _ hits: [(piece: Int, start: Int)]) -> Bool {
+        var from = 0
+        for p in e.pieces {
+            var best: Int?
+            for h in hits where h.piece == p && h.start >= from && best.map({ h.start < $0 }) ?? true { best = h.start }
+            guard let s = best else { return false }
+            from = s + pieceLengths[p]
+        }
+        return true
+    }
+
+    private static let pieceLengths = pieces.patterns.map(\.bytes.count)
+
+    /// Per piece, the reasons whose plain (one-piece) entries it is.
+    private static let plainReasons: [[BounceReason]] = {
+        var out = [[BounceReason]](repeating: [], count: pieces.patterns.count)
+        for e in entries where e.pieces.count == 1 { out[e.pieces[0]].append(e.reason) }
+        return out
+    }()
+
+    /// Per piece, the `a|b` entries it opens (indexes into `entries`).
+    private static let alignedByFirstPiece: [[Int]] = {
+        var out = [[Int]](repeating: [], count: pieces.patterns.count)
+        for (i, e) in entries.enumerated() where e.pieces.count > 1 { out[e.pieces[0]].append(i) }
+        return out
+    }()
 }

@@ -14,16 +14,18 @@ enum TextBounce {
     static let notRecipientLocals = ["mailer-daemon", "postmaster", "mail-daemon", "abuse", "noreply", "no-reply"]
     static let temporaryWords = ["temporary", "will be retried", "will retry", "delayed", "will continue trying",
                                  "deferred", "not yet been delivered", "still trying", "temporarily"]
-    static let hostRegex = try! NSRegularExpression(
-        pattern: "host ([a-z0-9][a-z0-9.-]*\\.[a-z]{2,})\\.?\\s*\\[", options: [.caseInsensitive])
-
+    static let temporaryMatcher = AhoCorasick(temporaryWords.map { ($0, ()) })
     /// The failed recipients named in the text, in order of first mention, with their positions.
     static func mentions(_ c: BounceContext) -> [(address: String, at: String.Index)] {
         var out: [(address: String, at: String.Index)] = []
         var seen = Set<String>()
         let text = c.section
-        for (raw, range) in TextScan.matches(TextScan.addressRegex, text) {
-            let a = TextScan.trimmingAddress(raw.lowercased())
+        let utf8 = text.utf8
+        var t = text
+        let found = t.withUTF8 { AddressScan.ranges(in: $0) }
+        for r in found {
+            let range = utf8.index(utf8.startIndex, offsetBy: r.lowerBound)..<utf8.index(utf8.startIndex, offsetBy: r.upperBound)
+            let a = TextScan.trimmingAddress(String(text[range]).lowercased())
             if seen.contains(a) || c.notRecipients.contains(a) { continue }
             let local = a.split(separator: "@").first.map(String.init) ?? ""
             if notRecipientLocals.contains(where: { local.hasPrefix($0) }) { continue }
@@ -42,13 +44,11 @@ enum TextBounce {
     /// Per address of a report, the text that speaks about it: from its first mention to the
     /// next address's. Any address counts here (a report may well be about postmaster@).
     static func blocks(_ c: BounceContext, for addresses: [String]) -> [String: String] {
-        let lower = c.section.lowercased()
-        guard lower.count == c.section.count else { return blocks(c) }
         var found: [(address: String, at: String.Index)] = []
+        let utf8 = c.section.utf8
         for a in Set(addresses) {
-            guard let r = lower.range(of: a) else { continue }
-            let offset = lower.distance(from: lower.startIndex, to: r.lowerBound)
-            found.append((a, c.section.index(c.section.startIndex, offsetBy: offset)))
+            guard let offset = TextScan.offset(of: a, in: c.section) else { continue }
+            found.append((a, utf8.index(utf8.startIndex, offsetBy: offset)))
         }
         found.sort { $0.at < $1.at }
         return blocks(c, found)
@@ -74,20 +74,18 @@ enum TextBounce {
 
     /// The text from `from` to the next empty line after it.
     static func paragraph(_ text: String, from: String.Index) -> String {
-        let rest = text[from...]
-        let end = rest.range(of: "\n\n")?.lowerBound ?? rest.endIndex
-        return String(rest[..<end])
+        let u = text.utf8
+        let end = TextScan.offset(of: "\n\n", in: text, from: u.distance(from: u.startIndex, to: from))
+            .map { u.index(u.startIndex, offsetBy: $0) } ?? text.endIndex
+        return String(text[from..<end])
     }
 
     /// The first sendmail summary line that names the address.
     static func summaryLine(_ text: String, address: String) -> String? {
-        let lower = text.lowercased()
-        guard lower.count == text.count else { return nil }
-        var from = lower.startIndex
-        while let r = lower.range(of: address, range: from..<lower.endIndex) {
-            let offset = lower.distance(from: lower.startIndex, to: r.lowerBound)
-            if let line = sendmailSummary(text, at: text.index(text.startIndex, offsetBy: offset)) { return line }
-            from = r.upperBound
+        var from = 0
+        while let offset = TextScan.offset(of: address, in: text, from: from) {
+            if let line = sendmailSummary(text, at: text.utf8.index(text.utf8.startIndex, offsetBy: offset)) { return line }
+            from = offset + address.utf8.count
         }
         return nil
     }
@@ -96,16 +94,17 @@ enum TextBounce {
     /// (`554 <a@b>... Remote protocol error`) after the exchange that failed (`>>> MAIL From:…`,
     /// `<<< 501 …`): that exchange and the line are the recipient's evidence, nothing after it.
     static func sendmailSummary(_ text: String, at: String.Index) -> String? {
-        let lineStart = text[..<at].lastIndex(of: "\n").map { text.index(after: $0) } ?? text.startIndex
-        let lineEnd = text[at...].firstIndex(of: "\n") ?? text.endIndex
+        let u = text.utf8
+        let lineStart = u[..<at].lastIndex(of: 0x0A).map { u.index(after: $0) } ?? u.startIndex
+        let lineEnd = u[at...].firstIndex(of: 0x0A) ?? u.endIndex
         let line = text[lineStart..<lineEnd]
         let coded = line.count > 4 && line.prefix(3).allSatisfy(\.isNumber) && line.dropFirst(3).first == " "
         guard coded || line.hasPrefix("<"), line.contains(">... ") || coded && line.contains("... ") else { return nil }
         var lines = [String(line)]
         var cursor = lineStart
         while cursor > text.startIndex {
-            let prevEnd = text.index(before: cursor)
-            let prevStart = text[..<prevEnd].lastIndex(of: "\n").map { text.index(after: $0) } ?? text.startIndex
+            let prevEnd = u.index(before: cursor)
+            let prevStart = u[..<prevEnd].lastIndex(of: 0x0A).map { u.index(after: $0) } ?? u.startIndex
             let prev = text[prevStart..<prevEnd].trimmingCharacters(in: .whitespaces)
             guard prev.hasPrefix("<<<") || prev.hasPrefix(">>>") || prev.lowercased().hasPrefix("while talking to") else { break }
             lines.insert(prev, at: 0)
@@ -123,17 +122,14 @@ enum TextBounce {
         }
         if list.isEmpty, let to = c.original?.to.first { list = [to] }
         let blocks = blocks(c)
-        let lowerSection = c.section.lowercased()
-        let temporary = temporaryWords.contains { lowerSection.contains($0) }
-            && !lowerSection.contains("permanent")
+        let temporary = temporaryMatcher.containsAny(in: c.section) && TextScan.offset(of: "permanent", in: c.section) == nil
         return list.map { address in
             if let line = blocks[address], summaryLine(c.section, address: address) != nil {
                 // A transcript line: its own words say whether it was temporary, and the server's
                 // answer (`<<< 550 …`, or the code after "... ") is the reply code.
                 var r = BounceRecipient(address: address, status: TextScan.status(in: line),
                                         replyCode: transcriptReply(line), diagnostic: TextScan.diagnostic(line))
-                let lower = line.lowercased()
-                let temp = temporaryWords.contains { lower.contains($0) } || r.replyCode?.hasPrefix("4") == true
+                let temp = temporaryMatcher.containsAny(in: line) || r.replyCode?.hasPrefix("4") == true
                 // The command may follow the line (`[RCPT_TO]`): look for it up to the next empty line.
                 let context = m.first { $0.address == address }.map { paragraph(c.section, from: $0.at) } ?? line
                 BounceClassifier.finish(&r, temporary: temp, hint: c.familyHint(line), evidence: line,
@@ -151,7 +147,7 @@ enum TextBounce {
             }
             var r = BounceRecipient(address: address, status: TextScan.status(in: block),
                                     replyCode: TextScan.replyCode(in: block), diagnostic: TextScan.diagnostic(focus(block)))
-            r.remoteMTA = TextScan.matches(hostRegex, block, group: 1).first?.0.lowercased()
+            r.remoteMTA = CodeScan.remoteHost(in: block)
             // The family's own words for a recipient given up after temporary failures.
             let gaveUp = r.status == nil && (c.family?.retryGiveUps ?? []).contains { TextScan.containsBytes(block, $0) }
             BounceClassifier.finish(&r, temporary: temporary || gaveUp, hint: hint, evidence: block, context: c.section)
@@ -162,8 +158,8 @@ enum TextBounce {
     static func transcriptReply(_ evidence: String) -> String? {
         let lines = evidence.split(separator: "\n").map(String.init)
         if let answer = lines.first(where: { $0.hasPrefix("<<<") }) { return TextScan.replyCode(in: answer) }
-        if let last = lines.last, let dots = last.range(of: "... ") {
-            if let inner = TextScan.replyCode(in: String(last[dots.upperBound...])) { return inner }
+        if let last = lines.last, let dots = TextScan.offset(of: "... ", in: last) {
+            if let inner = TextScan.replyCode(in: String(decoding: last.utf8.dropFirst(dots + 4), as: UTF8.self)) { return inner }
         }
         return lines.last.flatMap(TextScan.replyCode(in:))
     }
@@ -171,8 +167,7 @@ enum TextBounce {
     /// Whether a block says anything a reason can be read from.
     static func hasEvidence(_ block: String) -> Bool {
         if TextScan.status(in: block) != nil || TextScan.replyCode(in: block) != nil { return true }
-        let text = TextScan.masked(block)
-        return BounceReason.allCases.contains { $0 != .vacation && ReasonPatterns.matches($0, text) }
+        return !ReasonPatterns.reasons(in: TextScan.masked(block)).subtracting([.vacation]).isEmpty
     }
 
     /// The part of a block that is the server's answer, when one can be told.

@@ -45,24 +45,41 @@ enum TextScan {
         }
     }
 
-    static let addressRegex = try! NSRegularExpression(
-        pattern: "[A-Za-z0-9_][A-Za-z0-9._%+=/!#$&'*?^`{|}~-]*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\\.)+[A-Za-z]{2,}")
-    static let statusRegex = try! NSRegularExpression(
-        pattern: "(?<![0-9.])([245]\\.[0-9]{1,3}\\.[0-9]{1,3})(?!\\.?[0-9])")
-    static let replyRegex = try! NSRegularExpression(
-        pattern: "(?:^|[\\s:;(\\[<>#\"'])([245][0-5][0-9])(?:(?=[ -]+(?:[245]\\.[0-9]|[A-Za-z<\\[(\"'#]))|(?=[,:] )|(?= +: )|(?=\\s*$))",
-        options: [.anchorsMatchLines])
-
-    static func matches(_ regex: NSRegularExpression, _ text: String, group: Int = 0) -> [(String, Range<String.Index>)] {
-        regex.matches(in: text, range: NSRange(text.startIndex..., in: text)).compactMap { m in
-            guard let r = Range(m.range(at: group), in: text) else { return nil }
-            return (String(text[r]), r)
+    /// The UTF-8 offset of the first occurrence of `needle` in `text` at or after `from`, ASCII
+    /// letters matched in any case (memchr for the first byte in either case, then a folded compare).
+    static func offset(of needle: String, in text: String, from: Int = 0) -> Int? {
+        var t = text, n = needle
+        return t.withUTF8 { tb -> Int? in
+            n.withUTF8 { nb -> Int? in
+                guard let first = nb.first else { return from }
+                guard tb.count - from >= nb.count, from >= 0 else { return nil }
+                let fold = AhoCorasick<Int>.fold
+                let lower = fold(first)
+                var i = from
+                let last = tb.count - nb.count
+                while i <= last {
+                    let b = fold(tb[i])
+                    if b == lower {
+                        var k = 1
+                        while k < nb.count, fold(tb[i + k]) == fold(nb[k]) { k += 1 }
+                        if k == nb.count { return i }
+                    }
+                    i += 1
+                }
+                return nil
+            }
         }
+    }
+
+    /// The text of each byte range found by `scan`, in order.
+    static func strings(_ text: String, _ scan: (UnsafeBufferPointer<UInt8>) -> [Range<Int>]) -> [String] {
+        var t = text
+        return t.withUTF8 { b in scan(b).map { String(decoding: UnsafeBufferPointer(rebasing: b[$0]), as: UTF8.self) } }
     }
 
     /// Every email address in the text, lower-cased, in order (repeats kept).
     static func addresses(in text: String) -> [String] {
-        matches(addressRegex, text).map { $0.0.lowercased() }.map(trimmingAddress)
+        AddressScan.addresses(in: text).map { trimmingAddress($0.lowercased()) }
     }
 
     static func trimmingAddress(_ a: String) -> String {
@@ -71,32 +88,60 @@ enum TextScan {
         return String(s)
     }
 
-    static let repliedStatusRegex = try! NSRegularExpression(
-        pattern: "[245][0-9][0-9][ -]['\"]?([245]\\.[0-9]{1,3}\\.[0-9]{1,3})(?!\\.?[0-9])")
-
     /// The first enhanced status code (`5.1.1`).
     static func status(in text: String) -> String? {
-        matches(statusRegex, text, group: 1).first?.0
+        strings(text) { CodeScan.statuses(in: $0) }.first
     }
 
     /// The status a server gave with its reply code (`550 5.2.2`, `550-'5.2.2`), else the first one
     /// that differs from `other`.
     static func messageStatus(in text: String, other: String?) -> String? {
-        matches(repliedStatusRegex, text, group: 1).map(\.0).first { $0 != other }
-            ?? matches(statusRegex, text, group: 1).map(\.0).first { $0 != other }
+        strings(text) { CodeScan.repliedStatuses(in: $0) }.first { $0 != other } ?? strings(text) { CodeScan.statuses(in: $0) }.first { $0 != other }
     }
 
     /// The first SMTP reply code (`550`) written the way servers reply.
     static func replyCode(in text: String) -> String? {
         // A greeting (220) or a number that happens to look like a code is not the answer that failed.
-        matches(replyRegex, text, group: 1).map(\.0).first { !$0.hasPrefix("2") }
+        replyCodes(in: text).first
     }
 
-    /// Addresses replaced by a placeholder, lower-cased: a mailbox named `spam@…` says nothing.
+    /// Addresses replaced by a placeholder, ASCII lower-cased, whitespace runs (ASCII and
+    /// no-break spaces) collapsed to one space and trimmed: a mailbox named `spam@…` says
+    /// nothing. One pass over the bytes; the tables' phrases are ASCII.
     static func masked(_ text: String) -> String {
-        let lower = text.lowercased().split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
-        return addressRegex.stringByReplacingMatches(in: lower, range: NSRange(lower.startIndex..., in: lower),
-                                                     withTemplate: "mailbox@address")
+        var t = text
+        let flat: [UInt8] = t.withUTF8 { b in
+            var out: [UInt8] = []
+            out.reserveCapacity(b.count)
+            var i = 0
+            var space = false
+            while i < b.count {
+                let c = b[i]
+                let width = c == 0xC2 && i + 1 < b.count && b[i + 1] == 0xA0 ? 2 : (c == 0x20 || (c >= 0x09 && c <= 0x0D) ? 1 : 0)
+                if width > 0 {
+                    space = true
+                    i += width
+                    continue
+                }
+                if space, !out.isEmpty { out.append(0x20) }
+                space = false
+                out.append(AhoCorasick<Int>.fold(c))
+                i += 1
+            }
+            return out
+        }
+        return flat.withUnsafeBufferPointer { b in
+            var out: [UInt8] = []
+            out.reserveCapacity(b.count)
+            var from = 0
+            for r in AddressScan.ranges(in: b) {
+                out += b[from..<r.lowerBound]
+                out += Array("mailbox@address".utf8)
+                from = r.upperBound
+            }
+            out += b[from...]
+            return String(decoding: out, as: UTF8.self)
+        }
     }
 
     /// `smtp` of `smtp; 550 …`, lower-cased; nil when the value has no type.
@@ -118,30 +163,53 @@ enum TextScan {
         ("after initial connection", "CONN"), ("while connected to", "CONN"),
     ]
 
+    /// ASCII lower-cased with whitespace runs collapsed to one space and trimmed (`masked`
+    /// without the address placeholder).
+    static func flattened(_ text: String) -> [UInt8] {
+        var t = text
+        return t.withUTF8 { b in
+            var out: [UInt8] = []
+            out.reserveCapacity(b.count)
+            var space = false
+            for c in b {
+                if c == 0x20 || (c >= 0x09 && c <= 0x0D) { space = true; continue }
+                if space, !out.isEmpty { out.append(0x20) }
+                space = false
+                out.append(AhoCorasick<Int>.fold(c))
+            }
+            return out
+        }
+    }
+
     /// Postfix's "in reply to … command", whitespace collapsed and lower-cased.
     static func inReplyTo(_ text: String) -> String? {
-        let flat = text.lowercased().split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
-        guard let start = flat.range(of: "in reply to "),
-              let end = flat.range(of: " command", range: start.upperBound..<flat.endIndex),
-              flat.distance(from: start.upperBound, to: end.lowerBound) < 30 else { return nil }
-        return String(flat[start.lowerBound..<end.upperBound])
+        let flat = String(decoding: flattened(text), as: UTF8.self)
+        guard let start = offset(of: "in reply to ", in: flat),
+              let end = offset(of: " command", in: flat, from: start + 12), end - (start + 12) < 30 else { return nil }
+        let u = Array(flat.utf8)
+        return String(decoding: u[start..<end + 8], as: UTF8.self)
     }
+
+    static let commandMatcher = AhoCorasick(commandPhrases.enumerated().map { ($0.element.0, $0.offset) })
 
     /// The SMTP command the server answered with the error, when the text says it.
     static func command(in text: String) -> String? {
-        let lower = text.lowercased()
-        let flat = lower.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
-        var best: (String.Index, String)?
-        for (phrase, command) in commandPhrases {
-            if let r = flat.range(of: phrase), best == nil || r.lowerBound < best!.0 { best = (r.lowerBound, command) }
+        // The phrase that starts first, whitespace collapsed; on a tie the one listed first.
+        var best: (start: Int, index: Int)?
+        flattened(text).withUnsafeBufferPointer { b in
+            commandMatcher.forEachMatch(in: b) { m in
+                let index = commandMatcher.patterns[m.pattern].value
+                if best.map({ (m.start, index) < ($0.start, $0.index) }) ?? true { best = (m.start, index) }
+            }
         }
-        if let best { return best.1 }
+        if let best { return commandPhrases[best.index].1 }
         // A session transcript: the last command sent (">>> RCPT To:<…>").
+        guard offset(of: ">>>", in: text) != nil else { return nil }
         var last: String?
-        for line in lower.split(separator: "\n") {
-            let t = line.trimmingCharacters(in: .whitespaces)
+        for line in text.split(separator: "\n") {
+            let t = line.drop { $0 == " " || $0 == "\t" }
             guard t.hasPrefix(">>>") else { continue }
-            let cmd = t.dropFirst(3).trimmingCharacters(in: .whitespaces)
+            let cmd = String(t.dropFirst(3).drop { $0 == " " || $0 == "\t" }.prefix(8)).lowercased()
             for (prefix, name) in [("rcpt", "RCPT"), ("data", "DATA"), ("mail", "MAIL"), ("ehlo", "EHLO"),
                                    ("helo", "HELO"), ("starttls", "STARTTLS"), (".", "DATA")] where cmd.hasPrefix(prefix) {
                 last = name
@@ -205,7 +273,7 @@ enum TextScan {
 
     /// Every SMTP reply code in the text, in order.
     static func replyCodes(in text: String) -> [String] {
-        matches(replyRegex, text, group: 1).map(\.0).filter { !$0.hasPrefix("2") }
+        strings(text) { CodeScan.replyCodes(in: $0) }.filter { !$0.hasPrefix("2") }
     }
 
     /// `rfc822; a@b` → `a@b`, `smtp; 550 …` → `550 …`.
@@ -216,23 +284,54 @@ enum TextScan {
         return value[value.index(after: semi)...].trimmingCharacters(in: .whitespaces)
     }
 
-    /// `Name: value` lines with folding undone; names lower-cased.
+    /// `Name: value` lines with folding undone; names lower-cased. Lines end at LF, CRLF or CR.
     static func fields(_ text: String) -> [(name: String, value: String)] {
         var out: [(name: String, value: String)] = []
-        for line in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }) {
-            if let f = line.first, f == " " || f == "\t", !out.isEmpty {
-                out[out.count - 1].value += " " + line.trimmingCharacters(in: .whitespaces)
-            } else if let colon = line.firstIndex(of: ":"), !line[..<colon].contains(" ") {
-                out.append((line[..<colon].lowercased(), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)))
+        var t = text
+        t.withUTF8 { b in
+            func trimmed(_ r: Range<Int>) -> String {
+                var lo = r.lowerBound, hi = r.upperBound
+                while lo < hi, b[lo] == 0x20 || b[lo] == 0x09 { lo += 1 }
+                while hi > lo, b[hi - 1] == 0x20 || b[hi - 1] == 0x09 { hi -= 1 }
+                return String(decoding: UnsafeBufferPointer(rebasing: b[lo..<hi]), as: UTF8.self)
+            }
+            var i = 0
+            while i <= b.count {
+                var e = i
+                while e < b.count, b[e] != 0x0A, b[e] != 0x0D { e += 1 }
+                let line = i..<e
+                if let f = line.first.map({ b[$0] }), f == 0x20 || f == 0x09, !out.isEmpty {
+                    out[out.count - 1].value += " " + trimmed(line)
+                } else if let colon = line.first(where: { b[$0] == UInt8(ascii: ":") }),
+                          !b[i..<colon].contains(0x20) {
+                    let name = String(decoding: b[i..<colon].map(AhoCorasick<Int>.fold), as: UTF8.self)
+                    out.append((name, trimmed(colon + 1..<e)))
+                }
+                if e < b.count, b[e] == 0x0D, e + 1 < b.count, b[e + 1] == 0x0A { e += 1 }
+                i = e + 1
             }
         }
         return out
     }
 
-    /// A diagnostic from a block of bounce text: whitespace collapsed, bounded.
+    /// A diagnostic from a block of bounce text: whitespace collapsed, bounded to 1000 bytes
+    /// (cut at a character boundary).
     static func diagnostic(_ block: String) -> String {
-        let collapsed = block.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
-        return collapsed.count > 1000 ? String(collapsed.prefix(1000)) : collapsed
+        var t = block
+        let out: [UInt8] = t.withUTF8 { b in
+            var out: [UInt8] = []
+            out.reserveCapacity(min(b.count, 1004))
+            var space = false
+            for c in b {
+                if c == 0x20 || (c >= 0x09 && c <= 0x0D) { space = true; continue }
+                if space, !out.isEmpty { out.append(0x20) }
+                space = false
+                out.append(c)
+                if out.count >= 1000 && c < 0x80 { break }
+            }
+            return out
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     static func unique(_ list: [String]) -> [String] {
@@ -241,15 +340,44 @@ enum TextScan {
     }
 
     /// Tags removed and the commonest entities decoded: enough to read an HTML-only bounce.
+    /// Each tag (`<` to the next `>`) becomes a space, `<br`, `</p>`, `</tr>` and `</div>` a line
+    /// break and a space; `&lt; &gt; &quot; &#39; &nbsp; &amp;` are decoded once. One pass over the bytes.
     static func strippingHTML(_ html: String) -> String {
-        var out = html.replacingOccurrences(of: "<br", with: "\n<br", options: .caseInsensitive)
-            .replacingOccurrences(of: "</p>", with: "\n</p>", options: .caseInsensitive)
-            .replacingOccurrences(of: "</tr>", with: "\n</tr>", options: .caseInsensitive)
-            .replacingOccurrences(of: "</div>", with: "\n</div>", options: .caseInsensitive)
-        out = out.replacingOccurrences(of: "<[^>]*>", with: " ", options: .regularExpression)
-        for (e, c) in [("&lt;", "<"), ("&gt;", ">"), ("&quot;", "\""), ("&#39;", "'"), ("&nbsp;", " "), ("&amp;", "&")] {
-            out = out.replacingOccurrences(of: e, with: c)
+        var h = html
+        let out: [UInt8] = h.withUTF8 { b in
+            var out: [UInt8] = []
+            out.reserveCapacity(b.count)
+            var i = 0
+            func at(_ i: Int, _ s: StaticString) -> Bool {
+                let n = s.utf8CodeUnitCount
+                guard i + n <= b.count else { return false }
+                for k in 0..<n where AhoCorasick<Int>.fold(b[i + k]) != s.utf8Start[k] { return false }
+                return true
+            }
+            while i < b.count {
+                let c = b[i]
+                if c == UInt8(ascii: "<") {
+                    if at(i, "<br") || at(i, "</p>") || at(i, "</tr>") || at(i, "</div>") { out.append(0x0A) }
+                    var j = i + 1
+                    while j < b.count, b[j] != UInt8(ascii: ">") { j += 1 }
+                    if j < b.count { out.append(0x20); i = j + 1; continue }
+                    out.append(c); i += 1; continue
+                }
+                if c == UInt8(ascii: "&") {
+                    var matched = false
+                    for (e, r) in Self.entities where at(i, e) {
+                        out.append(r); i += e.utf8CodeUnitCount; matched = true
+                        break
+                    }
+                    if matched { continue }
+                }
+                out.append(c); i += 1
+            }
+            return out
         }
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
+
+    static let entities: [(StaticString, UInt8)] = [("&lt;", 0x3C), ("&gt;", 0x3E), ("&quot;", 0x22), ("&#39;", 0x27),
+                                                     ("&nbsp;", 0x20), ("&amp;", 0x26)]
 }

@@ -1,0 +1,161 @@
+/// A multi-pattern matcher (Aho and Corasick, "Efficient string matching", CACM 18(6), 1975):
+/// finds every occurrence of every pattern in one pass over the bytes, whatever the number of
+/// patterns, instead of one search per pattern. Bytes, not characters: patterns and text are
+/// UTF-8, and ASCII letters match regardless of case (`A`–`Z` fold to `a`–`z`, nothing else
+/// folds), so the text need not be lower-cased first.
+///
+/// Shape: states are the prefixes of the patterns (a trie); each state has a full transition
+/// row (a DFA: failure links are resolved when it is built, so a scan does one table load per
+/// byte), over byte classes (the bytes some pattern uses, one class for all others) to keep
+/// the table small. `Value` is what a pattern stands for (a reason, a family, a command).
+struct AhoCorasick<Value> {
+    /// The patterns as given, with their values.
+    let patterns: [(bytes: [UInt8], value: Value)]
+    /// Byte → class; class 0 is every byte no pattern uses.
+    private let classOf: [UInt8]
+    private let classCount: Int
+    /// `delta[state * classCount + class]` → next state.
+    private let delta: [Int32]
+    /// Per state, the patterns that end there (its own and those of its failure chain), flat:
+    /// state `s`'s are `outputs[outputStart[s]..<outputStart[s + 1]]` (no array per state to
+    /// retain while scanning).
+    private let outputStart: [Int32]
+    private let outputs: [Int32]
+    /// Each pattern's length in bytes.
+    private let lengths: [Int]
+
+    /// One occurrence: which pattern, and the byte offsets it spans in the scanned text.
+    struct Match {
+        let pattern: Int
+        let start: Int
+        let end: Int
+    }
+
+    init(_ patterns: [(String, Value)]) {
+        self.patterns = patterns.map { (Array($0.0.utf8).map(Self.fold), $0.1) }
+        var classOf = [UInt8](repeating: 0, count: 256)
+        var next = 1
+        for p in self.patterns { for b in p.bytes where classOf[Int(b)] == 0 { classOf[Int(b)] = UInt8(next); next += 1 } }
+        // Upper-case letters share their lower-case letter's class: case folding costs nothing at scan time.
+        for b in UInt8(ascii: "A")...UInt8(ascii: "Z") { classOf[Int(b)] = classOf[Int(b | 0x20)] }
+        precondition(next <= 256, "more distinct pattern bytes than classes")
+        let k = next
+        // The trie, with -1 for a missing edge.
+        var goto: [Int32] = Array(repeating: -1, count: k)
+        var outputs: [[Int32]] = [[]]
+        for (i, p) in self.patterns.enumerated() {
+            var s = 0
+            for b in p.bytes {
+                let c = Int(classOf[Int(b)])
+                if goto[s * k + c] < 0 {
+                    goto[s * k + c] = Int32(outputs.count)
+                    goto.append(contentsOf: repeatElement(-1, count: k))
+                    outputs.append([])
+                }
+                s = Int(goto[s * k + c])
+            }
+            outputs[s].append(Int32(i))
+        }
+        // Breadth first: a state's failure is the longest proper suffix that is also a prefix;
+        // its missing edges are its failure's edges.
+        var fail = [Int](repeating: 0, count: outputs.count)
+        var queue: [Int] = []
+        for c in 0..<k {
+            if goto[c] < 0 { goto[c] = 0 } else { queue.append(Int(goto[c])) }
+        }
+        var head = 0
+        while head < queue.count {
+            let s = queue[head]; head += 1
+            outputs[s] += outputs[fail[s]]
+            for c in 0..<k {
+                let t = goto[s * k + c]
+                if t < 0 {
+                    goto[s * k + c] = goto[fail[s] * k + c]
+                } else {
+                    fail[Int(t)] = Int(goto[fail[s] * k + c])
+                    queue.append(Int(t))
+                }
+            }
+        }
+        self.classOf = classOf
+        self.classCount = k
+        self.delta = goto
+        var start: [Int32] = [0]
+        for o in outputs { start.append(start.last! + Int32(o.count)) }
+        self.outputStart = start
+        self.outputs = outputs.flatMap { $0 }
+        self.lengths = self.patterns.map(\.bytes.count)
+    }
+
+    static func fold(_ b: UInt8) -> UInt8 { b >= 0x41 && b <= 0x5A ? b | 0x20 : b }
+
+    /// Calls `body` for every occurrence in `text`, in order of where they end (for one end, the
+    /// longer pattern first when both were given in that order). Overlapping occurrences all count.
+    func forEachMatch(in text: UnsafeBufferPointer<UInt8>, _ body: (Match) -> Void) {
+        var s = 0
+        let k = classCount
+        delta.withUnsafeBufferPointer { d in
+            classOf.withUnsafeBufferPointer { cls in
+                outputStart.withUnsafeBufferPointer { os in
+                    outputs.withUnsafeBufferPointer { out in
+                      lengths.withUnsafeBufferPointer { len in
+                        for i in 0..<text.count {
+                            s = Int(d[s * k + Int(cls[Int(text[i])])])
+                            var o = Int(os[s])
+                            let end = Int(os[s + 1])
+                            while o < end {
+                                let p = Int(out[o])
+                                body(Match(pattern: p, start: i + 1 - len[p], end: i + 1))
+                                o += 1
+                            }
+                        }
+                      }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Every occurrence in `text` (see `forEachMatch`).
+    func matches(in text: String) -> [Match] {
+        var out: [Match] = []
+        var t = text
+        t.withUTF8 { forEachMatch(in: $0) { out.append($0) } }
+        return out
+    }
+
+    /// Whether any pattern occurs in `text`.
+    func containsAny(in text: String) -> Bool { firstMatch(in: text) != nil }
+
+    /// The occurrence that ends first (on a tie, the first given pattern of those ending there).
+    func firstMatch(in text: String) -> Match? {
+        var t = text
+        var first: Match?
+        t.withUTF8 { buf in
+            var s = 0
+            let k = classCount
+            for i in 0..<buf.count {
+                s = Int(delta[s * k + Int(classOf[Int(buf[i])])])
+                let range = Int(outputStart[s])..<Int(outputStart[s + 1])
+                guard let p = outputs[range].min().map(Int.init) else { continue }
+                first = Match(pattern: p, start: i + 1 - lengths[p], end: i + 1)
+                return
+            }
+        }
+        return first
+    }
+
+    /// The smallest value among the patterns found in `text` (for tables valued by their row
+    /// order: the first row that applies), considering only values `allowed` accepts.
+    func firstListed(in text: String, where allowed: (Value) -> Bool = { _ in true }) -> Value? where Value == Int {
+        var best: Int?
+        var t = text
+        t.withUTF8 { b in
+            forEachMatch(in: b) { m in
+                let v = patterns[m.pattern].value
+                if best.map({ v < $0 }) ?? true, allowed(v) { best = v }
+            }
+        }
+        return best
+    }
+}
