@@ -42,10 +42,10 @@ let package = Package(
         ]),
         // Shared by the test targets: the Dovecot fixture (ports, users, Maildir filling), temp dirs, running the CLI.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "MIMETests", dependencies: ["MIME"]),
+        .testTarget(name: "MIMETests", dependencies: ["MIME", "TestSupport"]),
         .testTarget(name: "MailSourceTests", dependencies: ["MailSource", "TestSupport"]),
         .testTarget(name: "MailStoreTests", dependencies: ["MailStore", "TestSupport"]),
-        .testTarget(name: "RoutingTests", dependencies: ["Routing", "MIME"]),
+        .testTarget(name: "RoutingTests", dependencies: ["Routing", "MIME", "TestSupport"]),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "MailStore", "MailSource", "MIME", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]

@@ -13,6 +13,9 @@ public enum MailSourceError: Error, CustomStringConvertible, Equatable, Sendable
     case configuration(String)
     /// The server said something the protocol does not allow (EX_TEMPFAIL, 75).
     case protocolViolation(String)
+    /// The server answered BAD: it cannot take a command Mailgate sent (EX_SOFTWARE, 70),
+    /// with the server's line; retrying the same command will not help.
+    case commandRejected(String)
 
     public var exitCode: Int32 {
         switch self {
@@ -20,6 +23,7 @@ public enum MailSourceError: Error, CustomStringConvertible, Equatable, Sendable
         case .temporary, .protocolViolation: return 75
         case .authenticationFailed: return 77
         case .configuration: return 78
+        case .commandRejected: return 70
         }
     }
 
@@ -27,7 +31,7 @@ public enum MailSourceError: Error, CustomStringConvertible, Equatable, Sendable
     public var message: String {
         switch self {
         case .hostNotFound(let m), .temporary(let m), .authenticationFailed(let m),
-             .configuration(let m), .protocolViolation(let m):
+             .configuration(let m), .protocolViolation(let m), .commandRejected(let m):
             return m
         }
     }
@@ -39,6 +43,7 @@ public enum MailSourceError: Error, CustomStringConvertible, Equatable, Sendable
         case .authenticationFailed(let m): return "authentication failed: \(m)"
         case .configuration(let m): return "configuration error: \(m)"
         case .protocolViolation(let m): return "protocol violation: \(m)"
+        case .commandRejected(let m): return "command rejected: \(m)"
         }
     }
 
@@ -52,6 +57,7 @@ public enum MailSourceError: Error, CustomStringConvertible, Equatable, Sendable
         case .authenticationFailed: return .authenticationFailed(m)
         case .configuration: return .configuration(m)
         case .protocolViolation: return .protocolViolation(m)
+        case .commandRejected: return .commandRejected(m)
         }
     }
 }

@@ -42,12 +42,15 @@ extension Store {
                 """)
             var countsByMailbox: [Int64: [SeenState: Int]] = [:]
             // Baseline rows (present before the first poll, never fetched) have no content
-            // and count nowhere; "recorded" counts every stored message, done or not.
+            // and count nowhere; "recorded" counts every stored message, done or not; failed
+            // and quarantined count whether their bytes arrived or not.
+            var storedByMailbox: [Int64: Int] = [:]
             for row in try Row.fetchAll(db, sql: """
-                SELECT mailbox_id, state, COUNT(*) AS n FROM seen
-                WHERE sha256 IS NOT NULL OR state = 'skipped' GROUP BY mailbox_id, state
+                SELECT mailbox_id, state, COUNT(*) AS n, SUM(sha256 IS NOT NULL) AS stored FROM seen
+                WHERE sha256 IS NOT NULL OR state IN ('skipped', 'failed', 'quarantined') GROUP BY mailbox_id, state
                 """) {
                 countsByMailbox[row["mailbox_id"], default: [:]][row["state"]] = row["n"]
+                storedByMailbox[row["mailbox_id"], default: 0] += row["stored"] as Int
             }
             return latest.map { row in
                 let mailboxID: Int64? = row["mailbox_id"]
@@ -57,7 +60,7 @@ extension Store {
                 let error: String? = row["error"]
                 return AliasStatus(
                     alias: row["alias"], mailboxID: mailboxID, mailbox: label,
-                    recorded: counts.filter { $0.key != .skipped }.values.reduce(0, +), done: counts[.done] ?? 0, skipped: counts[.skipped] ?? 0,
+                    recorded: mailboxID.flatMap { storedByMailbox[$0] } ?? 0, done: counts[.done] ?? 0, skipped: counts[.skipped] ?? 0,
                     failed: counts[.failed] ?? 0, quarantined: counts[.quarantined] ?? 0,
                     lastPoll: row["finished_at"], lastResult: error == nil ? "ok" : "error", lastError: error,
                     lastExitCode: row["exit_code"], lastFetched: row["fetched"], nextPoll: row["next_poll"])

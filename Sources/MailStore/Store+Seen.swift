@@ -61,12 +61,12 @@ extension Store {
         }
     }
 
-    /// IMAP: every UID recorded under this UIDVALIDITY, in any state.
-    public func recordedUIDs(mailbox: Int64, uidValidity: UInt32) throws(StoreError) -> [UInt32: SeenState] {
+    /// IMAP: every UID ≥ `from` recorded under this UIDVALIDITY, in any state.
+    public func recordedUIDs(mailbox: Int64, uidValidity: UInt32, from: UInt32 = 0) throws(StoreError) -> [UInt32: SeenState] {
         try read("reading the seen UIDs of mailbox \(mailbox)") { db in
             var result: [UInt32: SeenState] = [:]
-            let rows = try Row.fetchCursor(db, sql: "SELECT uid, state FROM seen WHERE mailbox_id = ? AND uidvalidity = ?",
-                                           arguments: [mailbox, Int64(uidValidity)])
+            let rows = try Row.fetchCursor(db, sql: "SELECT uid, state FROM seen WHERE mailbox_id = ? AND uidvalidity = ? AND uid >= ?",
+                                           arguments: [mailbox, Int64(uidValidity), Int64(from)])
             while let row = try rows.next() { result[UInt32(truncatingIfNeeded: row["uid"] as Int64)] = row["state"] }
             return result
         }
@@ -140,7 +140,8 @@ extension Store {
 
     /// Records a batch of fetched messages (raw bytes already written and synced in the
     /// spool) in ONE transaction, state `recorded`. Idempotent: a row that already exists
-    /// (same mailbox and UIDVALIDITY+UID, or UIDL) is left as it is.
+    /// (same mailbox and UIDVALIDITY+UID, or UIDL) is left as it is — except a row whose
+    /// fetch failed (no raw bytes yet), which now has them and becomes `recorded`.
     /// - Returns: the row id of each batch entry, in order (the existing row's id for a repeat).
     @discardableResult
     public func record(_ batch: [NewSeenRow], now: Date = Date()) throws(StoreError) -> [Int64] {
@@ -162,8 +163,15 @@ extension Store {
                               size: Int64, messageID: String? = nil, reason: String,
                               now: Date = Date()) throws(StoreError) -> Bool {
         try write("recording a skipped message") { db in
-            try insert(db, mailbox: mailbox, uidValidity: uidValidity, uid: uid, uidl: uidl, size: size, sha256: nil,
-                       messageID: messageID, state: .skipped, error: reason, now: now).inserted
+            let (id, inserted) = try insert(db, mailbox: mailbox, uidValidity: uidValidity, uid: uid, uidl: uidl, size: size,
+                                            sha256: nil, messageID: messageID, state: .skipped, error: reason, now: now)
+            if inserted { return true }
+            // A message whose fetch failed before turns out too large: skipped now, reported once.
+            try db.execute(sql: """
+                UPDATE seen SET state = 'skipped', size = ?, last_error = ?, next_attempt_at = NULL
+                WHERE id = ? AND sha256 IS NULL AND state IN ('failed', 'quarantined')
+                """, arguments: [size, reason, id])
+            return db.changesCount == 1
         }
     }
 
@@ -213,7 +221,7 @@ extension Store {
     public func markDone(ids: [Int64], now: Date = Date()) throws(StoreError) {
         try write("marking \(ids.count) message(s) done") { db in
             for id in ids {
-                try db.execute(sql: "UPDATE seen SET \(Self.doneAssignments) WHERE id = ? AND state <> 'skipped'",
+                try db.execute(sql: "UPDATE seen SET \(Self.doneAssignments) WHERE id = ? AND \(Self.doneCondition)",
                                arguments: [now, id])
             }
         }
@@ -225,7 +233,7 @@ extension Store {
             for uid in uids {
                 try db.execute(sql: """
                     UPDATE seen SET \(Self.doneAssignments)
-                    WHERE mailbox_id = ? AND uidvalidity = ? AND uid = ? AND state <> 'skipped'
+                    WHERE mailbox_id = ? AND uidvalidity = ? AND uid = ? AND \(Self.doneCondition)
                     """, arguments: [now, mailbox, Int64(uidValidity), Int64(uid)])
             }
         }
@@ -236,36 +244,16 @@ extension Store {
         try write("marking \(uidls.count) message(s) done") { db in
             for uidl in uidls {
                 try db.execute(sql: """
-                    UPDATE seen SET \(Self.doneAssignments) WHERE mailbox_id = ? AND uidl = ? AND state <> 'skipped'
+                    UPDATE seen SET \(Self.doneAssignments) WHERE mailbox_id = ? AND uidl = ? AND \(Self.doneCondition)
                     """, arguments: [now, mailbox, uidl])
             }
         }
     }
 
+    /// The server was told: `recorded` rows become `done`. A row whose routing failed keeps
+    /// its `failed` state (it is routed again from its stored bytes) and skipped rows stay.
     private static let doneAssignments = "state = 'done', done_at = ?, last_error = NULL, next_attempt_at = NULL"
-
-    /// Records a failed attempt to parse, route or deliver a row: `attempts` + 1 and, while
-    /// attempts < `maxAttempts`, state `failed` with `next_attempt_at = now + backoff·2^(attempts-1)`
-    /// (at most `maxBackoff`); at the last attempt, state `quarantined` (no next attempt).
-    /// - Returns: the row's new state.
-    @discardableResult
-    public func markFailed(id: Int64, error: String, maxAttempts: Int, backoff: TimeInterval,
-                           maxBackoff: TimeInterval = 86_400, now: Date = Date()) throws(StoreError) -> SeenState {
-        try write("recording a failure of message \(id)") { db in
-            guard let attempts = try Int.fetchOne(db, sql: "SELECT attempts FROM seen WHERE id = ?", arguments: [id]) else {
-                throw StoreError(kind: .invalidArgument, path: path, action: "recording a failure",
-                                 message: "no seen message with id \(id)")
-            }
-            let done = attempts + 1
-            let state: SeenState = done >= maxAttempts ? .quarantined : .failed
-            let next: Date? = state == .failed
-                ? now.addingTimeInterval(Self.backoffDelay(attempt: done, base: backoff, max: maxBackoff)) : nil
-            try db.execute(sql: """
-                UPDATE seen SET state = ?, attempts = ?, last_error = ?, next_attempt_at = ? WHERE id = ?
-                """, arguments: [state, done, error, next, id])
-            return state
-        }
-    }
+    private static let doneCondition = "state IN ('recorded', 'done')"
 
     /// The wait after failed attempt number `attempt` (1-based): base·2^(attempt-1), capped.
     public static func backoffDelay(attempt: Int, base: TimeInterval, max: TimeInterval) -> TimeInterval {
@@ -273,13 +261,16 @@ extension Store {
         return Swift.min(base * pow(2, exponent), max)
     }
 
-    /// `replay`: puts quarantined or failed rows back to `recorded` with no attempts, so the
-    /// next poll hands them to their target again.
+    /// `replay`: gives quarantined or failed rows a fresh set of attempts. A row with its raw
+    /// bytes goes back to `recorded` (routed again from them); one whose body never arrived
+    /// becomes `failed` and due now, so the next poll fetches it (it must never be
+    /// `recorded`: that would acknowledge on the server a message Mailgate does not have).
     public func requeue(ids: [Int64]) throws(StoreError) {
         try write("re-queueing \(ids.count) message(s)") { db in
             for id in ids {
                 try db.execute(sql: """
-                    UPDATE seen SET state = 'recorded', attempts = 0, last_error = NULL, next_attempt_at = NULL
+                    UPDATE seen SET state = CASE WHEN sha256 IS NULL THEN 'failed' ELSE 'recorded' END,
+                                    attempts = 0, last_error = NULL, next_attempt_at = NULL
                     WHERE id = ? AND state IN ('failed', 'quarantined')
                     """, arguments: [id])
             }
@@ -315,7 +306,7 @@ extension Store {
     // MARK: Private
 
     /// INSERT … ON CONFLICT DO NOTHING; returns the row id and whether it was new.
-    private func insert(_ db: Database, mailbox: Int64, uidValidity: UInt32?, uid: UInt32?, uidl: String?,
+    func insert(_ db: Database, mailbox: Int64, uidValidity: UInt32?, uid: UInt32?, uidl: String?,
                         size: Int64?, sha256: String?, messageID: String?, state: SeenState, error: String?,
                         now: Date) throws -> (id: Int64, inserted: Bool) {
         let isIMAP = uid != nil
@@ -330,6 +321,19 @@ extension Store {
             """, arguments: [mailbox, uidValidity.map { Int64($0) }, uid.map { Int64($0) }, uidl, size, sha256, messageID,
                              state, error, now])
         if db.changesCount == 1 { return (db.lastInsertedRowID, true) }
+        let existing = try existingID(db, mailbox: mailbox, uidValidity: uidValidity, uid: uid, uidl: uidl)
+        if let sha256, state == .recorded {
+            try db.execute(sql: """
+                UPDATE seen SET state = 'recorded', size = ?, sha256 = ?, message_id = ?, last_error = NULL,
+                                next_attempt_at = NULL
+                WHERE id = ? AND sha256 IS NULL AND state IN ('failed', 'quarantined')
+                """, arguments: [size, sha256, messageID, existing])
+        }
+        return (existing, false)
+    }
+
+    /// The id of the row (mailbox, UIDVALIDITY, UID) or (mailbox, UIDL).
+    func existingID(_ db: Database, mailbox: Int64, uidValidity: UInt32?, uid: UInt32?, uidl: String?) throws -> Int64 {
         let existing: Int64?
         if let uid, let uidValidity {
             existing = try Int64.fetchOne(db, sql: "SELECT id FROM seen WHERE mailbox_id = ? AND uidvalidity = ? AND uid = ?",
@@ -342,7 +346,7 @@ extension Store {
             throw StoreError(kind: .internalError, path: path, action: "recording a message",
                              message: "the row was neither inserted nor found")
         }
-        return (existing, false)
+        return existing
     }
 }
 

@@ -15,6 +15,13 @@ struct FetchCommand: ParsableCommand {
 
     @OptionGroup var selection: AliasSelection
 
+    @Option(help: "How many aliases are polled at once, each over its own connection (1 polls them one after another).")
+    var workers = 8
+
+    func validate() throws {
+        guard workers >= 1 && workers <= 256 else { throw ValidationError("--workers must be between 1 and 256") }
+    }
+
     func run() throws {
         let config = try selection.configOption.load()
         let aliases = try selectAliases(config, names: selection.alias, requireURL: true)
@@ -27,13 +34,13 @@ struct FetchCommand: ParsableCommand {
                 if done >= total { fputs("\n", stderr) }
             }
         }
-        var codes: [Int32] = []
-        for alias in aliases {
-            let report = poller.poll(alias)
-            codes.append(report.exitCode)
+        // Each alias's line as its poll ends (several run at once).
+        let reports = poller.poll(aliases, workers: workers) { report in
             print(selection.json ? report.jsonLine : report.humanLine)
-            if !selection.json, let error = report.error { printError("mailgate: \(alias.name): \(error)") }
+            if !selection.json { for notice in report.notices { printError("mailgate: \(report.alias): \(notice)") } }
+            if !selection.json, let error = report.error { printError("mailgate: \(report.alias): \(error)") }
         }
+        let codes = reports.map(\.exitCode)
         poller.cleanupSpool()
         let code = PollReport.mostSerious(codes)
         if code != 0 { throw ExitCode(code) }

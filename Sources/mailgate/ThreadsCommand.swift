@@ -94,6 +94,15 @@ struct ReplayCommand: ParsableCommand {
             if let error = r.error { failed = true; printError("mailgate: message \(r.id): \(error)") }
             print(json ? r.json.serialized() : r.humanLine)
         }
+        if quarantined && results.contains(where: { $0.note != nil }) {
+            // Quarantined messages whose body never arrived: fetch them again now, over a session.
+            let poller = try exitingOnFailure { try Poller(config: config) }
+            for report in poller.pollFetchRetries(config.aliases.filter(\.hasMailbox)) {
+                print(json ? report.jsonLine : report.humanLine)
+                for notice in report.notices { printError("mailgate: \(report.alias): \(notice)") }
+                if let error = report.error { failed = true; printError("mailgate: \(report.alias): \(error)") }
+            }
+        }
         if failed { throw ExitCode(75) }
     }
 }

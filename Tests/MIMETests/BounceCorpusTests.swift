@@ -8,7 +8,7 @@ import XCTest
 /// (Tests/Fixtures/mime/bounce-status-differences.json).
 final class BounceCorpusTests: XCTestCase {
     func testDeliveryStatusReports() throws {
-        let dir = Paths.corpus.appendingPathComponent("bounces")
+        let dir = try Paths.corpus("bounces")
         let files = Paths.files(in: dir, suffix: ".eml")
         XCTAssertGreaterThan(files.count, 280, "bounce corpus not found at \(dir.path)")
         let expected = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("expected.json"))) as? [[String: Any]] ?? []

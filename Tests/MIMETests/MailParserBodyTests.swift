@@ -73,7 +73,7 @@ final class MailParserBodyTests: XCTestCase {
     }
 
     func testBodiesAndAttachmentsAgreeWithMailParser() throws {
-        let dir = Paths.corpus.appendingPathComponent("mime/mailparser")
+        let dir = try Paths.corpus("mime/mailparser")
         let emls = Paths.files(in: dir, suffix: ".eml")
         XCTAssertEqual(emls.count, 53)
         let diffData = try Data(contentsOf: Paths.fixtures.appendingPathComponent("mailparser-body-differences.json"))

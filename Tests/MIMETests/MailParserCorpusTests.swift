@@ -91,7 +91,7 @@ final class MailParserCorpusTests: XCTestCase {
     }
 
     func testAgreesWithMailParser() throws {
-        let dir = Paths.corpus.appendingPathComponent("mime/mailparser")
+        let dir = try Paths.corpus("mime/mailparser")
         let emls = Paths.files(in: dir, suffix: ".eml")
         XCTAssertEqual(emls.count, 53, "mail-parser corpus not found at \(dir.path)")
         let diffData = try Data(contentsOf: Paths.fixtures.appendingPathComponent("mailparser-differences.json"))
@@ -131,8 +131,8 @@ final class MailParserCorpusTests: XCTestCase {
 
     /// CRLF, bare LF and bare CR versions of each message read the same.
     func testLineEndingVariantsAgree() throws {
-        let dir = Paths.corpus.appendingPathComponent("mime/mailparser")
-        let emls = Paths.files(in: dir, suffix: ".eml") + Paths.files(in: Paths.corpus.appendingPathComponent("mime/cpython"), suffix: ".txt")
+        let dir = try Paths.corpus("mime/mailparser")
+        let emls = Paths.files(in: dir, suffix: ".eml") + Paths.files(in: try Paths.corpus("mime/cpython"), suffix: ".txt")
         XCTAssertGreaterThan(emls.count, 90)
         for eml in emls {
             let raw = [UInt8](try Data(contentsOf: eml))
@@ -158,7 +158,7 @@ final class MailParserCorpusTests: XCTestCase {
 
     /// Every CPython test message parses; most have a From and a Date.
     func testCPythonCorpusParses() throws {
-        let files = Paths.files(in: Paths.corpus.appendingPathComponent("mime/cpython"), suffix: ".txt")
+        let files = Paths.files(in: try Paths.corpus("mime/cpython"), suffix: ".txt")
         XCTAssertEqual(files.count, 48)
         var withFrom = 0, withDate = 0, withSubject = 0
         for f in files {

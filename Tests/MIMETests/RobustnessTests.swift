@@ -25,7 +25,7 @@ final class RobustnessTests: XCTestCase {
         let dirs = ["mime/mailparser/rfc", "mime/mailparser/malformed", "mime/mailparser/thirdparty", "mime/cpython"]
         var seeds: [[UInt8]] = []
         for d in dirs {
-            for f in Paths.files(in: Paths.corpus.appendingPathComponent(d), suffix: d.hasSuffix("cpython") ? ".txt" : ".eml") {
+            for f in Paths.files(in: try Paths.corpus(d), suffix: d.hasSuffix("cpython") ? ".txt" : ".eml") {
                 seeds.append(Array([UInt8](try Data(contentsOf: f)).prefix(3000)))
             }
         }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 @testable import MIME
 
@@ -10,7 +11,11 @@ enum Paths {
         .deletingLastPathComponent() // Tests
         .deletingLastPathComponent() // repo
     static let fixtures = repoRoot.appendingPathComponent("Tests/Fixtures/mime")
-    static let corpus = repoRoot.deletingLastPathComponent().appendingPathComponent("shared/corpus")
+
+    /// `../shared/corpus/<relative>`; skips the test when a user's clone has no shared corpus.
+    static func corpus(_ relative: String) throws -> URL {
+        try SharedCorpus.require("corpus/" + relative)
+    }
 
     static func files(in dir: URL, suffix: String) -> [URL] {
         guard let e = FileManager.default.enumerator(at: dir, includingPropertiesForKeys: nil) else { return [] }

@@ -307,15 +307,55 @@ final class IMAPCodecTests: XCTestCase {
         }
     }
 
-    func testMalformedResponsesAreSyntaxErrors() {
-        for wire in ["* 1 FETCH (UID)\r\n", "* 1 FETCH (UID 1\r\n", "* 1 FETCH (BODY[] \"abc)\r\n",
-                     "A1 MAYBE fine\r\n", "* SEARCH 1 x\r\n", "* 99999999999 EXISTS\r\n",
-                     "* 1 FETCH (X (((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((1)))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))\r\n"] {
+    /// An untagged response the grammar cannot read costs only itself: it comes out as
+    /// `.unparsable` with what can be told of it, and the next response is read normally.
+    func testMalformedUntaggedResponsesAreReportedNotFatal() throws {
+        let cases: [(wire: String, sequence: UInt32?, uid: UInt32?)] = [
+            ("* 1 FETCH (UID)\r\n", 1, nil), ("* 1 FETCH (UID 1\r\n", 1, 1), ("* 3 FETCH (UID 9 BODY[] \"abc)\r\n", 3, 9),
+            ("* SEARCH 1 x\r\n", nil, nil), ("* 99999999999 EXISTS\r\n", nil, nil),
+            ("* 1 FETCH (X (((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((1)))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))\r\n", 1, nil),
+        ]
+        for (wire, sequence, uid) in cases {
             let decoder = IMAPResponseDecoder()
-            XCTAssertThrowsError(try { try decoder.feed(self.bytes(wire)); _ = try decoder.next() }(), wire) { error in
-                guard case .syntax? = error as? IMAPCodecError else { return XCTFail("\(wire): \(error)") }
-            }
+            try decoder.feed(bytes(wire + "A1 OK done\r\n"))
+            guard case let .untagged(.unparsable(response))? = try decoder.next() else { return XCTFail(wire) }
+            XCTAssertEqual(response.sequence, sequence, wire)
+            XCTAssertEqual(response.uid, uid, wire)
+            XCTAssertFalse(response.excerpt.isEmpty, wire)
+            XCTAssertEqual(try decoder.next(), .tagged(tag: "A1", IMAPStatusResponse(status: .ok, code: nil, text: "done")), wire)
         }
+        // A tagged line that is not OK/NO/BAD cannot be placed: that one is fatal.
+        let decoder = IMAPResponseDecoder()
+        try decoder.feed(bytes("A1 MAYBE fine\r\n"))
+        XCTAssertThrowsError(try decoder.next()) { error in
+            guard case .syntax? = error as? IMAPCodecError else { return XCTFail("\(error)") }
+        }
+    }
+
+    /// What deployed servers send: qq.com's stray spaces, lower-case atoms, NIL for strings,
+    /// runs of spaces, items in any order (jakartaee/mail-api#209, imapsync#79).
+    func testTolerantReadingOfDeployedServers() throws {
+        let decoder = IMAPResponseDecoder()
+        try decoder.feed(bytes("* 1 FETCH (UID 7 RFC822.SIZE 279 )\r\n"
+            + "* 2 fetch (uid 8  rfc822.size 12 flags (\\Seen ) internaldate NIL)\r\n"
+            + "* 3 FETCH (BODY[] {3}\r\nabc UID 9 )  \r\n"
+            + "* 4 FETCH (UID 10 BODY[] NIL)\r\n"
+            + "*  SEARCH  1  2 \r\n"))
+        guard case let .untagged(.fetch(1, first))? = try decoder.next() else { return XCTFail() }
+        XCTAssertEqual(first.uid, 7)
+        XCTAssertEqual(first.rfc822Size, 279)
+        guard case let .untagged(.fetch(2, second))? = try decoder.next() else { return XCTFail() }
+        XCTAssertEqual(second.uid, 8)
+        XCTAssertEqual(second.rfc822Size, 12)
+        XCTAssertEqual(second.flags, ["\\Seen"])
+        XCTAssertNil(second.internalDate)
+        guard case let .untagged(.fetch(3, third))? = try decoder.next() else { return XCTFail() }
+        XCTAssertEqual(third.uid, 9)
+        XCTAssertEqual(third.body, .bytes(bytes("abc")))
+        guard case let .untagged(.fetch(4, fourth))? = try decoder.next() else { return XCTFail() }
+        XCTAssertNil(fourth.body)
+        XCTAssertEqual(fourth.other["BODY[]"], .nil, "a NIL body is told apart from a FETCH without one")
+        XCTAssertEqual(try decoder.next(), .untagged(.search([1, 2])))
     }
 
     func testLargeLiteralStreamsToASinkAcrossArbitraryReads() throws {

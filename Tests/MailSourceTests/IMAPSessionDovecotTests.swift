@@ -148,11 +148,14 @@ final class IMAPSessionDovecotTests: XCTestCase {
             XCTAssertEqual(sizes[uid]?.isSeen, false)
         }
         let maxSize = 1 << 20
-        let small = uids.filter { sizes[$0]!.size <= UInt64(maxSize) }
+        let small = uids.filter { sizes[$0]!.size! <= UInt64(maxSize) }
         XCTAssertEqual(small, [1, 3])
         var fetched: [UInt32] = []
-        try session.fetchBodies(small, maxSize: maxSize, sizes: sizes.mapValues(\.size)) { uid, _ in fetched.append(uid) }
+        let failures = try session.fetchBodies(small, maxSize: maxSize, sizes: sizes.compactMapValues(\.size)) { uid, _ in
+            fetched.append(uid)
+        }
         XCTAssertEqual(fetched, [1, 3])
+        XCTAssertEqual(failures, [:])
 
         // The big one, streamed: never held whole by the session.
         var streamed: [UInt8] = []
@@ -161,14 +164,20 @@ final class IMAPSessionDovecotTests: XCTestCase {
             streamed.append(contentsOf: piece)
             pieces += 1
         }
-        XCTAssertEqual(count, UInt64(served(big).count))
+        XCTAssertEqual(count, .fetched(size: UInt64(served(big).count)))
         XCTAssertEqual(streamed, served(big))
         XCTAssertGreaterThan(pieces, 1)
-        XCTAssertNil(try session.fetchBody(99, maxSize: 1 << 20) { _ in XCTFail("no such message") })
+        guard case .failed = try session.fetchBody(99, maxSize: 1 << 20, into: { _ in XCTFail("no such message") }) else {
+            return XCTFail("a UID the server does not have cannot be fetched")
+        }
 
-        // A server literal above maxSize is refused before allocation and ends the session.
+        // A server literal above maxSize is refused before allocation and ends the session,
+        // naming the message it was about.
         XCTAssertThrowsError(try session.fetchBodies([2], maxSize: maxSize) { _, _ in XCTFail("must not arrive") }) { error in
-            XCTAssertEqual((error as? MailSourceError)?.exitCode, 75, "\(error)")
+            let interrupted = error as? IMAPFetchInterrupted
+            XCTAssertEqual(interrupted?.uid, 2, "\(error)")
+            XCTAssertEqual(interrupted?.literalTooLarge, UInt64(served(big).count))
+            XCTAssertEqual(interrupted?.underlying.exitCode, 75)
         }
         XCTAssertThrowsError(try session.select())
     }

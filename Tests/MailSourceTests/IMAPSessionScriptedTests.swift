@@ -210,14 +210,94 @@ final class IMAPSessionScriptedTests: XCTestCase {
         XCTAssertEqual(try session.select().exists, 10, "the session goes on after IDLE")
     }
 
-    func testProtocolGarbageIsAProtocolViolation() throws {
+    func testUnreadableResponseCostsItsMessageNotTheSession() throws {
         let fake = server { tag, command in
-            command.hasPrefix("UID FETCH") ? "* 1 FETCH (UID one)\r\n\(tag) OK done\r\n" : nil
+            if command == "NOOP" { return "\(tag) OK done\r\n" }
+            if command.hasPrefix("UID FETCH 1:2 (UID RFC822.SIZE") { return "* 1 FETCH (UID one)\r\n* 2 FETCH (UID 2 RFC822.SIZE 5)\r\n\(tag) OK done\r\n" }
+            if command.hasPrefix("UID FETCH 1:2 (UID BODY") {
+                return "* 1 FETCH (UID 1 BODY[] {5}\r\nhello X-GARBLED \"unterminated)\r\n* 2 FETCH (UID 2 BODY[] {5}\r\nworld)\r\n\(tag) OK done\r\n"
+            }
+            return nil
         }
         let session = try IMAPSession(stream: fake)
         try session.select()
-        XCTAssertThrowsError(try session.fetchSizes([1])) { error in
-            guard case .protocolViolation? = error as? MailSourceError else { return XCTFail("\(error)") }
+        XCTAssertEqual(try session.fetchSizes([1, 2]).keys.sorted(), [2])
+        var got: [UInt32: [UInt8]] = [:]
+        let failures = try session.fetchBodies([1, 2], maxSize: 100) { got[$0] = $1 }
+        XCTAssertEqual(got, [2: Array("world".utf8)])
+        XCTAssertEqual(failures.keys.sorted(), [1])
+        XCTAssertTrue(failures[1]!.reason.contains("X-GARBLED"), failures[1]!.reason)
+        try session.noop()  // the session goes on
+    }
+
+    /// Every UID asked for is either delivered or comes back failed with the reason: NIL
+    /// body (imapsync#79), no FETCH line, a NO to its command. Unsolicited FETCH/EXISTS/
+    /// EXPUNGE in the middle only update the bookkeeping; a body without its UID is placed
+    /// by its sequence number (RFC 3501 §7.4).
+    func testEveryUIDAskedForIsDeliveredOrFailed() throws {
+        let fake = server { tag, command in
+            if command.hasPrefix("UID FETCH 1:5 (UID RFC822.SIZE") {
+                return (1...5).map { "* \($0) FETCH (UID \($0) RFC822.SIZE 5)\r\n" }.joined() + "\(tag) OK done\r\n"
+            }
+            if command.hasPrefix("UID FETCH 1:5 (UID BODY") {
+                return "* 1 FETCH (UID 1 BODY[] NIL)\r\n"
+                    + "* 9 FETCH (FLAGS (\\Recent))\r\n* 11 EXISTS\r\n"
+                    + "* 3 FETCH (BODY[] {5}\r\nthree)\r\n"                  // no UID: sequence 3 is UID 3
+                    + "* 4 FETCH (UID 99 BODY[] {5}\r\nnoise)\r\n"           // nobody asked for UID 99
+                    + "* 2 FETCH (FLAGS (\\Seen))\r\n"
+                    + "* 5 FETCH (UID 5 BODY[] {4}\r\nfive)\r\n"
+                    + "\(tag) OK done\r\n"                                   // UID 2 and 4: nothing
+            }
+            if command.hasPrefix("UID FETCH 6 ") { return "\(tag) NO [EXPUNGEISSUED] Some messages were expunged\r\n" }
+            return nil
         }
+        let session = try IMAPSession(stream: fake)
+        try session.select()
+        XCTAssertEqual(try session.fetchSizes([1, 2, 3, 4, 5]).count, 5)
+        var got: [UInt32: String] = [:]
+        let failures = try session.fetchBodies([1, 2, 3, 4, 5], maxSize: 100) { got[$0] = String(decoding: $1, as: UTF8.self) }
+        XCTAssertEqual(got, [3: "three", 5: "five"])
+        XCTAssertEqual(failures.keys.sorted(), [1, 2, 4])
+        XCTAssertTrue(failures[1]!.reason.contains("NIL"), failures[1]!.reason)
+        XCTAssertTrue(failures[2]!.reason.contains("no FETCH response"), failures[2]!.reason)
+        XCTAssertEqual(session.selected?.exists, 11)
+
+        let refused = try session.fetchBodies([6], maxSize: 100) { _, _ in XCTFail("nothing arrives") }
+        XCTAssertEqual(refused[6]?.expungeIssued, true)
+    }
+
+    /// RFC 5530 response codes decide what a refusal means for the admin.
+    func testResponseCodesMapToSysexits() throws {
+        let cases: [(answer: String, code: Int32)] = [
+            ("NO [SERVERBUG] Internal error occurred. Refer to server log", 75), ("NO [UNAVAILABLE] try later", 75),
+            ("NO [INUSE] mailbox in use", 75), ("NO [LIMIT] too many", 75), ("NO [OVERQUOTA] full", 75),
+            ("NO [NOPERM] not yours", 77), ("NO [EXPIRED] password expired", 77), ("NO [CONTACTADMIN] locked", 77),
+            ("NO [AUTHORIZATIONFAILED] no", 77), ("NO [PRIVACYREQUIRED] use TLS", 78), ("NO [NONEXISTENT] no folder", 78),
+            ("NO SELECT Unsafe Login. Please contact kefu@188.com for help", 75), ("BAD command unknown", 70),
+        ]
+        for (answer, code) in cases {
+            let fake = server { tag, command in command.hasPrefix("SELECT") ? "\(tag) \(answer)\r\n" : nil }
+            let session = try IMAPSession(stream: fake)
+            XCTAssertThrowsError(try session.select(), answer) { error in
+                XCTAssertEqual((error as? MailSourceError)?.exitCode, code, "\(answer): \(error)")
+                XCTAssertTrue("\(error)".contains(String(answer.split(separator: " ").last!)), "the server's words: \(error)")
+            }
+        }
+    }
+
+    /// NetEase (163.com, 126.com) refuses SELECT unless the client sent ID first; Mailgate
+    /// sends it whenever ID is advertised.
+    func testIDIsSentBeforeSelectForNetEase() throws {
+        var identified = false
+        let fake = server(capabilities: "IMAP4rev1 ID") { tag, command in
+            if command.hasPrefix("ID ") { identified = true; return nil }
+            if command.hasPrefix("SELECT") && !identified {
+                return "\(tag) NO SELECT Unsafe Login. Please contact kefu@188.com for help\r\n"
+            }
+            return nil
+        }
+        let session = try IMAPSession(stream: fake)
+        XCTAssertEqual(try session.select().uidValidity, 42)
+        XCTAssertTrue(identified)
     }
 }

@@ -138,13 +138,13 @@ final class StoreTests: TemporaryDirectoryTestCase {
         XCTAssertEqual(try store.recordedUIDLs(mailbox: pop), ["a": .done])
     }
 
-    func testMarkFailedBacksOffThenQuarantines() throws {
+    func testRouteFailureBacksOffThenQuarantines() throws {
         let store = try Store(path: path)
         let mb = try store.mailboxID(host: "h", port: 993, user: "u", folder: "INBOX")
         let id = try store.record([NewSeenRow(mailbox: mb, uidValidity: 1, uid: 1, size: 1, sha256: key(1), messageID: nil)])[0]
         let t0 = Date(timeIntervalSince1970: 1_800_000_000)
 
-        XCTAssertEqual(try store.markFailed(id: id, error: "parse error", maxAttempts: 3, backoff: 60, now: t0), .failed)
+        XCTAssertEqual(try store.markRouteFailed(id: id, error: "parse error", policy: RetryPolicy(maxAttempts: 3, backoff: 60, maxBackoff: 86_400), now: t0), .failed)
         var row = try XCTUnwrap(store.row(id: id))
         XCTAssertEqual(row.attempts, 1)
         XCTAssertEqual(row.lastError, "parse error")
@@ -152,11 +152,11 @@ final class StoreTests: TemporaryDirectoryTestCase {
         XCTAssertEqual(try store.notDone(mailbox: mb, dueBy: t0).count, 0, "not due before its backoff")
         XCTAssertEqual(try store.notDone(mailbox: mb, dueBy: t0 + 60).count, 1)
 
-        XCTAssertEqual(try store.markFailed(id: id, error: "again", maxAttempts: 3, backoff: 60, now: t0), .failed)
+        XCTAssertEqual(try store.markRouteFailed(id: id, error: "again", policy: RetryPolicy(maxAttempts: 3, backoff: 60, maxBackoff: 86_400), now: t0), .failed)
         row = try XCTUnwrap(store.row(id: id))
         XCTAssertEqual(row.nextAttemptAt!.timeIntervalSince(t0), 120, accuracy: 0.01)
 
-        XCTAssertEqual(try store.markFailed(id: id, error: "last", maxAttempts: 3, backoff: 60, now: t0), .quarantined)
+        XCTAssertEqual(try store.markRouteFailed(id: id, error: "last", policy: RetryPolicy(maxAttempts: 3, backoff: 60, maxBackoff: 86_400), now: t0), .quarantined)
         row = try XCTUnwrap(store.row(id: id))
         XCTAssertEqual(row.state, .quarantined)
         XCTAssertEqual(row.attempts, 3)
@@ -221,8 +221,8 @@ final class StoreTests: TemporaryDirectoryTestCase {
             NewSeenRow(mailbox: mb, uidValidity: 1, uid: UInt32($0), size: 1, sha256: key($0), messageID: nil)
         })
         try store.markDone(ids: [ids[0], ids[1]])
-        try store.markFailed(id: ids[2], error: "x", maxAttempts: 5, backoff: 60)
-        try store.markFailed(id: ids[3], error: "x", maxAttempts: 1, backoff: 60)
+        try store.markRouteFailed(id: ids[2], error: "x", policy: RetryPolicy(maxAttempts: 5, backoff: 60, maxBackoff: 86_400))
+        try store.markRouteFailed(id: ids[3], error: "x", policy: RetryPolicy(maxAttempts: 1, backoff: 60, maxBackoff: 86_400))
         try store.recordSkipped(mailbox: mb, uidValidity: 1, uid: 6, size: 1, reason: "big")
         let t = Date(timeIntervalSince1970: 1_800_000_000)
         try store.recordPoll(alias: "sales", mailbox: mb, started: t, finished: t + 1, fetched: 5, skipped: 1, failed: 0,

@@ -1,5 +1,6 @@
 import Foundation
 import MIME
+import TestSupport
 @testable import Routing
 import XCTest
 
@@ -19,18 +20,9 @@ final class BounceCorpusTests: XCTestCase {
         let recipients: [Recipient]
     }
 
-    static var corpus: URL {
-        URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("shared/corpus/bounces")
-    }
-
     func testAgreementOverTheCorpus() throws {
-        let dir = Self.corpus
+        let dir = try SharedCorpus.require("corpus/bounces")
         let expectedURL = dir.appendingPathComponent("expected.json")
-        guard FileManager.default.fileExists(atPath: expectedURL.path) else {
-            throw XCTSkip("no shared bounce corpus at \(dir.path)")
-        }
         let expected = try JSONDecoder().decode([Expected].self, from: Data(contentsOf: expectedURL))
         var total = 0, status = 0, reply = 0, reason = 0, hard = 0
         var lines: [String] = []

@@ -76,8 +76,9 @@ extension Poller {
         let selected = try session.select(mailbox.folder, readOnly: true)
         report.messages = Int(selected.exists)
         report.uidValidity = selected.uidValidity
-        let previous = try store.uidValidity(mailbox: mailboxID)
-        let candidates: [UInt32]
+        let saved = try store.mailbox(mailboxID)
+        let previous = saved?.uidValidity
+        var candidates: [UInt32]
         if previous == nil {
             switch mailbox.start {
             case .all: candidates = try session.searchUIDs(from: 1)
@@ -89,12 +90,17 @@ extension Poller {
             candidates = try session.searchUIDs(from: 1)
             report.notes.append("UIDVALIDITY changed since the last poll: messages will be matched by Message-ID and size")
         } else {
-            let highWater = try store.highWaterMark(mailbox: mailboxID, uidValidity: selected.uidValidity) ?? 0
-            candidates = try session.searchUIDs(from: highWater + 1)
+            // As the poll does: from the saved UIDNEXT, what has no seen row yet, plus failed messages now due.
+            let start = try saved?.uidNext ?? ((store.highWaterMark(mailbox: mailboxID, uidValidity: selected.uidValidity) ?? 0) + 1)
+            let known = try store.recordedUIDs(mailbox: mailboxID, uidValidity: selected.uidValidity, from: start)
+            candidates = try session.searchUIDs(from: start).filter { known[$0] == nil }
+            let retries = try store.fetchRetries(mailbox: mailboxID, uidValidity: selected.uidValidity, dueBy: Date())
+            candidates += retries.compactMap(\.uid)
+            if !retries.isEmpty { report.notes.append("\(retries.count) message(s) that failed before are due to be fetched again") }
         }
         let sizes = try session.fetchSizes(candidates)
-        report.wouldSkip = sizes.values.filter { Int64($0.size) > alias.maxMessageSize }.count
-        report.wouldFetch = sizes.count - report.wouldSkip!
+        report.wouldSkip = sizes.values.filter { Int64($0.size ?? 0) > alias.maxMessageSize }.count
+        report.wouldFetch = candidates.count - report.wouldSkip!
         let caps = session.capabilities
         if case .delete = mailbox.afterFetch, !caps.contains("UIDPLUS") {
             report.notes.append("the server lacks UIDPLUS: after_fetch = \"delete\" can only flag messages \\Deleted, never expunge them (that would expunge other clients' deleted mail too)")

@@ -23,6 +23,10 @@ public struct AliasConfig: Equatable, Sendable {
     public var backoffMax: TimeInterval = 3600
     /// `mailgate run`: continuous failure for this long makes the alias `failing` (`disable_after`).
     public var disableAfter: TimeInterval = 5 * 86_400
+    /// A failed message's first retry waits this long, doubling up to `backoffMax` (`retry_backoff`).
+    public var retryBackoff: TimeInterval = 60
+    /// Failed attempts before a message is quarantined (`max_attempts`).
+    public var maxAttempts = 5
 
     /// The alias's email address: `address`, else `NAME@[defaults] domain`, else nil.
     public var emailAddress: String? {

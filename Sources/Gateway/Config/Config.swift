@@ -48,6 +48,11 @@ public struct Config: Equatable, Sendable {
         public var backoffMax: TimeInterval = 3600
         /// `mailgate run`: continuous failure for this long makes an alias `failing`. Default 5 days.
         public var disableAfter: TimeInterval = 5 * 86_400
+        /// A message that failed (not fetched, not parsed or routed) waits this long before its
+        /// next attempt, doubling each time up to `backoffMax`. Default 1 min.
+        public var retryBackoff: TimeInterval = 60
+        /// After this many failed attempts a message is quarantined. Default 5.
+        public var maxAttempts = 5
 
         public init(interval: TimeInterval = 300, domain: String? = nil, maxMessageSize: Int64 = 25_000_000,
                     fallbackCharset: String? = nil) {

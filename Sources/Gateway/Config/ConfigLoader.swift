@@ -14,12 +14,12 @@ struct ConfigLoader {
     static let storeKeys = ["path", "spool", "keep_raw", "busy_timeout"]
     static let defaultsKeys = ["interval", "domain", "max_message_size", "fallback_charset",
                                "loop_threshold", "loop_minutes", "loop_allowed",
-                               "idle_refresh", "backoff_max", "disable_after"]
+                               "idle_refresh", "backoff_max", "disable_after", "retry_backoff", "max_attempts"]
     static let secretKeys = ["password", "password_env", "password_file", "password_command"]
     /// Keys that only make sense with a `url`.
     static let mailboxKeys = ["user"] + secretKeys
         + ["auth", "tls", "tls_ca_file", "tls_verify", "proxy", "after_fetch", "start", "interval", "max_message_size",
-           "idle_refresh", "backoff_max", "disable_after"]
+           "idle_refresh", "backoff_max", "disable_after", "retry_backoff", "max_attempts"]
     static let routingKeys = ["model", "address", "role", "contact", "values", "allowed_domains", "bounced_content", "idle"]
     static let aliasKeys = ["url"] + mailboxKeys + routingKeys
     static let proxySchemes = ["http", "https", "socks4", "socks4a", "socks5", "socks5h"]
@@ -69,6 +69,8 @@ struct ConfigLoader {
             defaults.idleRefresh = try reader.duration("idle_refresh", positive: true) ?? defaults.idleRefresh
             defaults.backoffMax = try reader.duration("backoff_max", positive: true) ?? defaults.backoffMax
             defaults.disableAfter = try reader.duration("disable_after", positive: true) ?? defaults.disableAfter
+            defaults.retryBackoff = try reader.duration("retry_backoff", positive: true) ?? defaults.retryBackoff
+            defaults.maxAttempts = try reader.positiveInt("max_attempts") ?? defaults.maxAttempts
         }
 
         var aliases: [AliasConfig] = []
@@ -118,7 +120,9 @@ struct ConfigLoader {
                                 routing: routing,
                                 idleRefresh: try reader.duration("idle_refresh", positive: true) ?? defaults.idleRefresh,
                                 backoffMax: try reader.duration("backoff_max", positive: true) ?? defaults.backoffMax,
-                                disableAfter: try reader.duration("disable_after", positive: true) ?? defaults.disableAfter)
+                                disableAfter: try reader.duration("disable_after", positive: true) ?? defaults.disableAfter,
+                                retryBackoff: try reader.duration("retry_backoff", positive: true) ?? defaults.retryBackoff,
+                                maxAttempts: try reader.positiveInt("max_attempts") ?? defaults.maxAttempts)
         guard let urlText = try reader.string("url") else {
             if let stray = Self.mailboxKeys.first(where: { reader.table.contains(key: $0) }) {
                 throw reader.error(stray, "needs a \"url\" (the mailbox to poll); without one the alias only routes")

@@ -13,6 +13,8 @@ public struct StatusLine: Sendable {
     public var service: ServiceAliasState?
     /// Messages that arrived through the alias, by route (unrouted ones wait for `replay`).
     public var routes: [String: Int] = [:]
+    /// The alias's failed (to be retried) and quarantined messages, oldest first, each with its error.
+    public var troubled: [SeenRow] = []
 
     public init(alias: String, mailbox: String?, stored: AliasStatus?, service: ServiceAliasState? = nil) {
         self.alias = alias
@@ -40,6 +42,18 @@ public struct StatusLine: Sendable {
             ("next_poll", .string(nextPoll.map(iso8601))),
             ("state", .string(service?.state)),
             ("idle", .bool(service?.idle ?? false)),
+            ("problems", .array(troubled.map { row in
+                .object([
+                    ("id", .int(Int(row.id))),
+                    ("state", .string(row.state.rawValue)),
+                    ("uid", row.uid.map { .int(Int($0)) } ?? .null),
+                    ("uidl", .string(row.uidl)),
+                    ("has_raw", .bool(row.sha256 != nil)),
+                    ("attempts", .int(row.attempts)),
+                    ("next_attempt", .string(row.nextAttemptAt.map(iso8601))),
+                    ("error", .string(row.lastError)),
+                ])
+            })),
         ]).serialized()
     }
 
@@ -58,6 +72,13 @@ public struct StatusLine: Sendable {
         if let result = s.lastResult { line += " (\(result))" }
         if let error = s.lastError { line += "\n  last error: \(error)" }
         if let next = nextPoll { line += "\n  next poll \(iso8601(next))" }
+        for row in troubled.prefix(20) {
+            let which = row.uid.map { "UID \($0)" } ?? row.uidl.map { "UIDL \($0)" } ?? "?"
+            let when = row.state == .quarantined ? "quarantined (mailgate replay --quarantined)"
+                : "failed, next attempt \(row.nextAttemptAt.map(iso8601) ?? "now")"
+            line += "\n  [\(row.id)] \(which) \(when) after \(row.attempts) attempt(s): \(row.lastError ?? "")"
+        }
+        if troubled.count > 20 { line += "\n  … and \(troubled.count - 20) more (mailgate status --json)" }
         return line
     }
 }

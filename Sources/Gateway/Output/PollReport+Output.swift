@@ -11,11 +11,13 @@ extension PollReport {
             ("fetched", .int(fetched)),
             ("skipped", .int(skipped)),
             ("failed", .int(failed)),
+            ("dropped", .int(dropped)),
             ("routes", .object(Route.Kind.allCases.map { ($0.rawValue, .int(routes[$0.rawValue] ?? 0)) })),
             ("uidvalidity", uidValidity.map { .int(Int($0)) } ?? .null),
             ("elapsed_ms", .int(elapsedMilliseconds)),
             ("error", .string(error)),
             ("exit_code", .int(Int(exitCode))),
+            ("notices", .array(notices.map { .string($0) })),
         ]).serialized()
     }
 
@@ -23,6 +25,7 @@ extension PollReport {
         var line = "\(alias): \(mailbox): fetched \(fetched)"
         if skipped > 0 { line += ", skipped \(skipped) (too large)" }
         if failed > 0 { line += ", failed \(failed)" }
+        if dropped > 0 { line += ", dropped \(dropped) (gone from the server)" }
         let routed = Route.Kind.allCases.compactMap { kind in routes[kind.rawValue].map { "\(kind.rawValue) \($0)" } }
         if !routed.isEmpty { line += " (\(routed.joined(separator: ", ")))" }
         line += " in \(elapsedMilliseconds) ms"

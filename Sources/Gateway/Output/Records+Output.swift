@@ -65,11 +65,13 @@ extension ReplayResult {
             ("route", .string(result?.kind)),
             ("reason", .string(result?.reason)),
             ("error", .string(error)),
+            ("note", .string(note)),
         ])
     }
 
     public var humanLine: String {
         if let error { return "[\(id)] failed: \(error)" }
+        if let note { return "[\(id)] \(before ?? "?"): \(note)" }
         return "[\(id)] \(before ?? "?") → \(result?.kind ?? "?"): \(result?.reason ?? "")"
     }
 }

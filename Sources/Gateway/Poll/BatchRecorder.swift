@@ -17,6 +17,8 @@ struct BatchPipeline {
     var progress: (@Sendable (String, Int, Int) -> Void)?
     /// Asked before each batch: true (the service is stopping) ends the poll after the batch in hand.
     var shouldStop: () -> Bool = { false }
+    /// How failed messages are retried (the polled alias's `max_attempts`, `retry_backoff`, `backoff_max`).
+    var retry = RetryPolicy()
 
     func recorder(mailboxID: Int64, arrivedVia: String) -> BatchRecorder {
         BatchRecorder(pipeline: self, mailboxID: mailboxID, arrivedVia: arrivedVia)
@@ -42,24 +44,55 @@ struct BatchPipeline {
         "larger than max_message_size (\(alias.maxMessageSize) bytes): not downloaded"
     }
 
-    /// Routes recorded messages that were never routed (a crash or a store error between
-    /// recording and routing), so nothing waits forever in the spool.
+    /// Routes stored messages that were never routed (a crash or a store error between
+    /// recording and routing, or a routing failure whose next attempt is due), so nothing
+    /// waits forever in the spool.
     func routePending(mailboxID: Int64, arrivedVia: String, into report: inout PollReport) throws {
         let pending = try store.unroutedSeenRows(mailbox: mailboxID)
         guard !pending.isEmpty else { return }
-        try route(pending.compactMap { row in row.sha256.map { (row.id, $0) } }, arrivedVia: arrivedVia, into: &report)
+        let failed = try route(pending.compactMap { row in row.sha256.map { (row.id, $0) } }, arrivedVia: arrivedVia,
+                               into: &report)
+        try store.markRerouted(ids: pending.filter { $0.state == .failed && !failed.contains($0.id) }.map(\.id))
     }
 
-    /// Parses, routes and records messages already in the spool.
-    func route(_ messages: [(seenID: Int64, sha256: String)], arrivedVia: String, into report: inout PollReport) throws {
+    /// Parses, routes and records messages already in the spool; returns the seen ids that failed.
+    @discardableResult
+    func route(_ messages: [(seenID: Int64, sha256: String)], arrivedVia: String,
+               into report: inout PollReport) throws -> Set<Int64> {
         let parsed = try messages.map { ParsedMessage(seenID: $0.seenID, sha256: $0.sha256,
                                                       message: router.parser.parse(try spool.read(sha256: $0.sha256))) }
-        try route(parsed, arrivedVia: arrivedVia, into: &report)
+        return try route(parsed, arrivedVia: arrivedVia, into: &report)
     }
 
     /// Routes and records a batch in one records transaction; a seen-row routed before (a
-    /// repeat after a crash) is not routed twice.
-    func route(_ messages: [ParsedMessage], arrivedVia: String, into report: inout PollReport) throws {
+    /// repeat after a crash) is not routed twice. When the batch fails for a reason one
+    /// message can cause (not a busy or full database), each message is routed on its own:
+    /// the one that fails is marked failed (retried with backoff, then quarantined) and
+    /// the others go on.
+    /// - Returns: the seen ids of the messages that failed.
+    @discardableResult
+    func route(_ messages: [ParsedMessage], arrivedVia: String, into report: inout PollReport) throws -> Set<Int64> {
+        var failed: Set<Int64> = []
+        do {
+            try routeTogether(messages, arrivedVia: arrivedVia, into: &report)
+        } catch let error as StoreError where error.kind == .internalError || error.kind == .invalidArgument {
+            for message in messages {
+                do {
+                    try routeTogether([message], arrivedVia: arrivedVia, into: &report)
+                } catch let failure as StoreError where failure.kind == .internalError || failure.kind == .invalidArgument {
+                    let state = try store.markRouteFailed(id: message.seenID, error: "routing failed: \(failure.message)",
+                                                          policy: retry)
+                    failed.insert(message.seenID)
+                    report.failed += 1
+                    report.notices.append("message \(message.seenID) (\(message.message.messageID ?? "no Message-ID")) could not be routed"
+                                          + " (\(state == .quarantined ? "quarantined" : "will be retried")): \(failure.message)")
+                }
+            }
+        }
+        return failed
+    }
+
+    private func routeTogether(_ messages: [ParsedMessage], arrivedVia: String, into report: inout PollReport) throws {
         let kinds = try store.recordsTransaction("routing \(messages.count) message(s)") { records in
             try messages.compactMap { m -> Route.Kind? in
                 guard try !records.isRouted(seenID: m.seenID) else { return nil }

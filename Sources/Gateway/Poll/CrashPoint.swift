@@ -16,10 +16,14 @@ enum CrashPoint: String {
         return (point, n)
     }()
     nonisolated(unsafe) private static var reached: [CrashPoint: Int] = [:]
+    private static let lock = NSLock()  // `fetch` polls aliases on several threads
 
     static func reach(_ point: CrashPoint) {
         guard let (armedPoint, n) = armed, armedPoint == point else { return }
+        lock.lock()
         reached[point, default: 0] += 1
-        if reached[point] == n { kill(getpid(), SIGKILL) }
+        let count = reached[point]
+        lock.unlock()
+        if count == n { kill(getpid(), SIGKILL) }
     }
 }

@@ -5,27 +5,48 @@ import MailStore
 
 /// One poll of an IMAP folder. Seen key: (mailbox, UIDVALIDITY, UID).
 ///
-/// Candidates are the UIDs above the store's high-water mark for the folder's UIDVALIDITY,
-/// never "what is unseen" (another client reading mail must not hide it from us), and an
-/// idle poll is one SELECT because UIDNEXT has not moved. Messages are fetched in batches;
-/// each batch is made durable, then flagged/moved/deleted on the server, then marked done.
+/// Candidates are the UIDs from the saved UIDNEXT on that have no seen row, never "what is
+/// unseen" (another client reading mail must not hide it from us); an idle poll is one
+/// SELECT because UIDNEXT has not moved and nothing is due for a retry. Messages are
+/// fetched in batches; each batch is made durable, then flagged/moved/deleted on the
+/// server, then marked done.
+///
+/// Every candidate ends recorded, skipped (too large), failed (a `failed` row, fetched again
+/// after its backoff, quarantined after its last attempt) or dropped (a fresh `UID SEARCH`
+/// shows it gone), and the UIDNEXT saved never passes one that is none of these.
 struct IMAPPoll {
     let alias: AliasConfig
     let mailbox: AliasConfig.Mailbox
     let mailboxID: Int64
-    let pipeline: BatchPipeline
+    var pipeline: BatchPipeline
     var store: Store { pipeline.store }
 
-    /// Logs in with a session of its own and logs out at the end.
+    /// Reconnections one poll may make to get past messages whose literal was too large.
+    static let maxReconnects = 16
+
+    /// Logs in with a session of its own and logs out at the end. A session closed to skip
+    /// a message too large to download is replaced by a new one for the rest.
     func run(into report: inout PollReport, secret: String) throws {
-        let session = try IMAPSession(endpoint: mailbox.endpoint, secret: secret)
-        defer { try? session.logout() }
-        try run(into: &report, session: session)
+        var poll = self
+        var reconnects = 0
+        while true {
+            let session = try IMAPSession(endpoint: mailbox.endpoint, secret: secret)
+            defer { try? session.logout() }
+            do {
+                try poll.run(into: &report, session: session)
+                return
+            } catch let reconnect as ReconnectForTheRest where reconnects < Self.maxReconnects {
+                reconnects += 1
+                // Which message was too large could not be told: fetch one per command from now on.
+                if !reconnect.identified { poll.pipeline.batchMessages = 1 }
+            }
+        }
     }
 
     /// Polls through `session`, which is logged in and stays so (the IDLE watcher's): the
     /// folder is SELECTed again (EXAMINEd when `after_fetch = keep`) for fresh UIDNEXT and
-    /// UIDVALIDITY, and it is left selected; the caller logs out.
+    /// UIDVALIDITY, and it is left selected; the caller logs out. Throws
+    /// `ReconnectForTheRest` when the session had to be closed to skip a message.
     func run(into report: inout PollReport, session: IMAPSession) throws {
         let selected = try session.select(mailbox.folder, readOnly: mailbox.afterFetch == .keep)
         let uidValidity = selected.uidValidity
@@ -34,31 +55,42 @@ struct IMAPPoll {
         report.existsAtSelect = selected.exists
         let previous = try store.mailbox(mailboxID)
 
-        var candidates: [UInt32]
+        // Stored messages not routed yet (or due again after a failure) first; those routed
+        // now become `recorded` and are acknowledged below with the others.
+        try pipeline.routePending(mailboxID: mailboxID, arrivedVia: alias.name, into: &report)
         var unfinished = try store.notDone(mailbox: mailboxID, uidValidity: uidValidity)
             .filter { $0.state == .recorded }.compactMap(\.uid)
+        var retries = try store.fetchRetries(mailbox: mailboxID, uidValidity: uidValidity, dueBy: Date())
+        var candidates: [UInt32]
         if previous?.uidValidity == nil {
             candidates = try firstPollCandidates(session)
         } else if previous?.uidValidity != uidValidity {
             candidates = try candidatesAfterReset(session, uidValidity: uidValidity)
             unfinished = []
-        } else if selected.uidNext != nil && previous?.uidNext == selected.uidNext && unfinished.isEmpty {
-            return  // nothing arrived since the last poll: this poll cost one SELECT
+            retries = []
+        } else if selected.uidNext != nil && previous?.uidNext == selected.uidNext && unfinished.isEmpty && retries.isEmpty {
+            return  // nothing arrived since the last poll and nothing is due: this poll cost one SELECT
         } else {
-            let highWater = try store.highWaterMark(mailbox: mailboxID, uidValidity: uidValidity) ?? 0
-            candidates = try session.searchUIDs(from: highWater + 1)
+            let start = try previous?.uidNext ?? ((store.highWaterMark(mailbox: mailboxID, uidValidity: uidValidity) ?? 0) + 1)
+            candidates = try session.searchUIDs(from: start)
+        }
+        if let lowest = candidates.min() {
+            let known = try store.recordedUIDs(mailbox: mailboxID, uidValidity: uidValidity, from: lowest)
+            candidates = candidates.filter { known[$0] == nil }
         }
         try store.setUIDValidity(mailbox: mailboxID, value: uidValidity)
+        var accounting = UIDAccounting(candidates: candidates)
+        let retryRows = Dictionary(retries.compactMap { row in row.uid.map { ($0, row) } }, uniquingKeysWith: { first, _ in first })
+        let toFetch = Array(Set(candidates).union(retryRows.keys)).sorted()
 
         // Sizes first, so an oversized message is recorded as skipped without being downloaded.
-        var wanted: [(uid: UInt32, size: Int)] = []
-        for (uid, info) in try session.fetchSizes(candidates).sorted(by: { $0.key < $1.key }) {
-            let size = Int(info.size)
-            if Int64(size) > alias.maxMessageSize {
-                if try store.recordSkipped(mailbox: mailboxID, uidValidity: uidValidity, uid: uid, size: Int64(size),
-                                           reason: pipeline.tooLarge(alias)) {
-                    report.skipped += 1
-                }
+        // A message without RFC822.SIZE is fetched all the same, its limit enforced as it arrives.
+        let infos = toFetch.isEmpty ? [:] : try session.fetchSizes(toFetch)
+        var wanted: [(uid: UInt32, size: Int?)] = []
+        for uid in toFetch {
+            let size = infos[uid]?.size.map { Int(clamping: $0) }
+            if let size, Int64(size) > alias.maxMessageSize {
+                try skipTooLarge(uid, size: UInt64(size), reason: pipeline.tooLarge(alias), &accounting, &report)
             } else {
                 wanted.append((uid, size))
             }
@@ -66,44 +98,141 @@ struct IMAPPoll {
 
         // Messages a crash left recorded but not acknowledged: tell the server now.
         try finish(unfinished, session, uidValidity: uidValidity)
-        try pipeline.routePending(mailboxID: mailboxID, arrivedVia: alias.name, into: &report)
 
         // Large messages stream straight to the spool, one at a time, never held twice.
-        let large = wanted.filter { $0.size > pipeline.streamThreshold }
-        let small = wanted.filter { $0.size <= pipeline.streamThreshold }
+        let large = wanted.filter { ($0.size ?? 0) > pipeline.streamThreshold }
+        let small = wanted.filter { ($0.size ?? 0) <= pipeline.streamThreshold }
         let limit = Int(clamping: alias.maxMessageSize)
-        for batch in pipeline.batches(small, size: { $0.size }) + pipeline.batches(large, size: { $0.size }) {
-            // Stopping: leave before the next batch and before UIDNEXT is saved, so the next poll goes on.
-            if pipeline.shouldStop() { report.interrupted = true; return }
+        var failures: [UInt32: IMAPFetchFailure] = [:]
+        for batch in pipeline.batches(small, size: { $0.size ?? 0 }) + pipeline.batches(large, size: { $0.size ?? 0 }) {
+            // Stopping: leave before the next batch; the UIDNEXT saved stays below what is left.
+            if pipeline.shouldStop() { report.interrupted = true; break }
             let recorder = pipeline.recorder(mailboxID: mailboxID, arrivedVia: alias.name)
             var got: [UInt32] = []
-            if batch.first.map({ $0.size > pipeline.streamThreshold }) == true {
-                for item in batch {
-                    let writer = try pipeline.spool.beginWrite()
-                    var hasher = SHA256.Hasher256()
-                    let size = try session.fetchBody(item.uid, maxSize: limit) { chunk in
-                        hasher.update(chunk)
-                        try writer.append(chunk)
+            do {
+                if batch.first.map({ ($0.size ?? 0) > pipeline.streamThreshold }) == true {
+                    for item in batch {
+                        if case let .failed(failure) = try fetchLarge(item.uid, session, limit: limit, into: recorder,
+                                                                      uidValidity: uidValidity) {
+                            failures[item.uid] = failure
+                        } else {
+                            got.append(item.uid)
+                        }
                     }
-                    guard size != nil else { writer.abort(); continue }  // expunged meanwhile
-                    let digest = SHA256.hexString(hasher.finish())
-                    try writer.finish(sha256: digest)
-                    try recorder.addSpooled(sha256: digest, uidValidity: uidValidity, uid: item.uid)
-                    got.append(item.uid)
+                } else {
+                    let sizes = Dictionary(uniqueKeysWithValues: batch.compactMap { item in item.size.map { (item.uid, UInt64($0)) } })
+                    let failed = try session.fetchBodies(batch.map(\.uid), maxSize: limit, sizes: sizes) { uid, raw in
+                        try recorder.add(raw, uidValidity: uidValidity, uid: uid, uidl: nil)
+                        got.append(uid)
+                    }
+                    failures.merge(failed) { first, _ in first }
                 }
-            } else {
-                let sizes = Dictionary(uniqueKeysWithValues: batch.map { ($0.uid, UInt64($0.size)) })
-                try session.fetchBodies(batch.map(\.uid), maxSize: limit, sizes: sizes) { uid, raw in
-                    try recorder.add(raw, uidValidity: uidValidity, uid: uid, uidl: nil)
-                    got.append(uid)
-                }
+            } catch let interrupted as IMAPFetchInterrupted {
+                // What arrived whole is kept (acknowledged by the next session); the message
+                // being read is skipped (too large) or failed; the rest is fetched later.
+                try recorder.commit(into: &report)
+                accounting.settle(got, .recorded)
+                try settle(failures, session: nil, retryRows: retryRows, uidValidity: uidValidity, &accounting, &report)
+                let identified = try settle(interrupted, uidValidity: uidValidity, &accounting, &report)
+                try saveUIDNext(accounting, selected, uidValidity)
+                if interrupted.literalTooLarge != nil { throw ReconnectForTheRest(identified: identified, reason: interrupted.underlying) }
+                throw interrupted.underlying
             }
             try recorder.commit(into: &report)
+            accounting.settle(got, .recorded)
             pipeline.progress?(alias.name, report.fetched, wanted.count)
             try finish(got, session, uidValidity: uidValidity)
         }
-        // UIDNEXT is saved last: an interrupted poll is never mistaken for an idle one.
-        try store.setUIDValidity(mailbox: mailboxID, value: uidValidity, uidNext: selected.uidNext)
+        try settle(failures, session: session, retryRows: retryRows, uidValidity: uidValidity, &accounting, &report)
+        // UIDNEXT is saved last, and never past a candidate that is not accounted for.
+        try saveUIDNext(accounting, selected, uidValidity)
+    }
+
+    private func saveUIDNext(_ accounting: UIDAccounting, _ selected: IMAPSelectedMailbox, _ uidValidity: UInt32) throws {
+        try store.setUIDValidity(mailbox: mailboxID, value: uidValidity,
+                                 uidNext: accounting.uidNextToSave(selectedUIDNext: selected.uidNext))
+    }
+
+    /// Streams one large message into the spool and queues it in `recorder`.
+    private func fetchLarge(_ uid: UInt32, _ session: IMAPSession, limit: Int, into recorder: BatchRecorder,
+                            uidValidity: UInt32) throws -> IMAPSession.BodyFetch {
+        let writer = try pipeline.spool.beginWrite()
+        var hasher = SHA256.Hasher256()
+        let outcome: IMAPSession.BodyFetch
+        do {
+            outcome = try session.fetchBody(uid, maxSize: limit) { chunk in
+                hasher.update(chunk)
+                try writer.append(chunk)
+            }
+        } catch {
+            writer.abort()
+            throw error
+        }
+        guard case .fetched = outcome else { writer.abort(); return outcome }
+        let digest = SHA256.hexString(hasher.finish())
+        try writer.finish(sha256: digest)
+        try recorder.addSpooled(sha256: digest, uidValidity: uidValidity, uid: uid)
+        return outcome
+    }
+
+    private func skipTooLarge(_ uid: UInt32, size: UInt64, reason: String, _ accounting: inout UIDAccounting,
+                              _ report: inout PollReport) throws {
+        if try store.recordSkipped(mailbox: mailboxID, uidValidity: report.uidValidity, uid: uid,
+                                   size: Int64(clamping: size), reason: reason) {
+            report.skipped += 1
+            report.notices.append("UID \(uid) (\(size) bytes) skipped: \(reason)")
+        }
+        accounting.settle(uid, .skipped)
+    }
+
+    /// Messages asked for whose body did not arrive. With a `session`, one fresh `UID SEARCH`
+    /// tells which the server still has: those are failed (kept, retried with backoff), the
+    /// rest were expunged meanwhile and are dropped (logged). Without one (it broke), all are
+    /// failed: the retry's search will tell.
+    private func settle(_ failures: [UInt32: IMAPFetchFailure], session: IMAPSession?, retryRows: [UInt32: SeenRow],
+                        uidValidity: UInt32, _ accounting: inout UIDAccounting, _ report: inout PollReport) throws {
+        guard !failures.isEmpty else { return }
+        let present: Set<UInt32>
+        if let session {
+            present = Set(try session.search("UID \(IMAPSequenceSet(Array(failures.keys)))"))
+        } else {
+            present = Set(failures.keys)
+        }
+        for (uid, failure) in failures.sorted(by: { $0.key < $1.key }) {
+            if present.contains(uid) {
+                try fail(uid, reason: failure.reason, uidValidity: uidValidity, &accounting, &report)
+            } else {
+                if let row = retryRows[uid] { try store.markGone(ids: [row.id], reason: "no longer on the server: \(failure.reason)") }
+                report.dropped += 1
+                report.notices.append("UID \(uid) is no longer on the server (expunged before its body arrived): \(failure.reason)")
+                accounting.settle(uid, .dropped)
+            }
+        }
+    }
+
+    private func fail(_ uid: UInt32, reason: String, uidValidity: UInt32, _ accounting: inout UIDAccounting,
+                      _ report: inout PollReport) throws {
+        let state = try store.markFetchFailed(mailbox: mailboxID, uidValidity: uidValidity, uid: uid, error: reason,
+                                              policy: pipeline.retry)
+        report.failed += 1
+        let outcome = state == .quarantined ? "quarantined after its last attempt" : "kept, to be fetched again"
+        report.notices.append("UID \(uid) could not be fetched (\(outcome)): \(reason)")
+        accounting.settle(uid, .failed)
+    }
+
+    /// The message whose response was being read when the session ended: too large (skipped
+    /// once) or broken off (failed). Returns whether it could be told which message it was.
+    private func settle(_ interrupted: IMAPFetchInterrupted, uidValidity: UInt32, _ accounting: inout UIDAccounting,
+                        _ report: inout PollReport) throws -> Bool {
+        guard let uid = interrupted.uid else { return false }
+        if let claimed = interrupted.literalTooLarge {
+            let reason = "the server sent \(claimed) bytes for it, more than max_message_size (\(alias.maxMessageSize) bytes): not downloaded"
+            try skipTooLarge(uid, size: claimed, reason: reason, &accounting, &report)
+        } else {
+            try fail(uid, reason: "the connection ended while its body was arriving: \(interrupted.underlying.message)",
+                     uidValidity: uidValidity, &accounting, &report)
+        }
+        return true
     }
 
     /// The first poll of a folder: `start` decides what counts as already handled.
@@ -168,4 +297,14 @@ struct IMAPPoll {
         CrashPoint.reach(.acknowledged)
         try store.markDone(mailbox: mailboxID, uidValidity: uidValidity, uids: uids)
     }
+}
+
+/// The session was closed on purpose (a literal above `max_message_size` is never drained):
+/// the poll goes on over a new one. `identified`: the message could be told and was
+/// recorded skipped; when not, the next session fetches one message per command.
+struct ReconnectForTheRest: Error, CustomStringConvertible {
+    var identified: Bool
+    var reason: MailSourceError
+
+    var description: String { reason.description }
 }

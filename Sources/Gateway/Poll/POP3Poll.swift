@@ -19,6 +19,9 @@ struct POP3Poll {
         let listing = try session.listing()
         let recorded = try pipeline.store.recordedUIDLs(mailbox: mailboxID)
         let firstPoll = recorded.isEmpty
+        // Messages whose RETR failed before and are due again; a failed one no longer listed is gone.
+        let retries = Dictionary(try pipeline.store.fetchRetries(mailbox: mailboxID, dueBy: Date())
+            .compactMap { row in row.uidl.map { ($0, row) } }, uniquingKeysWith: { first, _ in first })
 
         var toFetch: [POP3Entry] = []
         var unfinished: [POP3Entry] = []  // recorded earlier but the server never heard "done"
@@ -26,7 +29,7 @@ struct POP3Poll {
         for entry in listing {
             if let state = recorded[entry.uidl] {
                 if state == .recorded { unfinished.append(entry) }
-                continue
+                if retries[entry.uidl] == nil { continue }
             }
             if firstPoll && mailbox.start == .new {
                 baseline.append(entry.uidl)
@@ -34,6 +37,7 @@ struct POP3Poll {
                 if try pipeline.store.recordSkipped(mailbox: mailboxID, uidl: entry.uidl, size: Int64(entry.size),
                                                     reason: pipeline.tooLarge(alias)) {
                     report.skipped += 1
+                    report.notices.append("message \(entry.uidl) (\(entry.size) bytes) skipped: \(pipeline.tooLarge(alias))")
                 }
             } else {
                 toFetch.append(entry)
@@ -45,6 +49,12 @@ struct POP3Poll {
         let present = Set(listing.map(\.uidl))
         let gone = recorded.filter { $0.value == .recorded && !present.contains($0.key) }.map(\.key)
         if !gone.isEmpty { try pipeline.store.markDone(mailbox: mailboxID, uidls: gone) }
+        let vanished = retries.filter { !present.contains($0.key) }
+        try pipeline.store.markGone(ids: vanished.map(\.value.id), reason: "no longer on the server before it could be retrieved")
+        for uidl in vanished.keys.sorted() {
+            report.dropped += 1
+            report.notices.append("message \(uidl) is no longer on the server (it failed before and was never retrieved)")
+        }
         try pipeline.routePending(mailboxID: mailboxID, arrivedVia: alias.name, into: &report)
 
         var fetched: [POP3Entry] = []
@@ -53,13 +63,24 @@ struct POP3Poll {
             if pipeline.shouldStop() { report.interrupted = true; break }
             let byNumber = Dictionary(uniqueKeysWithValues: batch.map { ($0.number, $0) })
             let recorder = pipeline.recorder(mailboxID: mailboxID, arrivedVia: alias.name)
-            try session.retrieve(batch.map(\.number)) { number, raw in
+            var got: [POP3Entry] = []
+            let refused = try session.retrieve(batch.map(\.number)) { number, raw in
                 guard let entry = byNumber[number] else { return }
                 try recorder.add(raw, uidValidity: nil, uid: nil, uidl: entry.uidl)
+                got.append(entry)
             }
             try recorder.commit(into: &report)
+            // A listed message the server would not hand over is failed, kept and retried: never forgotten.
+            for (number, reason) in refused.sorted(by: { $0.key < $1.key }) {
+                guard let entry = byNumber[number] else { continue }
+                let state = try pipeline.store.markFetchFailed(mailbox: mailboxID, uidl: entry.uidl, size: Int64(entry.size),
+                                                               error: reason, policy: pipeline.retry)
+                report.failed += 1
+                let outcome = state == .quarantined ? "quarantined after its last attempt" : "kept, to be retrieved again"
+                report.notices.append("message \(entry.uidl) could not be retrieved (\(outcome)): \(reason)")
+            }
             pipeline.progress?(alias.name, report.fetched, toFetch.count)
-            fetched += batch
+            fetched += got
         }
 
         let finished = unfinished + fetched

@@ -7,7 +7,13 @@ public struct PollReport: Sendable {
     public var mailbox: String
     public var fetched = 0
     public var skipped = 0
+    /// Messages that failed in this poll (not fetched, or not routed): kept, retried, reported.
     public var failed = 0
+    /// Listed messages the server verifiably no longer had when their body was asked for.
+    public var dropped = 0
+    /// One line per message that did not simply arrive: failed (with the server's words),
+    /// quarantined, skipped as too large, dropped as gone. For the log and `fetch`'s stderr.
+    public var notices: [String] = []
     /// How the fetched messages were routed, by route kind (`new`, `reply`, …).
     public var routes: [String: Int] = [:]
     public var uidValidity: UInt32?

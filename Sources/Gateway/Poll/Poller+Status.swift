@@ -14,6 +14,9 @@ extension Poller {
             var line = StatusLine(alias: alias.name, mailbox: alias.hasMailbox ? alias.mailboxDescription : nil,
                                   stored: byAlias[alias.name], service: service[alias.name])
             line.routes = routes[alias.name] ?? [:]
+            if let mailbox = line.stored?.mailboxID {
+                line.troubled = (try? store.rows(mailbox: mailbox, states: [.failed, .quarantined])) ?? []
+            }
             return line
         }
     }

@@ -88,9 +88,15 @@ public final class Poller {
                           session: IMAPSession? = nil, into report: inout PollReport) throws {
         var pipeline = self.pipeline
         pipeline.shouldStop = shouldStop
+        pipeline.retry = RetryPolicy(maxAttempts: alias.maxAttempts, backoff: alias.retryBackoff, maxBackoff: alias.backoffMax)
         if let session, mailbox.isIMAP {
-            try IMAPPoll(alias: alias, mailbox: mailbox, mailboxID: id, pipeline: pipeline).run(into: &report, session: session)
-            return
+            do {
+                try IMAPPoll(alias: alias, mailbox: mailbox, mailboxID: id, pipeline: pipeline).run(into: &report, session: session)
+                return
+            } catch let reconnect as ReconnectForTheRest {
+                // The kept session was closed to skip a message: the rest over sessions of the poll's own.
+                throw reconnect.reason
+            }
         }
         // The secret is read at every connect: a password_command may hand out fresh tokens.
         let secret = try alias.resolveSecret()
@@ -112,6 +118,18 @@ public final class Poller {
             if now >= deadline { return holder }
             // Waiting for another process to release: its row is the only signal there is.
             Thread.sleep(forTimeInterval: min(0.25, deadline.timeIntervalSince(now)))
+        }
+    }
+
+    /// `replay --quarantined`: polls each alias whose mailbox has messages due to be fetched
+    /// again (their bodies never arrived), so they are fetched now over a session.
+    public func pollFetchRetries(_ aliases: [AliasConfig]) -> [PollReport] {
+        aliases.compactMap { alias in
+            guard let mailbox = alias.mailbox,
+                  let id = try? store.mailboxID(host: mailbox.host, port: mailbox.port, user: mailbox.user,
+                                                folder: mailbox.isIMAP ? mailbox.folder : "INBOX"),
+                  let due = try? store.fetchRetries(mailbox: id, dueBy: Date()), !due.isEmpty else { return nil }
+            return poll(alias)
         }
     }
 

@@ -388,11 +388,13 @@ public final class ServiceScheduler: @unchecked Sendable {
             lastError[name] = nil
             lastFailingLog[name] = nil
         }
+        for notice in report.notices { logger.warning("\(notice)", metadata: ["alias": "\(name)"]) }
         if !report.busy && report.error == nil {
             var line: Logger.Metadata = ["alias": "\(name)", "fetched": "\(report.fetched)"]
             for (kind, count) in report.routes where count > 0 { line[kind] = "\(count)" }
             if report.skipped > 0 { line["skipped"] = "\(report.skipped)" }
             if report.failed > 0 { line["failed"] = "\(report.failed)" }
+            if report.dropped > 0 { line["dropped"] = "\(report.dropped)" }
             if report.interrupted { line["interrupted"] = "true" }
             line["ms"] = "\(report.elapsedMilliseconds)"
             logger.info("", metadata: line)

@@ -50,7 +50,8 @@ public final class LocalTarget {
 
     /// Routes stored messages again (after a config change): the given message rows, every
     /// unrouted one, and/or every quarantined seen-row. Each keeps its row; what its previous
-    /// decision created is replaced.
+    /// decision created is replaced. A quarantined message whose body never arrived is made
+    /// due for fetching (`Poller.pollFetchRetries` fetches it over a session).
     public func replay(ids: [Int64], unrouted: Bool, quarantined: Bool) throws -> [ReplayResult] {
         var results: [ReplayResult] = []
         /// Routes one stored message again and records the outcome (or its error).
@@ -77,7 +78,11 @@ public final class LocalTarget {
             let parked = try store.rows(states: [.quarantined])
             try store.requeue(ids: parked.map(\.id))
             for row in parked {
-                guard let digest = row.sha256 else { continue }
+                guard let digest = row.sha256 else {
+                    results.append(ReplayResult(id: row.id, before: "quarantined", result: nil, error: nil,
+                                                note: "its body never arrived: fetched again from the server"))
+                    continue
+                }
                 reroute(id: row.id, before: "quarantined", sha256: digest, seenID: row.id, arrivedVia: nil, replacing: nil)
             }
         }
@@ -91,4 +96,6 @@ public struct ReplayResult {
     public var before: String?
     public var result: RoutingResult?
     public var error: String?
+    /// What happened instead of routing (a message to be fetched again).
+    public var note: String? = nil
 }

@@ -340,7 +340,7 @@ public final class CurlConnection: ByteStream, @unchecked Sendable {
         case CURLE_LOGIN_DENIED, CURLE_AUTH_ERROR, CURLE_REMOTE_ACCESS_DENIED:
             let words = serverRefusal(in: lines)
             let upper = (words ?? "").uppercased()
-            for busy in ["[UNAVAILABLE]", "[SYS/TEMP]", "[IN-USE]", "[INUSE]", "[LIMIT]"] where upper.contains(busy) {
+            for busy in ["[UNAVAILABLE]", "[SERVERBUG]", "[SYS/TEMP]", "[IN-USE]", "[INUSE]", "[LOGIN-DELAY]", "[LIMIT]"] where upper.contains(busy) {
                 return .temporary("the server could not log \(endpoint.user) in now: \(words!)")
             }
             return .authenticationFailed("the server refused the login for \(endpoint.user): \(words ?? curlText)")

@@ -36,6 +36,11 @@ public final class IMAPSession {
     private var loggingOut = false
     private var byeSeen = false
     private var expungeCount = 0
+    /// Sequence number → UID, from FETCH responses that carried both, kept in step with
+    /// EXPUNGE: attributes a FETCH without its UID to the message it is about.
+    private var sequenceUIDs: [UInt32: UInt32] = [:]
+    /// The size a literal claimed when the session was closed rather than read it.
+    private var refusedLiteralSize: UInt64?
 
     /// Connects and logs in through libcurl, then asks for CAPABILITY and sends ID when offered.
     public convenience init(endpoint: Endpoint, secret: String, options: IMAPSessionOptions = .init()) throws {
@@ -133,6 +138,7 @@ public final class IMAPSession {
     public func select(_ folder: String? = nil, readOnly: Bool = false) throws -> IMAPSelectedMailbox {
         let name = folder ?? defaultFolder
         selected = nil
+        sequenceUIDs = [:]
         var exists: UInt32?
         var uidValidity: UInt32?
         var uidNext: UInt32?
@@ -229,64 +235,160 @@ public final class IMAPSession {
         return found.sorted()
     }
 
-    /// Size and flags of each UID that still exists (`UID FETCH set (UID RFC822.SIZE FLAGS)`).
+    /// Size and flags of each UID the server answered for (`UID FETCH set (UID RFC822.SIZE
+    /// FLAGS)`); a UID missing from the result may be gone or may be a server's silence: only
+    /// a fresh search tells.
     public func fetchSizes(_ uids: [UInt32]) throws -> [UInt32: IMAPMessageInfo] {
         let wanted = Set(uids)
         var result: [UInt32: IMAPMessageInfo] = [:]
         try pipeline(sets(uids).map { .uidFetch($0, "(UID RFC822.SIZE FLAGS)") }) { untagged in
-            if case let .fetch(_, attributes) = untagged, let uid = attributes.uid, wanted.contains(uid),
-               let size = attributes.rfc822Size {
-                result[uid] = IMAPMessageInfo(uid: uid, size: size, flags: attributes.flags ?? [])
+            if case let .fetch(sequence, attributes) = untagged, let uid = attributes.uid ?? self.sequenceUIDs[sequence],
+               wanted.contains(uid) {
+                let known = result[uid]
+                result[uid] = IMAPMessageInfo(uid: uid, size: attributes.rfc822Size ?? known?.size,
+                                              flags: attributes.flags ?? known?.flags ?? [])
             }
         }
         return result
     }
 
     /// The raw bytes of each UID, exactly as the server serves them, handed to `each` in the
-    /// server's order (ascending UID in practice); UIDs that no longer exist are not handed
-    /// over. `BODY.PEEK[]` leaves \Seen alone. Batches of `fetchBatchCount` UIDs and (by
-    /// `sizes`, when given) `fetchBatchBytes` bytes per command, `pipelineDepth` commands in
-    /// flight. Only ask for messages of at most `maxSize` bytes (see `fetchSizes`): a larger
-    /// literal ends the session with an error before anything is allocated. If `each`
+    /// server's order; `BODY.PEEK[]` leaves \Seen alone. Batches of `fetchBatchCount` UIDs
+    /// and (by `sizes`, when given) `fetchBatchBytes` bytes per command, `pipelineDepth`
+    /// commands in flight.
+    ///
+    /// Every UID asked for ends either handed to `each` or in the returned failures: a NIL
+    /// body, no FETCH response carrying its body, a response the parser could not read, or a
+    /// NO to its command (with the server's words). Unsolicited FETCH, EXPUNGE and EXISTS
+    /// responses in the middle of the answers are bookkeeping (RFC 3501 §7.4). A literal
+    /// above `maxSize`, or a connection that ends or stalls inside a response, closes the
+    /// session and throws `IMAPFetchInterrupted` naming the message it was about. If `each`
     /// throws, the remaining responses are read and dropped, then the error is rethrown.
     public func fetchBodies(_ uids: [UInt32], maxSize: Int, sizes: [UInt32: UInt64] = [:],
-                            each: (UInt32, [UInt8]) throws -> Void) throws {
+                            each: (UInt32, [UInt8]) throws -> Void) throws -> [UInt32: IMAPFetchFailure] {
         let wanted = Set(uids)
         var delivered = Set<UInt32>()
-        let commands = batches(wanted.sorted(), sizes: sizes).map { IMAPCommand.uidFetch($0, "(UID BODY.PEEK[])") }
+        var nilBody: Set<UInt32> = []
+        var unreadable: [UInt32: IMAPUnparsable] = [:]
+        var unattributed: [IMAPUnparsable] = []
+        var refused: [UInt32: IMAPFetchFailure] = [:]
+        let groups = batches(wanted.sorted(), sizes: sizes)
         try withLiteralLimit(maxSize) {
-            try pipeline(commands) { untagged in
-                guard case let .fetch(_, attributes) = untagged, let body = attributes.body else { return }
-                guard let uid = attributes.uid else {
-                    throw MailSourceError.protocolViolation("\(self.address): a FETCH response carried a body without its UID")
+            try interruptible(among: wanted, delivered: { delivered }) {
+                try pipeline(groups.map { IMAPCommand.uidFetch($0, "(UID BODY.PEEK[])") }, refused: { index, status in
+                    let failure = self.fetchRefusal(status)
+                    for uid in groups[index].expanded(limit: Int.max) ?? [] where wanted.contains(uid) { refused[uid] = failure }
+                }) { untagged in
+                    switch untagged {
+                    case let .fetch(sequence, attributes):
+                        guard let uid = attributes.uid ?? self.sequenceUIDs[sequence], wanted.contains(uid),
+                              !delivered.contains(uid) else { return }  // unsolicited, or a repeat
+                        guard let body = attributes.body else {
+                            if attributes.other["BODY[]"] == .nil || attributes.other["RFC822"] == .nil { nilBody.insert(uid) }
+                            return  // FLAGS news about a message asked for: its body may still come
+                        }
+                        guard case let .bytes(bytes) = body else { return }
+                        delivered.insert(uid)
+                        try each(uid, bytes)
+                    case let .unparsable(response):
+                        if let uid = response.uid ?? response.sequence.flatMap({ self.sequenceUIDs[$0] }), wanted.contains(uid) {
+                            unreadable[uid] = response
+                        } else {
+                            unattributed.append(response)
+                        }
+                    default:
+                        break
+                    }
                 }
-                guard wanted.contains(uid), delivered.insert(uid).inserted, case let .bytes(bytes) = body else { return }
-                try each(uid, bytes)
             }
         }
+        var failures: [UInt32: IMAPFetchFailure] = [:]
+        for uid in wanted.subtracting(delivered) {
+            if let response = unreadable[uid] ?? (unattributed.count == 1 ? unattributed[0] : nil) {
+                failures[uid] = IMAPFetchFailure(reason: "\(address) sent a response Mailgate cannot read (\(response.reason)): \(response.excerpt)")
+            } else if nilBody.contains(uid) {
+                failures[uid] = IMAPFetchFailure(reason: "\(address) answered BODY[] NIL for UID \(uid) although it listed the message")
+            } else if let failure = refused[uid] {
+                failures[uid] = failure
+            } else {
+                failures[uid] = IMAPFetchFailure(reason: "\(address) sent no FETCH response with the body of UID \(uid)")
+            }
+        }
+        return failures
+    }
+
+    /// What one message streamed with `fetchBody` came to.
+    public enum BodyFetch: Equatable {
+        /// Streamed whole; its length in bytes.
+        case fetched(size: UInt64)
+        case failed(IMAPFetchFailure)
     }
 
     /// One message streamed to `sink` in pieces as it arrives (for large messages: never held
-    /// whole). Returns its size, or nil when the UID no longer exists. If `sink` throws, the
-    /// error is rethrown and the session is unusable (the rest of the literal is unread).
-    @discardableResult
-    public func fetchBody(_ uid: UInt32, maxSize: Int, into sink: (UnsafeRawBufferPointer) throws -> Void) throws -> UInt64? {
+    /// whole). If `sink` throws, the error is rethrown and the session is unusable (the rest
+    /// of the literal is unread); a literal above `maxSize` or a broken connection throws
+    /// `IMAPFetchInterrupted` as for `fetchBodies`.
+    public func fetchBody(_ uid: UInt32, maxSize: Int, into sink: (UnsafeRawBufferPointer) throws -> Void) throws -> BodyFetch {
         try withoutActuallyEscaping(sink) { sink in
             decoder.framer.literalSink = { start in start.follows("BODY[]") ? sink : nil }
             defer { decoder.framer.literalSink = nil }
             var size: UInt64?
+            var nilBody = false
+            var unreadable: IMAPUnparsable?
+            var refusal: IMAPFetchFailure?
             try withLiteralLimit(maxSize) {
-                try runChecked(.uidFetch(IMAPSequenceSet([uid]), "(UID BODY.PEEK[])")) { untagged in
-                    guard case let .fetch(_, attributes) = untagged, attributes.uid == uid, let body = attributes.body else { return }
-                    switch body {
-                    case let .streamed(count): size = UInt64(count)
-                    case let .bytes(bytes): // not announced as BODY[] right before the literal; hand it over whole
-                        try bytes.withUnsafeBytes { try sink($0) }
-                        size = UInt64(bytes.count)
+                try interruptible(among: [uid], delivered: { size == nil ? [] : [uid] }) {
+                    try pipeline([.uidFetch(IMAPSequenceSet([uid]), "(UID BODY.PEEK[])")],
+                                 refused: { _, status in refusal = self.fetchRefusal(status) }) { untagged in
+                        switch untagged {
+                        case let .fetch(sequence, attributes):
+                            guard attributes.uid ?? self.sequenceUIDs[sequence] == uid, size == nil else { return }
+                            guard let body = attributes.body else {
+                                if attributes.other["BODY[]"] == .nil { nilBody = true }
+                                return
+                            }
+                            switch body {
+                            case let .streamed(count): size = UInt64(count)
+                            case let .bytes(bytes): // not announced as BODY[] right before the literal; hand it over whole
+                                try bytes.withUnsafeBytes { try sink($0) }
+                                size = UInt64(bytes.count)
+                            }
+                        case let .unparsable(response):
+                            unreadable = response
+                        default:
+                            break
+                        }
                     }
                 }
             }
-            return size
+            if let size { return .fetched(size: size) }
+            if let unreadable {
+                return .failed(IMAPFetchFailure(reason: "\(address) sent a response Mailgate cannot read (\(unreadable.reason)): \(unreadable.excerpt)"))
+            }
+            if nilBody { return .failed(IMAPFetchFailure(reason: "\(address) answered BODY[] NIL for UID \(uid) although it listed the message")) }
+            return .failed(refusal ?? IMAPFetchFailure(reason: "\(address) sent no FETCH response with the body of UID \(uid)"))
+        }
+    }
+
+    /// A NO/BAD to a `UID FETCH`: the failure of every message of that command.
+    private func fetchRefusal(_ status: IMAPStatusResponse) -> IMAPFetchFailure {
+        let answer = status.status.rawValue + (status.code.map { " [\($0.name)]" } ?? "")
+        return IMAPFetchFailure(reason: "\(address) refused UID FETCH (\(answer)): \(status.text)",
+                                expungeIssued: status.code?.name == "EXPUNGEISSUED")
+    }
+
+    /// Runs a body fetch; when the session breaks inside it, throws `IMAPFetchInterrupted`
+    /// naming the message whose response was being read (from the partial response's first
+    /// line, else the only one not yet delivered).
+    private func interruptible(among wanted: Set<UInt32>, delivered: () -> Set<UInt32>, _ body: () throws -> Void) throws {
+        do {
+            try body()
+        } catch let error as MailSourceError where broken != nil {
+            let line = decoder.framer.responseInProgress
+            var uid = line.flatMap { IMAPResponseLine.uid($0) ?? IMAPResponseLine.fetchSequence($0).flatMap { sequenceUIDs[$0] } }
+            let missing = wanted.subtracting(delivered())
+            if uid.map({ !missing.contains($0) }) ?? true { uid = missing.count == 1 ? missing.first : nil }
+            throw IMAPFetchInterrupted(uid: uid, literalTooLarge: refusedLiteralSize, underlying: error)
         }
     }
 
@@ -476,21 +578,26 @@ public final class IMAPSession {
     /// Sends `commands` keeping `pipelineDepth` in flight (the next one is written before the
     /// previous one's response is read). After a NO/BAD or an error thrown by `handler`, sends
     /// nothing more, reads the answers to what is in flight, then throws the first error.
-    private func pipeline(_ commands: [IMAPCommand], _ handler: (IMAPUntagged) throws -> Void) throws {
-        var inFlight: [(tag: String, command: IMAPCommand)] = []
+    /// With `refused`, a NO/BAD is handed to it (with the command's index) and the pipeline
+    /// goes on: it concerns that command's messages only.
+    private func pipeline(_ commands: [IMAPCommand], refused: ((Int, IMAPStatusResponse) -> Void)? = nil,
+                          _ handler: (IMAPUntagged) throws -> Void) throws {
+        var inFlight: [(tag: String, index: Int)] = []
         var next = 0
         var firstError: Error?
         let depth = max(options.pipelineDepth, 1)
         while true {
             while firstError == nil, inFlight.count < depth, next < commands.count {
-                inFlight.append((try send(commands[next]), commands[next]))
+                inFlight.append((try send(commands[next]), next))
                 next += 1
             }
             guard !inFlight.isEmpty else { break }
-            let (tag, command) = inFlight.removeFirst()
+            let (tag, index) = inFlight.removeFirst()
             do {
                 let status = try waitFor(tag, firstError == nil ? handler : { _ in })
-                if firstError == nil, status.status != .ok { firstError = commandError(status, command) }
+                if firstError == nil, status.status != .ok {
+                    if let refused { refused(index, status) } else { firstError = commandError(status, commands[index]) }
+                }
             } catch {
                 if broken != nil { throw error }
                 if firstError == nil { firstError = error }
@@ -558,12 +665,25 @@ public final class IMAPSession {
             }
         case let .exists(count):
             selected?.exists = count
-        case .expunge:
+        case let .expunge(sequence):
             expungeCount += 1
             if let exists = selected?.exists, exists > 0 { selected?.exists = exists - 1 }
+            if !sequenceUIDs.isEmpty { forget(sequence: sequence) }
+        case let .fetch(sequence, attributes):
+            if let uid = attributes.uid { sequenceUIDs[sequence] = uid }
         default:
             break
         }
+    }
+
+    /// EXPUNGE n: message n is gone and every later one moves down by one (RFC 3501 §7.4.1).
+    private func forget(sequence: UInt32) {
+        var shifted: [UInt32: UInt32] = [:]
+        shifted.reserveCapacity(sequenceUIDs.count)
+        for (number, uid) in sequenceUIDs where number != sequence {
+            shifted[number > sequence ? number - 1 : number] = uid
+        }
+        sequenceUIDs = shifted
     }
 
     private func observe(_ code: IMAPResponseCode) {
@@ -574,26 +694,46 @@ public final class IMAPSession {
         if status.status != .ok { throw commandError(status, command) }
     }
 
-    /// NO/BAD as a typed error with the server's words; the session stays usable.
+    /// NO/BAD as a typed error with the server's words; the session stays usable. Response
+    /// codes decide (RFC 5530): the server's trouble is temporary (75), a refusal of this
+    /// user is 77, a folder or TLS requirement the config must change is 78; BAD means
+    /// Mailgate sent what the server cannot take (70); any other NO is temporary.
     private func commandError(_ status: IMAPStatusResponse, _ command: IMAPCommand) -> MailSourceError {
         let answer = status.status.rawValue + (status.code.map { " [\($0.name)]" } ?? "")
         let message = "\(address) refused \(command.verb) (\(answer)): \(status.text)"
-        switch status.code {
-        case .authenticationFailed?, .authorizationFailed?: return .authenticationFailed(message)
-        case .unavailable?, .overQuota?: return .temporary(message)
-        case .nonExistent?, .tryCreate?: return .configuration(message)
+        let selecting = command.verb == "SELECT" || command.verb == "EXAMINE"
+        switch status.code?.name {
+        case "UNAVAILABLE", "SERVERBUG", "INUSE", "LIMIT", "OVERQUOTA", "EXPUNGEISSUED":
+            return .temporary(message)
+        case "AUTHENTICATIONFAILED", "AUTHORIZATIONFAILED", "EXPIRED", "CONTACTADMIN", "NOPERM":
+            return .authenticationFailed(message)
+        case "PRIVACYREQUIRED", "TRYCREATE":
+            return .configuration(message)
+        case "NONEXISTENT" where selecting:
+            return .configuration(message)
         default:
-            if status.status == .bad { return .protocolViolation(message) }
-            // A folder that cannot be selected (missing, "Unsafe Login") will not heal by itself.
-            if command.verb == "SELECT" || command.verb == "EXAMINE" { return .configuration(message) }
+            if status.status == .bad { return .commandRejected(message) }
+            // Dovecot 2.3 says "NO Mailbox doesn't exist" without [NONEXISTENT]: a wrong folder
+            // in the url will not heal by itself.
+            if selecting && status.code == nil && Self.saysMissing(status.text) { return .configuration(message) }
             return .temporary(message)
         }
+    }
+
+    private static func saysMissing(_ text: String) -> Bool {
+        let lower = text.lowercased()
+        return lower.contains("doesn't exist") || lower.contains("does not exist") || lower.contains("no such mailbox")
+            || lower.contains("unknown mailbox")
     }
 
     /// Marks the session unusable and closes the connection; returns the error to throw.
     private func fail(_ error: Error) -> Error {
         let reported: Error
         switch error {
+        case let IMAPCodecError.literalTooLarge(claimed, limit):
+            refusedLiteralSize = claimed
+            reported = MailSourceError.temporary(
+                "\(address) announced a message of \(claimed) bytes, above the limit of \(limit) bytes: the connection was closed rather than download it")
         case let codec as IMAPCodecError:
             reported = MailSourceError.protocolViolation("\(address): \(codec)")
         default:

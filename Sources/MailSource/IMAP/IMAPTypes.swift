@@ -19,10 +19,13 @@ public struct IMAPSelectedMailbox: Equatable, Sendable {
 /// Size and flags of one message, from `UID FETCH … (UID RFC822.SIZE FLAGS)`.
 public struct IMAPMessageInfo: Equatable, Sendable {
     public var uid: UInt32
-    public var size: UInt64
+    /// RFC822.SIZE in bytes; nil when the server left the item out (Mailpile #1080): the
+    /// message is still fetched, its size limit enforced while the literal arrives. It may
+    /// differ from the literal's length (Exchange, Gmail): a hint, never checked.
+    public var size: UInt64?
     public var flags: [String]
 
-    public init(uid: UInt32, size: UInt64, flags: [String]) {
+    public init(uid: UInt32, size: UInt64?, flags: [String]) {
         self.uid = uid; self.size = size; self.flags = flags
     }
 
@@ -41,6 +44,35 @@ public struct IMAPMessageIdentity: Equatable, Sendable {
     public init(uid: UInt32, messageID: String?, size: UInt64) {
         self.uid = uid; self.messageID = messageID; self.size = size
     }
+}
+
+/// Why one message asked for with `fetchBodies`/`fetchBody` did not arrive. The session
+/// does not decide whether the message still exists: a fresh `UID SEARCH` does.
+public struct IMAPFetchFailure: Error, Equatable, Sendable, CustomStringConvertible {
+    /// In the server's words where it gave any ("answered BODY[] NIL", "NO [SERVERBUG] …").
+    public var reason: String
+    /// The server said `[EXPUNGEISSUED]` (RFC 5530): the message may be gone.
+    public var expungeIssued: Bool
+
+    public init(reason: String, expungeIssued: Bool = false) {
+        self.reason = reason
+        self.expungeIssued = expungeIssued
+    }
+
+    public var description: String { reason }
+}
+
+/// A body fetch that ended the session part-way: the bodies that arrived before it were
+/// handed over; `uid` is the message whose response was being read, when it can be told.
+public struct IMAPFetchInterrupted: Error, CustomStringConvertible {
+    public var uid: UInt32?
+    /// Set when the session was closed on purpose because the literal announced more bytes
+    /// than the limit (the size the server claimed): the message is too large, not broken.
+    public var literalTooLarge: UInt64?
+    /// What broke (for a literal too large: a temporary error saying so).
+    public var underlying: MailSourceError
+
+    public var description: String { underlying.description }
 }
 
 /// Tunables of an `IMAPSession`. The defaults suit a poll of an alias mailbox.

@@ -132,20 +132,22 @@ public final class POP3Session: @unchecked Sendable {
     /// offers PIPELINING) and calls `each(number, bytes)` in order. `bytes` is the message as
     /// the server holds it: dot-unstuffed, line ends as sent (CRLF), final line end kept.
     ///
-    /// A RETR the server refuses (`-ERR`) does not stop the others: every other message is still
-    /// handed to `each`, then the first refusal is thrown (`MailSourceError.temporary`). If
-    /// `each` throws, no further RETR is sent, the ones in flight are read and dropped (the
-    /// session stays usable), and its error is rethrown.
-    public func retrieve(_ numbers: [Int], each: (Int, [UInt8]) throws -> Void) throws {
+    /// A RETR the server refuses (`-ERR`) does not stop the others: every other message is
+    /// still handed to `each`, and the refusals come back, by message number, in the
+    /// server's words (`[SYS/TEMP]`, `[IN-USE]` included: RFC 2449/3206). If `each` throws,
+    /// no further RETR is sent, the ones in flight are read and dropped (the session stays
+    /// usable), and its error is rethrown.
+    @discardableResult
+    public func retrieve(_ numbers: [Int], each: (Int, [UInt8]) throws -> Void) throws -> [Int: String] {
         try ensureOpen()
-        try guarded {
-            var refusal: MailSourceError?
+        return try guarded {
+            var refusals: [Int: String] = [:]
             var callerError: Error?
             try pipeline(numbers.map { "RETR \($0)" }, stopSending: { callerError != nil }) { index in
                 let number = numbers[index]
                 let status = try readStatus()
                 guard status.ok else {
-                    if refusal == nil { refusal = refused("RETR \(number)", status.text) }
+                    refusals[number] = refused("RETR \(number)", status.text).message
                     return
                 }
                 var message = [UInt8]()
@@ -160,7 +162,7 @@ public final class POP3Session: @unchecked Sendable {
                 }
             }
             if let callerError { throw callerError }
-            if let refusal { throw refusal }
+            return refusals
         }
     }
 

@@ -209,17 +209,19 @@ extension RecordsTransaction {
 }
 
 extension Store {
-    /// Recorded messages of a mailbox (raw bytes in the spool) that were never routed.
-    public func unroutedSeenRows(mailbox: Int64) throws(StoreError) -> [SeenRow] {
+    /// Stored messages of a mailbox (raw bytes in the spool) that were never routed: recorded
+    /// ones, and failed ones whose next attempt is due by `dueBy`.
+    public func unroutedSeenRows(mailbox: Int64, dueBy: Date = Date()) throws(StoreError) -> [SeenRow] {
         try read("looking for unrouted messages of mailbox \(mailbox)") { db in
             try SeenRow.fetchAll(db, sql: """
                 SELECT * FROM seen s WHERE s.mailbox_id = ? AND s.sha256 IS NOT NULL AND s.raw_removed = 0
-                  AND s.state IN ('recorded', 'done')
+                  AND (s.state IN ('recorded', 'done')
+                       OR (s.state = 'failed' AND (s.next_attempt_at IS NULL OR s.next_attempt_at <= ?)))
                   AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.seen_id = s.id)
                   -- rows carried over a UIDVALIDITY change share the routed row's content
                   AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.raw_sha256 = s.sha256)
                 ORDER BY s.id
-                """, arguments: [mailbox])
+                """, arguments: [mailbox, dueBy])
         }
     }
 }

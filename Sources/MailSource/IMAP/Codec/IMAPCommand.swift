@@ -72,21 +72,3 @@ public struct IMAPCommand: Equatable, Sendable {
         IMAPCommand("UID MOVE", "\(set) \(Self.mailbox(mailbox))")
     }
 }
-
-/// Framer plus parser: feed bytes as they arrive, take parsed responses out.
-public final class IMAPResponseDecoder {
-    public let framer: IMAPFramer
-
-    public init(maxLiteralSize: Int = 64 << 20, maxLineLength: Int = 8 << 20) {
-        framer = IMAPFramer(maxLiteralSize: maxLiteralSize, maxLineLength: maxLineLength)
-    }
-
-    public func feed(_ bytes: [UInt8]) throws { try framer.feed(bytes) }
-    public func feed(_ bytes: UnsafeRawBufferPointer) throws { try framer.feed(bytes) }
-
-    /// The next complete response, parsed; nil until one has arrived whole.
-    public func next() throws -> IMAPResponse? {
-        guard let frame = framer.next() else { return nil }
-        return try IMAPResponseParser.parse(frame)
-    }
-}

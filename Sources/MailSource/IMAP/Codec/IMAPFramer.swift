@@ -73,6 +73,14 @@ public final class IMAPFramer {
         return !line.isEmpty || !chunks.isEmpty
     }
 
+    /// The first line of the response being read (complete or not), or nil between
+    /// responses: after a connection broke or a literal was refused, it tells which
+    /// message the lost response was about (`IMAPResponseLine.uid`).
+    public var responseInProgress: [UInt8]? {
+        if case let .line(first)? = chunks.first { return first }
+        return line.isEmpty ? nil : line
+    }
+
     /// The next complete response, if one has arrived.
     public func next() -> IMAPFrame? {
         guard readyIndex < ready.count else { return nil }

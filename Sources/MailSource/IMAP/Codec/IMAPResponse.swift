@@ -86,6 +86,8 @@ public enum IMAPUntagged: Equatable {
     case enabled([String])
     /// Anything else, keyword and the values that followed.
     case other(name: String, [IMAPValue])
+    /// A response the parser could not read (see `IMAPResponseDecoder`).
+    case unparsable(IMAPUnparsable)
 }
 
 /// `* ESEARCH (TAG "A0004") UID MIN 1 MAX 9 COUNT 5 ALL 1:5,7`
@@ -140,7 +142,7 @@ public struct IMAPFetchAttributes: Equatable {
     public var modSeq: UInt64?
     /// `BODY[section]` / `BINARY[section]` / `RFC822*` contents keyed by the upper-cased item
     /// name as sent without any `<origin>`: "BODY[]", "BODY[HEADER.FIELDS (MESSAGE-ID)]".
-    /// A NIL body is missing from the dictionary.
+    /// A NIL body is missing from the dictionary (and is `.nil` in `other`).
     public var sections: [String: IMAPBytes]
     /// Items Mailgate does not interpret (ENVELOPE, BODYSTRUCTURE, …).
     public var other: [String: IMAPValue]

@@ -1,5 +1,9 @@
 /// Parses one framed response (see `IMAPFramer`) into an `IMAPResponse`. Works on bytes;
 /// text becomes `String` only where it is text (response text, atoms, flags).
+///
+/// Tolerant reading (RFC 3501 §9 is the grammar servers are held to, not the one they all
+/// follow): runs of spaces where one is due and before `)` (qq.com), items in any order,
+/// atoms in any case, NIL where a string was expected, trailing spaces at the end of a line.
 public enum IMAPResponseParser {
     public static func parse(_ frame: IMAPFrame) throws -> IMAPResponse {
         var cursor = try Cursor(frame)
@@ -41,6 +45,7 @@ private struct Cursor {
     }
 
     mutating func expectEnd() throws {
+        skipSpaces()
         guard position == line.count, chunkIndex == chunks.count - 1 else { throw error("unexpected data at the end") }
     }
 
@@ -55,7 +60,22 @@ private struct Cursor {
         return true
     }
 
-    private mutating func space() throws { try expect(SP) }
+    /// One or more spaces (servers send runs of them).
+    private mutating func space() throws {
+        try expect(SP)
+        skipSpaces()
+    }
+
+    private mutating func skipSpaces() {
+        while peek == SP { position += 1 }
+    }
+
+    /// True (and past them) when one or more spaces follow.
+    private mutating func separator() -> Bool {
+        guard peek == SP else { return false }
+        skipSpaces()
+        return true
+    }
 
     private var atLineEnd: Bool { position >= line.count }
 
@@ -170,11 +190,11 @@ private struct Cursor {
     private mutating func list(depth: Int) throws -> [IMAPValue] {
         try expect(LPAREN)
         var items: [IMAPValue] = []
-        while !skip(RPAREN) {
-            if !items.isEmpty { try space() }
+        while true {
+            skipSpaces()
+            if skip(RPAREN) { return items }
             items.append(try value(depth: depth))
         }
-        return items
     }
 
     /// `(\Seen \Answered)` → ["\\Seen", "\\Answered"]
@@ -187,7 +207,7 @@ private struct Cursor {
 
     private mutating func wordsToEnd(stopAtBracket: Bool = false) throws -> [String] {
         var words: [String] = []
-        while skip(SP) {
+        while separator() {
             if atLineEnd || (stopAtBracket && peek == RBRACKET) { break }
             words.append(try word(stopAtBracket: stopAtBracket))
         }
@@ -284,7 +304,7 @@ private struct Cursor {
                 return .fetch(sequence: number, try fetchAttributes())
             default:
                 var values: [IMAPValue] = [.number(UInt64(number))]
-                while skip(SP) { values.append(try value()) }
+                while separator() { values.append(try value()) }
                 return .other(name: keyword, values)
             }
         }
@@ -300,7 +320,7 @@ private struct Cursor {
             return .flags(try flagList())
         case "SEARCH":
             var numbers: [UInt32] = []
-            while skip(SP) {
+            while separator() {
                 if peek == LPAREN { _ = try value(); continue } // (MODSEQ n)
                 if atLineEnd { break }
                 numbers.append(try number32())
@@ -339,7 +359,7 @@ private struct Cursor {
             return .list(flags: flags, delimiter: delimiter, name: name)
         default:
             var values: [IMAPValue] = []
-            while skip(SP) {
+            while separator() {
                 if atLineEnd { break }
                 values.append(try value())
             }
@@ -349,7 +369,7 @@ private struct Cursor {
 
     private mutating func esearch() throws -> IMAPESearch {
         var result = IMAPESearch()
-        while skip(SP) {
+        while separator() {
             if atLineEnd { break }
             if peek == LPAREN {
                 // (TAG "A0001")
@@ -377,10 +397,9 @@ private struct Cursor {
     private mutating func fetchAttributes() throws -> IMAPFetchAttributes {
         var attributes = IMAPFetchAttributes()
         try expect(LPAREN)
-        var first = true
-        while !skip(RPAREN) {
-            if !first { try space() }
-            first = false
+        while true {
+            skipSpaces()
+            if skip(RPAREN) { return attributes }
             var name = try word(sections: true).uppercased()
             if name.hasSuffix(">"), let origin = name.lastIndex(of: "<") { name = String(name[..<origin]) }
             try space()
@@ -389,21 +408,28 @@ private struct Cursor {
             case "RFC822.SIZE": attributes.rfc822Size = try number()
             case "FLAGS": attributes.flags = try flagList()
             case "INTERNALDATE":
-                if case let .bytes(bytes) = try string() { attributes.internalDate = String(decoding: bytes, as: UTF8.self) }
+                if case let .bytes(bytes)? = try nstring() { attributes.internalDate = String(decoding: bytes, as: UTF8.self) }
             case "MODSEQ":
                 try expect(LPAREN)
+                skipSpaces()
                 attributes.modSeq = try number()
+                skipSpaces()
                 try expect(RPAREN)
             case "RFC822", "RFC822.HEADER", "RFC822.TEXT":
-                if let data = try nstring() { attributes.sections[name] = data }
+                try section(name, into: &attributes)
             default:
                 if (name.hasPrefix("BODY[") || name.hasPrefix("BINARY[")) && name.hasSuffix("]") {
-                    if let data = try nstring() { attributes.sections[name] = data }
+                    try section(name, into: &attributes)
                 } else {
                     attributes.other[name] = try value()
                 }
             }
         }
-        return attributes
+    }
+
+    /// A body section's contents; NIL (a server that lists a message and then will not serve
+    /// it, imapsync #79) is kept as `other[name] = .nil` so the session can say so.
+    private mutating func section(_ name: String, into attributes: inout IMAPFetchAttributes) throws {
+        if let data = try nstring() { attributes.sections[name] = data } else { attributes.other[name] = .nil }
     }
 }
