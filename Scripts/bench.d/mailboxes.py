@@ -39,8 +39,8 @@ class Mailboxes:
         self.templates[key] = (user, out.strip())
         return self.templates[key]
 
-    def restore(self, mix, n, user):
-        """A fresh mailbox for USER: a copy of the template, warmed by one login."""
+    def restore(self, mix, n, user, warm=True):
+        """A fresh mailbox for USER: a copy of the template, warmed by one login unless told not to."""
         tmpl, _ = self.template(mix, n)
         src = self.root / tmpl / "Maildir"
         dst_user = self.root / user
@@ -54,7 +54,8 @@ class Mailboxes:
             elif entry.is_file():
                 shutil.copy2(entry, dst / entry.name)
         self.chown(dst_user)
-        self.warm(user, select=False)
+        if warm:
+            self.warm(user, select=False)
 
     def remove(self, user):
         shutil.rmtree(self.root / user, ignore_errors=True)
