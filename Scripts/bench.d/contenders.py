@@ -68,7 +68,7 @@ class Contenders:
     """Runs one contender against one mailbox (USER on 127.0.0.1:PORT) from a scratch directory."""
 
     def __init__(self, mailgate, cert):
-        self.mailgate = mailgate
+        self.binary = mailgate
         self.cert = cert
 
     # The raw floor: TLS + login + one pipelined UID FETCH 1:* BODY.PEEK[]; nothing parsed or kept.
@@ -110,7 +110,7 @@ class Contenders:
     def mailgate_fetch(self, work, config, expected, tag, workers=None):
         env = dict(os.environ, BENCH_PASSWORD=PASSWORD)
         out = os.path.join(work, f"mailgate-{tag}.json")
-        cmd = [self.mailgate, "fetch", "--config", config, "--json"]
+        cmd = [self.binary, "fetch", "--config", config, "--json"]
         if workers:
             cmd += ["--workers", str(workers)]
         seconds, rss, code = timed(cmd, work, env=env, stdout=out)
@@ -134,11 +134,7 @@ class Contenders:
     def mailgate(self, port, user, work, n, mix):
         alias = "bounce" if mix == "bounce" else "catchall"
         config = self.mailgate_config(work, [(alias, port, user)], mix)
-        result = self.mailgate_fetch(work, config, n, "fetch")
-        # The idle poll: the same fetch again, nothing new (a new process: connect + TLS + login + poll).
-        idle = self.mailgate_fetch(work, config, 0, "idle")
-        result.extra["idle_seconds"] = idle.seconds if idle.ok and not idle.note else None
-        return result
+        return self.mailgate_fetch(work, config, n, "fetch")
 
     # fetchmail: IMAPS, every message, kept, written to a BSMTP file (no MDA, no parsing).
     # `bad-header accept`: by default fetchmail leaves a message with a broken header line on the

@@ -9,7 +9,7 @@ seconds each way (set through --control's `delay`, as the bench does), then:
   burst  40 chunks sent 2 ms apart without waiting: each echo should come back 2 x DELAY after its
          own send. If the proxy serialised chunks behind each other's delay, the lag would grow
          with every chunk (40 x 20 ms), and pipelining would be measured as if it did not exist.
-Prints one JSON line: {"rtt_ms", "burst_lag_ms_max", "burst_lag_ms_first", "burst_lag_ms_last", "ok"}.
+Prints one JSON line: {"rtt_ms", "burst_lag_ms_first", "_last", "_median", "_max", "ok"}.
 """
 import json
 import socket
@@ -87,10 +87,14 @@ def main():
         s.close()
         lags = [(back[k] - sent[k]) * 1000 for k in range(count) if k in back]
         rtt = statistics.median(rtts) * 1000
-        # Allowed: scheduling noise, not growth (40 chunks serialised would add about 800 ms).
-        ok = len(lags) == count and max(lags) < 2 * delay * 1000 + 15 and rtt < 2 * delay * 1000 + 10
+        # Allowed: scheduling noise on a busy machine (a late thread now and then), not growth: 40 chunks
+        # serialised behind each other's delay would put the last one about 800 ms late.
+        d2 = 2 * delay * 1000
+        ok = (len(lags) == count and statistics.median(lags) < d2 + 10 and max(lags) < d2 + 60
+              and rtt < d2 + 10)
         print(json.dumps({"rtt_ms": round(rtt, 2), "burst_lag_ms_first": round(lags[0], 2) if lags else None,
                           "burst_lag_ms_last": round(lags[-1], 2) if lags else None,
+                          "burst_lag_ms_median": round(statistics.median(lags), 2) if lags else None,
                           "burst_lag_ms_max": round(max(lags), 2) if lags else None, "ok": ok}))
     finally:
         try:
