@@ -31,6 +31,7 @@ def chart(summary, mixes, cfg, mix_names, names, order, when):
             out.append(f'<text x="10" y="{y + 16}" class="h">{escape(mix_names[mx])}, {rtt} ms RTT, {n:,} messages</text>')
             y += HEAD
             top = y
+            first = len(out)
             for c, s in rows:
                 out.append(f'<text x="{LABEL - 8}" y="{y + BAR - 5}" class="l" text-anchor="end">{escape(names[c])}</text>')
                 if "rate" in s:
@@ -42,13 +43,14 @@ def chart(summary, mixes, cfg, mix_names, names, order, when):
                 else:
                     out.append(f'<text x="{LABEL + 6}" y="{y + BAR - 5}" class="v">incomplete</text>')
                 y += BAR + GAP
-            # Decade grid lines of this panel.
-            d = lo
+            # Decade grid lines of this panel, drawn first so the bars cover them.
+            grid, d = [], lo
             while d <= hi:
                 gx = x(d)
-                out.append(f'<line x1="{gx:.1f}" y1="{top - 4}" x2="{gx:.1f}" y2="{y}" class="g"/>')
-                out.append(f'<text x="{gx:.1f}" y="{y + 12}" class="t" text-anchor="middle">{d:,.0f}</text>')
+                grid.append(f'<line x1="{gx:.1f}" y1="{top - 4}" x2="{gx:.1f}" y2="{y}" class="g"/>')
+                grid.append(f'<text x="{gx:.1f}" y="{y + 12}" class="t" text-anchor="middle">{d:,.0f}</text>')
                 d *= 10
+            out[first:first] = grid
             y += 26
     height = y + 10
     title = f"Mailgate fetch benchmark: messages/s, log scale (median; {escape(when)})"
