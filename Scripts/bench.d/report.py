@@ -68,8 +68,12 @@ def main():
         f"(a load above {m['nproc']} means other work shared the cores: read the spreads).")
     v = m["versions"]
     add(f"Contenders: Mailgate (release build), mbsync {v['mbsync']}, {v['fetchmail']}, {v['getmail6']}, "
-        f"Python {v['python']} (Odoo-style loop, floor); server Dovecot {v['dovecot']} on loopback, IMAPS.")
-    add(f"Plan: {cfg['n']:,} messages at 0 ms, {cfg['rtt_n']} at {cfg['rtt_ms']:.0f} ms RTT; median of "
+        f"Python {v['python']} (Odoo-style loop, floor); server Dovecot {v['dovecot']} on loopback, IMAPS. "
+        f"getmail6 runs as nobody, pinned to one core (its lost SIGCHLD wake-up otherwise stalls it 180 s "
+        f"and aborts the run; see contenders.py); fetchmail with `bad-header accept` (else it leaves "
+        f"two corpus messages on the server).")
+    add(f"Plan: {cfg['n']:,} messages at 0 ms ({NAMES['getmail']} and the Odoo-style loop: {cfg.get('slow_n', cfg['n']):,}, "
+        f"their rate does not depend on N), {cfg['rtt_n']} at {cfg['rtt_ms']:.0f} ms RTT; median of "
         f"{cfg['runs']} run{'s' if cfg['runs'] > 1 else ''} (min–max in brackets), except {', '.join(NAMES[c] for c in cfg['slow'])} at 0 ms "
         f"and {', '.join(NAMES[c] for c in cfg['slow_at_rtt'])} at 20 ms: {cfg['slow_runs']} run "
         f"(one message per round trip: 5 runs of them do not fit the time box). "
@@ -91,8 +95,8 @@ def main():
     else:
         add("Latency: the proxy check FAILED: the 20 ms numbers are suspect.")
     add("")
-    add("| mix | RTT | contender | seconds: median (min–max) | messages/s | Mailgate is × faster | share of floor | peak RSS |")
-    add("|---|---|---|---|---:|---:|---:|---:|")
+    add("| mix | RTT | contender | messages | seconds: median (min–max) | messages/s | Mailgate is × faster | share of floor | peak RSS |")
+    add("|---|---|---|---:|---|---:|---:|---:|---:|")
     for rtt in (0, 20):
         for mx in mixes:
             mg = summary.get((mx, rtt, "mailgate"), {})
@@ -103,12 +107,12 @@ def main():
                     continue
                 name = f"**{NAMES[c]}**" if c == "mailgate" else NAMES[c]
                 if "rate" not in s:
-                    add(f"| {MIX_NAMES[mx]} | {rtt} ms | {name} | incomplete: {s['got']}/{s['expected']} | — | — | — | "
+                    add(f"| {MIX_NAMES[mx]} | {rtt} ms | {name} | {s['expected']:,} | incomplete: {s['got']} taken | — | — | — | "
                         f"{s['rss_kb'] / 1024:.0f} MB |")
                     continue
                 times = f"{mg['rate'] / s['rate']:.2f}×" if "rate" in mg and c != "mailgate" else ""
                 share = f"{s['rate'] / fl['rate'] * 100:.0f}%" if "rate" in fl and c != "floor" else ""
-                add(f"| {MIX_NAMES[mx]} | {rtt} ms | {name} | {fmt_secs(s)} | {s['rate']:,.0f} | {times} | {share} | "
+                add(f"| {MIX_NAMES[mx]} | {rtt} ms | {name} | {s['expected']:,} | {fmt_secs(s)} | {s['rate']:,.0f} | {times} | {share} | "
                     f"{s['rss_kb'] / 1024:.0f} MB |")
     notes = [(k, n) for k, s in sorted(summary.items()) for n in s["notes"]]
     if notes:

@@ -27,8 +27,10 @@ def chart(summary, mixes, cfg, mix_names, names, order, when):
             rows = [(c, summary[(mx, rtt, c)]) for c in order if (mx, rtt, c) in summary]
             if not rows:
                 continue
-            n = cfg["n"] if rtt == 0 else cfg["rtt_n"]
-            out.append(f'<text x="10" y="{y + 16}" class="h">{escape(mix_names[mx])}, {rtt} ms RTT, {n:,} messages</text>')
+            n = f"{cfg['n']:,}" if rtt == 0 else f"{cfg['rtt_n']:,}"
+            if rtt == 0 and cfg.get("slow_n", cfg["n"]) != cfg["n"]:
+                n += f" ({names['getmail']} and the Odoo loop: {cfg['slow_n']:,})"
+            out.append(f'<text x="10" y="{y + 16}" class="h">{escape(mix_names[mx])}, {rtt} ms RTT, {n} messages</text>')
             y += HEAD
             top = y
             first = len(out)
