@@ -283,7 +283,8 @@ def main():
         # round 1's jobs of the fast ones and stop when the next would overrun the budget.
         fast = sum(r["seconds"] for r in results["runs"]
                    if r["contender"] not in (SLOW_AT_RTT if r["rtt_ms"] else SLOW))
-        estimate = fast * 1.5 + 2 * len(mixes) * len(only)  # plus restoring mailboxes
+        fast_jobs = len(mixes) * sum((c not in SLOW) + (c not in SLOW_AT_RTT) for c in only)
+        estimate = fast * 1.5 + 3 * fast_jobs  # plus about 3 s to restore each mailbox
         for run in range(1, runs):
             elapsed = time.monotonic() - t_start
             if a.budget and elapsed + estimate > a.budget:
