@@ -58,7 +58,7 @@ def main():
     db.execute("CREATE TABLE IF NOT EXISTS message (message_id TEXT, subject TEXT, author TEXT, body TEXT, attachments INT)")
     db.commit()
     ctx = ssl.create_default_context(cafile=cafile)
-    imap = imaplib.IMAP4_SSL("127.0.0.1", port, ssl_context=ctx)
+    imap = imaplib.IMAP4_SSL("127.0.0.1", port, ssl_context=ctx, timeout=60)
     imap.login(user, "secret")
     imap.select()
     _, data = imap.search(None, "(UNSEEN)")
