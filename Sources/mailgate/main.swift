@@ -13,7 +13,7 @@ struct Mailgate: ParsableCommand {
             """,
         subcommands: [FetchCommand.self, CheckCommand.self, StatusCommand.self, ParseCommand.self, RouteCommand.self,
                       DeliverCommand.self, ThreadsCommand.self, ShowCommand.self, ReplayCommand.self, RunCommand.self,
-                      OAuthCommand.self, PushCommand.self]
+                      OAuthCommand.self, PushCommand.self, DoctorCommand.self]
     )
 }
 

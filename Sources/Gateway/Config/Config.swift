@@ -29,6 +29,8 @@ public struct Config: Equatable, Sendable {
     public var warnings: [String]
     /// `[odoo]` / `[odoo.NAME]`: the Odoo servers aliases with `target = "odoo"` push to.
     public var odooServers: [OdooServerConfig] = []
+    /// `[doctor]`: what `mailgate doctor` checks beyond the aliases.
+    public var doctor = DoctorConfig()
 
     /// The Odoo server with this name.
     public func odooServer(named name: String) -> OdooServerConfig? {

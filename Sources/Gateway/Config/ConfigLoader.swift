@@ -11,7 +11,8 @@ struct ConfigLoader {
     /// The absolute directory of the file: relative paths are resolved against it.
     let directory: String
 
-    static let topLevelKeys = ["store", "defaults", "alias", "oauth", "odoo"]
+    static let topLevelKeys = ["store", "defaults", "alias", "oauth", "odoo", "doctor"]
+    static let doctorKeys = ["nameserver", "spf_include", "dkim_selectors"]
     static let storeKeys = ["path", "spool", "keep_raw", "busy_timeout"]
     static let defaultsKeys = ["interval", "domain", "max_message_size", "fallback_charset",
                                "loop_threshold", "loop_minutes", "loop_allowed",
@@ -109,6 +110,7 @@ struct ConfigLoader {
         var config = Config(file: file, directory: directory, storePath: storePath, spoolPath: spoolPath, keepRaw: keepRaw,
                             defaults: defaults, aliases: aliases, warnings: warnings)
         config.busyTimeout = busyTimeout
+        config.doctor = try doctor(top)
         config.oauth = oauth
         config.odooServers = odooServers
         config.warnings += odooServers.filter { !$0.tlsVerify }.map {

@@ -1,0 +1,6 @@
+/// `odoo.*`: the Odoo database agrees with the configuration.
+extension Doctor {
+    func odooChecks() -> [DoctorCheck] {
+        []
+    }
+}
