@@ -26,6 +26,21 @@ final class OAuthMailboxTests: XCTestCase {
                                pop.run.stderr, check.stdout, check.stderr, status.stdout, status.stderr])
     }
 
+    /// `mailgate doctor`'s mailbox.login logs in with the OAuth2 token as polls do: a failure
+    /// before the sign-in (with the sign-in as its fix), ok after it.
+    func testDoctorLogsInWithTheToken() throws {
+        let f = try OAuthFixture()
+        let before = try f.mailgate("doctor", "--only", "mailbox", "--json")
+        XCTAssertEqual(before.exitCode, 1, before.stdout + before.stderr)
+        XCTAssertTrue(before.stdout.contains(#""verdict":"fail""#), before.stdout)
+        XCTAssertTrue(before.stdout.contains("mailgate oauth login"), before.stdout)
+        try f.signInByDeviceCode()
+        let after = try f.mailgate("doctor", "--only", "mailbox", "--json")
+        XCTAssertEqual(after.exitCode, 0, after.stdout + after.stderr)
+        XCTAssertFalse(after.stdout.contains(#""verdict":"fail""#), after.stdout)
+        try f.assertNoTokenIn([after.stdout, after.stderr])
+    }
+
     func testAuthorizationCodeSignInWithPKCEAndLoopbackRedirect() throws {
         let f = try OAuthFixture(grant: "authorization_code")
         let login = try f.background("oauth", "login", "--alias", f.alias)
