@@ -54,9 +54,11 @@ enum OdooModelsCheck {
             let elsewhere = sameName.compactMap(\.fullName)
             return .fail(id, subject, "Odoo has no mail.alias for \(address)"
                          + (elsewhere.isEmpty ? "" : " (it has \(elsewhere.joined(separator: ", ")))")
-                         + ": Odoo will route its mail only by the fallback model",
-                         fix: "create the alias in Odoo (the app's Email Alias setting, e.g. CRM → Configuration → Sales Teams) as \(address)"
-                             + (alias.routing.model.map { " creating \($0)" } ?? ""))
+                         + (alias.routing.model.map { ": Odoo routes its new mail only by the fallback model \($0)" }
+                             ?? ": Odoo finds no route for its new mail (\"No possible route\")"),
+                         fix: "create the alias \(address)" + (alias.routing.model.map { " creating \($0)" } ?? "")
+                             + " in Odoo (the Email Alias of the team or project it serves, or Settings → Technical → Email → Aliases), "
+                             + "or correct address in [alias.\(alias.name)]")
         }
         let odooModel = ((try? findings.models.get()) ?? []).first { $0.id == match.modelID }?.model
         if let found, match.modelID != found.id {
