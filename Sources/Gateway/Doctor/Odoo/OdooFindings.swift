@@ -28,11 +28,12 @@ struct OdooFindings: Sendable {
     /// Reads everything the checks need for `aliases` (the aliases pushing to this server).
     /// Throws the first `loginRefused` or `unreachable`: nothing else can be read then.
     static func read(_ client: OdooClient, aliases: [AliasConfig]) throws(OdooCallError) -> OdooFindings {
-        let version = try client.version()
+        // The protocol first: with `auto` its `/web/version` also gives the version of 18 and 19.
         let protocolInUse: OdooProtocol
         do { protocolInUse = try client.detectProtocol() } catch {
             throw OdooCallError.unreachable((error as? OdooRPCError)?.description ?? "\(error)")
         }
+        let version = try client.version()
         let aliasDomains = try capture { () throws(OdooCallError) in try readAliasDomains(client, version: version) }
         let fetchmail = try capture { () throws(OdooCallError) in
             try client.searchRead(model: FetchmailServer.model, domain: confirmedFetchmail, fields: FetchmailServer.fields)
