@@ -165,7 +165,8 @@ def project(row, model, fields):
 
 
 def call(state, records, model, method, args, kwargs):
-    """search_read / search_count / read, positional or named arguments as execute_kw and JSON-2 pass them."""
+    """search_read / search_count / read, positional or named arguments as execute_kw and JSON-2 pass them.
+    Like Odoo's search_read, no row found answers [] before any field is read."""
     if method == "search_read":
         domain = args[0] if args else kwargs.get("domain")
         fields = args[1] if len(args) > 1 else kwargs.get("fields")

@@ -264,6 +264,58 @@ final class DoctorOdooTests: XCTestCase {
         XCTAssertEqual(try check(checks, "odoo.models", "sales").verdict, .ok)
     }
 
+    func testProtocolJSON2OnOdoo17Fails() throws {
+        try start(version: 17)
+        let checks = odooChecks(try config(odoo: "protocol = \"json2\""))
+        let proto = try check(checks, "odoo.protocol")
+        XCTAssertEqual(proto.verdict, .fail)
+        XCTAssertTrue(proto.found.contains("Odoo 17.0 has no JSON-2 API"), proto.found)
+        XCTAssertTrue(proto.fix?.contains("protocol = \"auto\"") == true, proto.fix ?? "")
+    }
+
+    // MARK: - several servers
+
+    func testEachServerIsAskedAboutItsOwnAliasesUnderItsOwnName() throws {
+        let eu = try start(version: 19)
+        let us = try OdooTestServer(version: 17)
+        defer { us.stop() }
+        try us.configure(["aliases": ["support@acme.test": "helpdesk.ticket"],
+                          "alias_domains": [["name": "acme.test", "catchall_alias": "catchall", "bounce_alias": "bounce"]]])
+        let path = directory.file("mailgate.toml")
+        try """
+            [defaults]
+            domain = "acme.test"
+
+            [odoo.eu]
+            url = "\(eu.url)"
+            api_key = "test-key"
+
+            [odoo.us]
+            url = "\(us.url)"
+            database = "acme"
+            user = "mailgate@acme.test"
+            api_key = "test-key"
+
+            [alias.sales]
+            model = "crm.lead"
+            target = "odoo"
+            odoo = "eu"
+
+            [alias.support]
+            model = "helpdesk.ticket"
+            target = "odoo"
+            odoo = "us"
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+        chmod(path, 0o600)
+        let checks = odooChecks(try Config.load(path: path))
+        XCTAssertEqual(checks.filter { $0.id == "odoo.protocol" }.map(\.subject).sorted(), ["odoo.eu", "odoo.us"])
+        XCTAssertEqual(try check(checks, "odoo.protocol", "odoo.eu").found, "JSON-2 (Odoo 19.0)")
+        XCTAssertTrue(try check(checks, "odoo.protocol", "odoo.us").found.hasPrefix("XML-RPC (Odoo 17.0"))
+        XCTAssertEqual(try check(checks, "odoo.models", "sales").verdict, .ok, "sales@ is eu's alias")
+        XCTAssertEqual(try check(checks, "odoo.models", "support").verdict, .ok, "support@ is us's alias")
+        XCTAssertEqual(checks.filter { $0.verdict == .fail }, [])
+    }
+
     // MARK: - unreachable, refused
 
     func testAnUnreachableOdooOrARefusedKeyFailsEveryCheckWithTheReason() throws {
