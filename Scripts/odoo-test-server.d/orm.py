@@ -4,7 +4,8 @@ Models (by Odoo's own names, version-appropriate):
   mail.alias.domain     name, catchall_alias, bounce_alias                       (17+ only)
   mail.alias            alias_name, alias_model_id, alias_domain_id + alias_full_name (17+)
                         — one per STATE["aliases"] entry ("sales@acme.test": "crm.lead")
-  fetchmail.server      name, server, port, user, server_type, state, active   (STATE["fetchmail_servers"])
+  fetchmail.server      name, server, port, user, server_type, state, active   (STATE["fetchmail_servers"];
+                        absent before 17 when STATE["fetchmail_installed"] is False)
   ir.config_parameter   key, value                                             (STATE["config_parameters"])
   ir.model              model, name                                            (STATE["models"] + the mail models)
   STATE["models"]       the business models, rows from the pushed records (id only)
@@ -45,7 +46,10 @@ class InvalidField(Exception):
 
 
 def system_models(state):
-    models = ["mail.thread", "mail.message", "mail.alias", "fetchmail.server", "ir.config_parameter", "ir.model"]
+    models = ["mail.thread", "mail.message", "mail.alias", "ir.config_parameter", "ir.model"]
+    # fetchmail is part of mail from 17 on; before, its own module (STATE["fetchmail_installed"])
+    if state["version"] >= 17 or state.get("fetchmail_installed", True):
+        models.append("fetchmail.server")
     if state["version"] >= 17:
         models.append("mail.alias.domain")
     return models

@@ -42,12 +42,14 @@ public enum OdooCallError: Error, Equatable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// The error of an XML-RPC fault.
-    static func fromXMLRPC(code: Int, text: String) -> OdooCallError {
+    /// The error of an XML-RPC fault to a call on `model`. `execute_cr`'s "Object %s doesn't
+    /// exist" is translated into the user's language, so a Fault 2 naming the model counts too.
+    static func fromXMLRPC(code: Int, text: String, model: String? = nil) -> OdooCallError {
         switch code {
         case 3: return .loginRefused("Odoo refused the login or API key (Fault 3: \(PushOutcome.lastLine(text)))")
         case 4: return .accessError(text)
         case 2 where text.hasPrefix("Object ") && text.hasSuffix("doesn't exist"): return .missingModel(text)
+        case 2 where model.map { !text.contains("\n") && text.contains($0) } == true: return .missingModel(text)
         default: return .other("Fault \(code): \(PushOutcome.lastLine(text))")
         }
     }

@@ -91,7 +91,7 @@ extension OdooClient {
                 case .value(let value): return value
                 case let .fault(code, text):
                     if code == 3 { self.uid = nil }
-                    throw OdooCallError.fromXMLRPC(code: code, text: text)
+                    throw OdooCallError.fromXMLRPC(code: code, text: text, model: model)
                 }
             } catch let error as OdooCallError {
                 throw error

@@ -194,6 +194,13 @@ final class DoctorOdooTests: XCTestCase {
         }
     }
 
+    func testOdoo16WithoutTheFetchmailModuleFetchesNothingItself() throws {
+        try start(version: 16, ["fetchmail_installed": false])
+        let fetchmail = try check(odooChecks(try config()), "odoo.fetchmail")
+        XCTAssertEqual(fetchmail.verdict, .ok, fetchmail.found)
+        XCTAssertTrue(fetchmail.found.contains("the fetchmail module is not installed"), fetchmail.found)
+    }
+
     // MARK: - odoo.models
 
     func testAnAliasWithItsModelAndOdooAliasPasses() throws {

@@ -28,6 +28,11 @@ final class ReadDecodingTests: XCTestCase {
     func testFaultsSortedLikeOdooRaisesThem() {
         XCTAssertEqual(OdooCallError.fromXMLRPC(code: 4, text: "You are not allowed"), .accessError("You are not allowed"))
         XCTAssertEqual(OdooCallError.fromXMLRPC(code: 2, text: "Object x.y doesn't exist"), .missingModel("Object x.y doesn't exist"))
+        XCTAssertEqual(OdooCallError.fromXMLRPC(code: 2, text: "L'objet fetchmail.server n'existe pas", model: "fetchmail.server"),
+                       .missingModel("L'objet fetchmail.server n'existe pas"), "translated for the user's language")
+        guard case .other = OdooCallError.fromXMLRPC(code: 2, text: "The record could not be created", model: "crm.lead") else {
+            return XCTFail("another UserError is not a missing model")
+        }
         guard case .loginRefused = OdooCallError.fromXMLRPC(code: 3, text: "Access Denied") else { return XCTFail() }
         XCTAssertEqual(OdooCallError.fromJSON2(status: 403, name: "odoo.exceptions.AccessError", message: "no"), .accessError("no"))
         XCTAssertEqual(OdooCallError.fromJSON2(status: 404, name: "werkzeug.exceptions.NotFound", message: "the model 'x' does not exist"),

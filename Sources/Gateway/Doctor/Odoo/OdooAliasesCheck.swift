@@ -40,7 +40,7 @@ enum OdooAliasesCheck {
             if case .accessError = error {
                 return .warn(id, subject, error.cannotCheck(what),
                              fix: "compare by hand in Settings → Technical → " + (modern ? "Email → Alias Domains" : "Parameters → System Parameters")
-                                 + ", or run doctor once with the API key of a user with Settings rights")
+                                 + ", or run doctor once as a user with Settings rights (a copy of the config with that user's login and API key in the [odoo] table)")
             }
             return .fail(id, subject, error.cannotCheck(what), fix: "see Odoo's log for this error; meanwhile compare by hand in Settings → Technical")
         }

@@ -18,7 +18,7 @@ enum OdooFetchmailCheck {
             if case .accessError = error {
                 return .warn(id, subject, error.cannotCheck("fetchmail.server"),
                              fix: "look in Settings → Technical → Incoming Mail Servers for a confirmed server on "
-                                 + describe(mailboxes) + ", or run doctor once with the API key of a user with Settings rights")
+                                 + describe(mailboxes) + ", or run doctor once as a user with Settings rights (a copy of the config with that user's login and API key in the [odoo] table)")
             }
             return .fail(id, subject, error.cannotCheck("fetchmail.server"),
                          fix: "see Odoo's log for this error; meanwhile check Settings → Technical → Incoming Mail Servers by hand")

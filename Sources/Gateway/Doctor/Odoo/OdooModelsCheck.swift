@@ -73,7 +73,7 @@ enum OdooModelsCheck {
     private static func unchecked(_ error: OdooCallError, _ what: String, _ subject: String) -> DoctorCheck {
         if case .accessError = error {
             return .warn(OdooCheckID.models, subject, error.cannotCheck(what),
-                         fix: "give Mailgate's Odoo user read access to \(what), or run doctor once with an administrator's API key")
+                         fix: "give Mailgate's Odoo user read access to \(what), or run doctor once as an administrator (a copy of the config with that login and API key in the [odoo] table)")
         }
         return .fail(OdooCheckID.models, subject, error.cannotCheck(what), fix: "see Odoo's log for this error")
     }
