@@ -16,7 +16,7 @@ struct OdooFindings: Sendable {
     var aliases: Result<[MailAlias], OdooCallError>
     /// `ir.model` records of the aliases' models and of the models Odoo's aliases create.
     var models: Result<[IrModel], OdooCallError>
-    /// For each alias model that exists: nil when the API user may read it, else why not.
+    /// The alias models that exist but the API user may not read, with Odoo's refusal.
     var unreadable: [String: OdooCallError]
 
     /// The domain `search_read` uses for the confirmed fetchmail servers that poll a mailbox.
