@@ -2,21 +2,22 @@ import Foundation
 
 /// One Odoo server spoken to over one keep-alive connection: protocol detection
 /// (`GET /web/version`), `authenticate` (XML-RPC), `mail.thread.message_process` and
-/// `mail.message.search_count`. Blocking; use each client from one thread.
+/// `mail.message.search_count`; the reads `mailgate doctor` makes are in `OdooClient+Read.swift`.
+/// Blocking; use each client from one thread.
 ///
 /// `thread_id` is never sent: `message_process` answers the id of its last route without the
 /// model, so posting by it could file mail into an unrelated record; Odoo finds replies by
 /// References itself.
 public final class OdooClient: @unchecked Sendable {
     public let server: OdooServer
-    private let http: HTTPClient
+    let http: HTTPClient
     /// The protocol in use; nil until detected (`auto`).
     public private(set) var protocolInUse: OdooProtocol?
     /// The version `/web/version` reported, e.g. "19.0".
     public private(set) var serverVersion: String?
     /// Told once when a JSON-2 build refuses the `model` argument and the client falls back to XML-RPC.
     public var notice: ((String) -> Void)?
-    private var uid: Int?
+    var uid: Int?
     /// The last request went out and its connection closed without an answer.
     private var lastDropped = false
 
@@ -151,7 +152,7 @@ public final class OdooClient: @unchecked Sendable {
         }
     }
 
-    private var json2Headers: [String] {
+    var json2Headers: [String] {
         var headers = ["Authorization: bearer \(server.apiKey)", "Content-Type: application/json; charset=utf-8",
                        "Accept: application/json"]
         if let database = server.database { headers.append("X-Odoo-Database: \(database)") }
