@@ -38,15 +38,17 @@ public final class DNSResolver {
             throw DNSError(name: nameserver ?? "/etc/resolv.conf", type: "",
                            kind: .other("cannot start the resolver: \(String(cString: ares_strerror(status)))"))
         }
-        channel = made
         if let nameserver {
-            let set = ares_set_servers_ports_csv(channel, Self.csvAddress(nameserver))
+            let set = ares_set_servers_ports_csv(made, Self.csvAddress(nameserver))
             guard set == ARES_SUCCESS else {
-                ares_destroy(channel)
+                // Before `channel` is set: a throw from here does not run deinit, which would
+                // destroy it a second time.
+                ares_destroy(made)
                 throw DNSError(name: nameserver, type: "", kind: .other(
                     "\"\(nameserver)\" is not a nameserver address (IP or IP:port): \(String(cString: ares_strerror(set)))"))
             }
         }
+        channel = made
     }
 
     deinit { ares_destroy(channel) }

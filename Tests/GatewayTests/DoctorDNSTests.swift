@@ -14,22 +14,23 @@ final class DoctorDNSTests: XCTestCase {
         "twodmarc.test", "nullmx.test", "nomx.test", "deadmx.test", "nothere.test",
     ]
 
-    nonisolated(unsafe) static var server: DNSTestServer?
+    nonisolated(unsafe) static var running: DNSTestServer?
     nonisolated(unsafe) static var report: DoctorReport?
     nonisolated(unsafe) static var directory: TemporaryDirectory?
 
     override class func tearDown() {
-        server?.stop()
-        server = nil
+        running?.stop()
+        running = nil
         report = nil
         directory = nil
     }
 
-    static func server() throws -> DNSTestServer {
-        if let server { return server }
+    /// The address of the class's dnsmasq, started on first use.
+    static func nameserver() throws -> String {
+        if let running { return running.address }
         let started = try DNSTestServer()
-        server = started
-        return started
+        running = started
+        return started.address
     }
 
     /// A config whose aliases have the `domains` (no mailbox: doctor only reads the DNS), with
@@ -56,7 +57,7 @@ final class DoctorDNSTests: XCTestCase {
     func fullReport() throws -> DoctorReport {
         if let report = Self.report { return report }
         let config = try Self.load(Self.configText(domains: Self.domains, doctor: Self.settings))
-        let report = Doctor(config: config, nameserver: try Self.server().address).run(only: [.dns])
+        let report = Doctor(config: config, nameserver: try Self.nameserver()).run(only: [.dns])
         Self.report = report
         return report
     }
@@ -164,7 +165,7 @@ final class DoctorDNSTests: XCTestCase {
 
     func testChecksWithoutTheirSettingsSkip() throws {
         let config = try Self.load(Self.configText(domains: ["good.test"], doctor: ""))
-        let checks = Doctor(config: config, nameserver: try Self.server().address).run(only: [.dns]).checks
+        let checks = Doctor(config: config, nameserver: try Self.nameserver()).run(only: [.dns]).checks
         XCTAssertEqual(checks.first { $0.id == "dns.spf.include" }?.verdict, .skip)
         XCTAssertEqual(checks.first { $0.id == "dns.dkim" }?.verdict, .skip)
         XCTAssertEqual(checks.first { $0.id == "dns.dkim" }?.found.contains("dkim_selectors"), true)
@@ -198,7 +199,7 @@ final class DoctorDNSTests: XCTestCase {
         try Data(Self.configText(domains: ["good.test", "twospf.test"], doctor: Self.settings).utf8)
             .write(to: URL(fileURLWithPath: path))
         let run = try runMailgate(args: ["doctor", "--only", "dns", "--json", "--config", path,
-                                         "--nameserver", try Self.server().address])
+                                         "--nameserver", try Self.nameserver()])
         XCTAssertEqual(run.exitCode, 1, run.stderr)
         let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
         let checks = try XCTUnwrap(json["checks"] as? [[String: Any]])
@@ -213,7 +214,7 @@ final class DoctorDNSTests: XCTestCase {
     func testTheCommandExitsZeroWhenNothingFails() throws {
         let directory = try TemporaryDirectory(prefix: "doctor-dns-cli")
         let path = directory.file("mailgate.toml")
-        let text = "[doctor]\nnameserver = \"\(try Self.server().address)\"\nspf_include = [\"_spf.sender.test\"]\n"
+        let text = "[doctor]\nnameserver = \"\(try Self.nameserver())\"\nspf_include = [\"_spf.sender.test\"]\n"
             + "dkim_selectors = [\"odoo\"]\n\n[alias.sales]\naddress = \"sales@good.test\"\n"
         try Data(text.utf8).write(to: URL(fileURLWithPath: path))
         let run = try runMailgate(args: ["doctor", "--only", "dns", "--config", path])

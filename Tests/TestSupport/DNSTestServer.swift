@@ -20,7 +20,8 @@ public final class DNSTestServer: @unchecked Sendable {
     /// `127.0.0.1:PORT`, as `--nameserver` and `[doctor] nameserver` take it.
     public var address: String { "127.0.0.1:\(port)" }
 
-    private let process: Process
+    private let pid: pid_t
+    private var exited = false
     private let directory: TemporaryDirectory
 
     /// Starts dnsmasq with `zones` (default: the fixture) and returns once it answers a
@@ -35,26 +36,20 @@ public final class DNSTestServer: @unchecked Sendable {
         for _ in 0..<5 {
             let port = try unusedLoopbackPort()
             let log = directory.file("dnsmasq-\(port).log")
-            _ = FileManager.default.createFile(atPath: log, contents: nil)
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: binary)
-            process.arguments = [
-                "--keep-in-foreground", "--no-resolv", "--no-hosts", "--no-poll",
+            let arguments = [
+                binary, "--keep-in-foreground", "--no-resolv", "--no-hosts", "--no-poll",
                 "--port=\(port)", "--listen-address=127.0.0.1", "--bind-interfaces",
                 "--conf-file=\(zones)", "--pid-file=", "--log-facility=-",
             ] + (geteuid() == 0 ? ["--user=root", "--group=root"] : [])
-            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-            process.standardOutput = handle
-            process.standardError = handle
-            try process.run()
-            try? handle.close()
-            if Self.waitUntilAnswering(process, port: port) {
+            let pid = try Self.spawn(arguments, log: log)
+            if Self.waitUntilAnswering(pid, port: port) {
                 self.port = port
-                self.process = process
+                self.pid = pid
                 return
             }
-            if process.isRunning { process.terminate() }
-            process.waitUntilExit()
+            kill(pid, SIGTERM)
+            var status: Int32 = 0
+            waitpid(pid, &status, 0)
             lastError = ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")
                 .trimmingCharacters(in: .whitespacesAndNewlines)
             if !lastError.contains("in use") { break }
@@ -62,21 +57,47 @@ public final class DNSTestServer: @unchecked Sendable {
         throw TestSupportError("dnsmasq did not start: \(lastError.isEmpty ? "no answer from it" : lastError)")
     }
 
+    /// Stops dnsmasq (SIGTERM, then waits for it).
     public func stop() {
-        if process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
-        }
+        guard !exited else { return }
+        exited = true
+        kill(pid, SIGTERM)
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
     }
 
     deinit { stop() }
 
+    /// posix_spawn rather than Foundation's Process: dnsmasq closes the descriptors it
+    /// inherits, among them the socket Process watches for the child's exit, after which
+    /// Process's monitor thread blocks in wait4 on it and no other Process's exit is seen.
+    private static func spawn(_ arguments: [String], log: String) throws -> pid_t {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let status = posix_spawn(&pid, arguments[0], &actions, nil, &argv, environ)
+        guard status == 0 else { throw TestSupportError("cannot run \(arguments[0]): \(String(cString: strerror(status)))") }
+        return pid
+    }
+
+    /// `pid` has not exited (reaping it if it has).
+    private static func running(_ pid: pid_t) -> Bool {
+        var status: Int32 = 0
+        return waitpid(pid, &status, WNOHANG) == 0
+    }
+
     /// Asks `ready.test` until dnsmasq answers (true) or exits (false). Each try is bounded by
     /// the resolver's own time-out; a refusal (not bound yet) is retried after a moment.
-    private static func waitUntilAnswering(_ process: Process, port: Int) -> Bool {
+    private static func waitUntilAnswering(_ pid: pid_t, port: Int) -> Bool {
         guard let resolver = try? DNSResolver(nameserver: "127.0.0.1:\(port)", timeout: 0.5, tries: 1) else { return false }
         for _ in 0..<200 {
-            guard process.isRunning else { return false }
+            guard running(pid) else { return false }
             if let answer = try? resolver.txt("ready.test"), answer == ["ready"] { return true }
             usleep(20_000)
         }
