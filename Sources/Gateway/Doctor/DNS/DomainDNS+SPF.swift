@@ -86,8 +86,8 @@ extension DomainDNS {
 
     private func lookupsCheck(_ text: String, _ walk: SPFWalk) -> DoctorCheck {
         let id = "dns.spf.lookups"
-        let counts = "\(walk.truncated ? "at least " : "")\(walk.lookups) DNS-querying terms (at most \(SPFWalk.lookupLimit)), "
-            + "\(walk.voids.count) void lookups (at most \(SPFWalk.voidLimit))"
+        let counts = "\(walk.truncated ? "at least " : "")\(walk.lookups) DNS-querying term\(walk.lookups == 1 ? "" : "s") "
+            + "(at most \(SPFWalk.lookupLimit)), \(walk.voids.count) void lookup\(walk.voids.count == 1 ? "" : "s") (at most \(SPFWalk.voidLimit))"
         var problems: [String] = []
         if walk.lookups > SPFWalk.lookupLimit {
             problems.append("\(counts): receivers stop with a permerror past the limit (RFC 7208 §4.6.4)")
