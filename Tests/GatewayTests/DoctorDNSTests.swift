@@ -11,7 +11,8 @@ final class DoctorDNSTests: XCTestCase {
     static let domains = [
         "good.test", "twospf.test", "ten.test", "eleven.test", "voids.test", "twovoids.test", "nosender.test",
         "redirect.test", "plusall.test", "cnamedkim.test", "revoked.test", "nodmarc.test", "sub.org.test",
-        "twodmarc.test", "nullmx.test", "nomx.test", "deadmx.test", "nothere.test",
+        "twodmarc.test", "nullmx.test", "nomx.test", "deadmx.test", "nothere.test", "neutral.test", "openinclude.test",
+        "brokeninclude.test",
     ]
 
     nonisolated(unsafe) static var running: DNSTestServer?
@@ -117,6 +118,13 @@ final class DoctorDNSTests: XCTestCase {
                           fix: "v=spf1 include:_spf.sender.test ~all")
     }
 
+    func testSPFThatLetsAnyonePassWarns() throws {
+        try assertVerdict("dns.spf.single", "neutral.test", .warn, found: "?all", fix: "v=spf1 include:_spf.sender.test ~all")
+        try assertVerdict("dns.spf.single", "openinclude.test", .warn, found: "+all in _spf.open.test",
+                          fix: "remove the include whose record ends in +all")
+        try assertVerdict("dns.spf.single", "ten.test", .ok)  // -all in its includes is no matter
+    }
+
     // MARK: dns.spf.include
 
     func testSPFInclude() throws {
@@ -138,6 +146,8 @@ final class DoctorDNSTests: XCTestCase {
         try assertVerdict("dns.spf.lookups", "voids.test", .fail, found: "nx1.voids.test, nx2.voids.test, nx3.voids.test",
                           fix: "remove the terms that name")
         try assertVerdict("dns.spf.lookups", "nothere.test", .skip)
+        try assertVerdict("dns.spf.lookups", "brokeninclude.test", .fail, found: "include:_spf.nosuch.test: _spf.nosuch.test has no SPF record",
+                          fix: "fix or remove the broken term")
     }
 
     // MARK: dns.dkim

@@ -9,7 +9,8 @@ extension DomainDNS {
     ///   and no other permerror on the way (an include without a record, a loop).
     func spfChecks() -> [DoctorCheck] {
         let (single, include, lookups) = ("dns.spf.single", "dns.spf.include", "dns.spf.lookups")
-        let senders = settings.spfInclude.map { $0.lowercased() }
+        // Compared with the walk's targets, which are lower-case without the root's dot.
+        let senders = settings.spfInclude.map { $0.lowercased().hasSuffix(".") ? String($0.lowercased().dropLast()) : $0.lowercased() }
         let noSenders: DoctorCheck? = senders.isEmpty
             ? .skip(include, domain, "no [doctor] spf_include configured: no sender to look for") : nil
 
