@@ -56,9 +56,11 @@ public final class DNSResolver {
     /// c-ares's process-wide set-up, once (`ares_library_init` is not thread-safe itself).
     private static let libraryReady: Int32 = ares_library_init(ARES_LIB_INIT_ALL)
 
-    /// `::1` → `[::1]`: c-ares's csv form wants brackets around an IPv6 address.
+    /// `::1` → `[::1]:53`: c-ares 1.18's csv form takes an IPv6 address only in brackets with
+    /// a port (`::1` and `[::1]` are "misformatted"); IPv4 is taken with or without one.
     static func csvAddress(_ text: String) -> String {
-        text.hasPrefix("[") || text.filter({ $0 == ":" }).count < 2 ? text : "[\(text)]"
+        if text.hasPrefix("[") { return text.contains("]:") ? text : text + ":53" }
+        return text.filter({ $0 == ":" }).count < 2 ? text : "[\(text)]:53"
     }
 
     // MARK: Questions

@@ -1,4 +1,4 @@
-import DNS
+@testable import DNS
 import TestSupport
 import XCTest
 
@@ -100,6 +100,18 @@ final class DNSResolverTests: XCTestCase {
     func testAClosedPortIsRefused() throws {
         let resolver = try DNSResolver(nameserver: "127.0.0.1:\(try unusedLoopbackPort())", timeout: 0.6)
         assertError(.refused) { try resolver.txt("good.test") }
+    }
+
+    func testNameserverAddressForms() throws {
+        XCTAssertEqual(DNSResolver.csvAddress("::1"), "[::1]:53")
+        XCTAssertEqual(DNSResolver.csvAddress("[::1]"), "[::1]:53")
+        XCTAssertEqual(DNSResolver.csvAddress("[::1]:5353"), "[::1]:5353")
+        XCTAssertEqual(DNSResolver.csvAddress("127.0.0.1:5353"), "127.0.0.1:5353")
+        XCTAssertEqual(DNSResolver.csvAddress("192.0.2.1"), "192.0.2.1")
+        // c-ares takes each form (nothing is sent by opening a resolver).
+        for address in ["::1", "[::1]", "[::1]:5353", "2001:db8::53", "127.0.0.1:5353", "127.0.0.1"] {
+            XCTAssertNoThrow(try DNSResolver(nameserver: address), address)
+        }
     }
 
     func testABadNameserverIsAnError() {
