@@ -114,6 +114,23 @@ final class DNSResolverTests: XCTestCase {
         }
     }
 
+    func testAnIPv6Nameserver() throws {
+        // Where the host has no IPv6 loopback, there is nothing to ask.
+        let probe = socket(AF_INET6, Int32(SOCK_DGRAM.rawValue), 0)
+        var loopback = sockaddr_in6()
+        loopback.sin6_family = sa_family_t(AF_INET6)
+        loopback.sin6_addr = in6addr_loopback
+        let bound = withUnsafePointer(to: &loopback) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(probe, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) }
+        }
+        close(probe)
+        guard probe >= 0, bound == 0 else { throw XCTSkip("no IPv6 loopback (::1) on this host") }
+        let server = try DNSTestServer(host: "::1")
+        defer { server.stop() }
+        XCTAssertTrue(server.address.hasPrefix("[::1]:"), server.address)
+        XCTAssertEqual(try DNSResolver(nameserver: server.address).mx("good.test"), [MXRecord(preference: 10, exchange: "mx.good.test")])
+    }
+
     func testABadNameserverIsAnError() {
         XCTAssertThrowsError(try DNSResolver(nameserver: "not an address")) { error in
             XCTAssertTrue("\(error)".contains("not a nameserver address"), "\(error)")

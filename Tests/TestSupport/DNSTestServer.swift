@@ -15,20 +15,25 @@ public final class DNSTestServer: @unchecked Sendable {
         .deletingLastPathComponent()  // Tests
         .appendingPathComponent("Fixtures/dns/zones.conf").path
 
-    /// The UDP and TCP port on 127.0.0.1.
+    /// The loopback address it listens on: `127.0.0.1` (the default) or `::1`.
+    public let host: String
+    /// The UDP and TCP port on `host`.
     public let port: Int
-    /// `127.0.0.1:PORT`, as `--nameserver` and `[doctor] nameserver` take it.
-    public var address: String { "127.0.0.1:\(port)" }
+    /// `127.0.0.1:PORT` or `[::1]:PORT`, as `--nameserver` and `[doctor] nameserver` take it.
+    public var address: String { Self.address(host, port) }
+
+    static func address(_ host: String, _ port: Int) -> String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
 
     private let pid: pid_t
     private var exited = false
     private let directory: TemporaryDirectory
 
-    /// Starts dnsmasq with `zones` (default: the fixture) and returns once it answers a
-    /// question (TXT `ready.test`, which the zones must define).
+    /// Starts dnsmasq with `zones` (default: the fixture) on `host` (a loopback address) and
+    /// returns once it answers a question (TXT `ready.test`, which the zones must define).
     /// - Throws: `XCTSkip` when dnsmasq is not installed (outside CI); `TestSupportError` when
     ///   it does not start or answer.
-    public init(zones: String = DNSTestServer.zonesPath) throws {
+    public init(zones: String = DNSTestServer.zonesPath, host: String = "127.0.0.1") throws {
+        self.host = host
         let binary = try Self.binary()
         directory = try TemporaryDirectory(prefix: "mailgate-dnsmasq")
         var lastError = "not started"
@@ -38,11 +43,11 @@ public final class DNSTestServer: @unchecked Sendable {
             let log = directory.file("dnsmasq-\(port).log")
             let arguments = [
                 binary, "--keep-in-foreground", "--no-resolv", "--no-hosts", "--no-poll",
-                "--port=\(port)", "--listen-address=127.0.0.1", "--bind-interfaces",
+                "--port=\(port)", "--listen-address=\(host)", "--bind-interfaces",
                 "--conf-file=\(zones)", "--pid-file=", "--log-facility=-",
             ] + (geteuid() == 0 ? ["--user=root", "--group=root"] : [])
             let pid = try Self.spawn(arguments, log: log)
-            if Self.waitUntilAnswering(pid, port: port) {
+            if Self.waitUntilAnswering(pid, address: Self.address(host, port)) {
                 self.port = port
                 self.pid = pid
                 return
@@ -94,8 +99,8 @@ public final class DNSTestServer: @unchecked Sendable {
 
     /// Asks `ready.test` until dnsmasq answers (true) or exits (false). Each try is bounded by
     /// the resolver's own time-out; a refusal (not bound yet) is retried after a moment.
-    private static func waitUntilAnswering(_ pid: pid_t, port: Int) -> Bool {
-        guard let resolver = try? DNSResolver(nameserver: "127.0.0.1:\(port)", timeout: 0.5, tries: 1) else { return false }
+    private static func waitUntilAnswering(_ pid: pid_t, address: String) -> Bool {
+        guard let resolver = try? DNSResolver(nameserver: address, timeout: 0.5, tries: 1) else { return false }
         for _ in 0..<200 {
             guard running(pid) else { return false }
             if let answer = try? resolver.txt("ready.test"), answer == ["ready"] { return true }
