@@ -39,9 +39,9 @@ let package = Package(
         // c-ares (Debian libc-ares-dev): the stub resolver behind `doctor`'s DNS checks.
         .systemLibrary(name: "CAres", providers: [.apt(["libc-ares-dev"])]),
         // Synchronous TXT/MX/A/AAAA questions with typed outcomes (NXDOMAIN, NODATA, time-out…).
-        .target(name: "DNS", dependencies: ["CAres"]),
+        .target(name: "MailDNS", dependencies: ["CAres"]),
         .target(name: "Gateway", dependencies: [
-            "MIME", "MailSource", "MailStore", "Routing", "OdooRPC", "OAuth", "DNS",
+            "MIME", "MailSource", "MailStore", "Routing", "OdooRPC", "OAuth", "MailDNS",
             .product(name: "TOMLKit", package: "TOMLKit"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -54,14 +54,14 @@ let package = Package(
         ]),
         // Shared by the test targets: the Dovecot fixture (ports, users, Maildir filling), temp dirs, running the CLI.
         // (and the test dnsmasq, which it asks through DNS to know it is up).
-        .target(name: "TestSupport", dependencies: ["DNS"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["MailDNS"], path: "Tests/TestSupport"),
         .testTarget(name: "MIMETests", dependencies: ["MIME", "TestSupport"]),
         .testTarget(name: "MailSourceTests", dependencies: ["MailSource", "TestSupport"]),
         .testTarget(name: "MailStoreTests", dependencies: ["MailStore", "TestSupport"]),
         .testTarget(name: "RoutingTests", dependencies: ["Routing", "MIME", "TestSupport"]),
         .testTarget(name: "OAuthTests", dependencies: ["OAuth", "TestSupport"]),
         .testTarget(name: "OdooRPCTests", dependencies: ["OdooRPC"]),
-        .testTarget(name: "DNSTests", dependencies: ["DNS", "TestSupport"]),
+        .testTarget(name: "MailDNSTests", dependencies: ["MailDNS", "TestSupport"]),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "MailStore", "MailSource", "MIME", "OdooRPC", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]

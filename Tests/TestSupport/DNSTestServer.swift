@@ -1,4 +1,4 @@
-import DNS
+import MailDNS
 import Foundation
 import XCTest
 

@@ -1,4 +1,4 @@
-import DNS
+import MailDNS
 
 /// `dns.*`: MX, SPF, DKIM and DMARC of every domain the aliases use.
 extension Doctor {

@@ -1,4 +1,4 @@
-import DNS
+import MailDNS
 
 extension DomainDNS {
     /// `dns.dkim`, one per `[doctor] dkim_selectors` (subject `SELECTOR._domainkey.DOMAIN`):

@@ -1,4 +1,4 @@
-import DNS
+import MailDNS
 
 extension DomainDNS {
     /// `dns.dmarc` (RFC 7489): `_dmarc.DOMAIN` has exactly one `v=DMARC1` record (several

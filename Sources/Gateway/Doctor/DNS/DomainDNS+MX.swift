@@ -1,4 +1,4 @@
-import DNS
+import MailDNS
 
 extension DomainDNS {
     /// `dns.mx`: the domain has MX records (RFC 5321 §5.1) whose exchange hosts have an A or

@@ -1,4 +1,4 @@
-import DNS
+import MailDNS
 
 extension DomainDNS {
     /// `dns.spf.single`, `dns.spf.include` and `dns.spf.lookups`, from one read of the

@@ -1,4 +1,4 @@
-import DNS
+import MailDNS
 
 /// The DNS checks of one domain: what they share (the domain, a resolver of their own, the
 /// `[doctor]` settings). Each check is in a file of its own (`DomainDNS+MX.swift`, …).

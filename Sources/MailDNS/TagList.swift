@@ -1,10 +1,10 @@
 /// A DKIM/DMARC tag-list (RFC 6376 §3.2, RFC 7489 §6.4): `tag=value` pairs separated by `;`,
 /// whitespace around names and values ignored. Names are kept as written (case matters in
 /// DKIM); a pair without `=` is skipped.
-struct TagList: Equatable, Sendable {
-    var tags: [(name: String, value: String)]
+public struct TagList: Equatable, Sendable {
+    public var tags: [(name: String, value: String)]
 
-    init(_ text: String) {
+    public init(_ text: String) {
         tags = text.split(separator: ";", omittingEmptySubsequences: true).compactMap { pair in
             guard let equals = pair.firstIndex(of: "=") else { return nil }
             let name = Self.trimmed(pair[..<equals])
@@ -16,9 +16,9 @@ struct TagList: Equatable, Sendable {
     }
 
     /// The first value of `name`, or nil.
-    subscript(_ name: String) -> String? { tags.first { $0.name == name }?.value }
+    public subscript(_ name: String) -> String? { tags.first { $0.name == name }?.value }
 
-    static func == (a: TagList, b: TagList) -> Bool {
+    public static func == (a: TagList, b: TagList) -> Bool {
         a.tags.count == b.tags.count && zip(a.tags, b.tags).allSatisfy { $0.name == $1.name && $0.value == $1.value }
     }
 

@@ -1,15 +1,15 @@
 /// One SPF record (RFC 7208 §4.5–§6) read into its terms: the directives in order, and the
 /// `redirect=` modifier. Only what `doctor` needs to follow and count is kept; `exp=` and
 /// unknown modifiers are accepted and ignored, as receivers do (§6).
-struct SPFRecord: Equatable, Sendable {
+public struct SPFRecord: Equatable, Sendable {
     /// A directive's qualifier (§4.6.2); `+` when none is written.
-    enum Qualifier: Character, Sendable {
+    public enum Qualifier: Character, Sendable {
         case pass = "+", fail = "-", softfail = "~", neutral = "?"
     }
 
     /// The mechanisms of §5. A domain is as written (it may hold macros, `%{d}`); nil for `a`,
     /// `mx` and `ptr` without one (the current domain).
-    enum Mechanism: Equatable, Sendable {
+    public enum Mechanism: Equatable, Sendable {
         case all
         case include(String)
         case a(String?)
@@ -21,7 +21,7 @@ struct SPFRecord: Equatable, Sendable {
 
         /// `include`, `a`, `mx`, `ptr` and `exists` cost a DNS lookup (§4.6.4); `redirect=`
         /// does too, counted by the walk.
-        var queriesDNS: Bool {
+        public var queriesDNS: Bool {
             switch self {
             case .include, .a, .mx, .ptr, .exists: true
             case .all, .ip4, .ip6: false
@@ -29,23 +29,23 @@ struct SPFRecord: Equatable, Sendable {
         }
     }
 
-    struct Directive: Equatable, Sendable {
-        var qualifier: Qualifier
-        var mechanism: Mechanism
+    public struct Directive: Equatable, Sendable {
+        public var qualifier: Qualifier
+        public var mechanism: Mechanism
         /// The term as written, e.g. `~all`, `include:_spf.odoo.com`.
-        var text: String
+        public var text: String
     }
 
-    var directives: [Directive]
+    public var directives: [Directive]
     /// `redirect=` (§6.1): the domain whose record applies when no directive matched.
-    var redirect: String?
+    public var redirect: String?
 
     /// The `all` directive, if any (evaluation never goes past it, and it voids `redirect=`).
-    var all: Directive? { directives.first { $0.mechanism == .all } }
+    public var all: Directive? { directives.first { $0.mechanism == .all } }
 
     /// A TXT record is an SPF record when it is `v=spf1` alone or followed by a space
     /// (§4.5; the version is case-insensitive). `v=spf10` and `v=spf1x` are not.
-    static func isSPF(_ text: String) -> Bool {
+    public static func isSPF(_ text: String) -> Bool {
         let lower = text.lowercased()
         return lower == "v=spf1" || lower.hasPrefix("v=spf1 ")
     }
@@ -53,7 +53,7 @@ struct SPFRecord: Equatable, Sendable {
     /// Reads `text`, an SPF record starting with `v=spf1`.
     /// - Throws: `SPFSyntaxError` naming the first term a receiver would reject (a permerror,
     ///   §4.6): an unknown mechanism, a missing domain or address, a repeated `redirect=`.
-    static func parse(_ text: String) throws(SPFSyntaxError) -> SPFRecord {
+    public static func parse(_ text: String) throws(SPFSyntaxError) -> SPFRecord {
         guard isSPF(text) else { throw SPFSyntaxError(term: text, reason: "does not start with v=spf1") }
         var record = SPFRecord(directives: [], redirect: nil)
         var seenExp = false
@@ -139,7 +139,7 @@ struct SPFRecord: Equatable, Sendable {
 
 extension SPFRecord.Mechanism {
     /// The domain a DNS-querying mechanism names, if written.
-    var domain: String? {
+    public var domain: String? {
         switch self {
         case .include(let d), .exists(let d): d
         case .a(let d), .mx(let d), .ptr(let d): d
@@ -149,8 +149,8 @@ extension SPFRecord.Mechanism {
 }
 
 /// A term receivers reject, making the whole record a permerror (RFC 7208 §4.6).
-struct SPFSyntaxError: Error, Equatable, Sendable, CustomStringConvertible {
-    var term: String
-    var reason: String
-    var description: String { "\"\(term)\": \(reason)" }
+public struct SPFSyntaxError: Error, Equatable, Sendable, CustomStringConvertible {
+    public var term: String
+    public var reason: String
+    public var description: String { "\"\(term)\": \(reason)" }
 }

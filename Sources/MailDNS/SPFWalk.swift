@@ -1,4 +1,3 @@
-import DNS
 
 /// A domain's SPF policy followed the way a receiver evaluates it in the worst case — no
 /// directive matches, so every term up to `all` runs, through every `include:` and `redirect=`
@@ -8,40 +7,40 @@ import DNS
 /// - MX hosts of one `mx` term: at most 10.
 /// Past a limit a receiver stops with a permerror; the walk goes on (to `maxLookups`) so the
 /// report can say by how much.
-struct SPFWalk {
+public struct SPFWalk {
     /// §4.6.4's limits.
-    static let lookupLimit = 10
-    static let voidLimit = 2
+    public static let lookupLimit = 10
+    public static let voidLimit = 2
     /// Where the walk stops, whatever the policy: a bound on the questions `doctor` asks.
-    static let maxLookups = 40
+    public static let maxLookups = 40
 
-    let resolver: DNSResolver
+    public let resolver: DNSResolver
 
     /// DNS-querying terms met, in the order a receiver runs them.
-    private(set) var lookups = 0
+    public private(set) var lookups = 0
     /// The names whose look-up was void (`a:ghost.acme.test`).
-    private(set) var voids: [String] = []
+    public private(set) var voids: [String] = []
     /// Domains reached through `+include:` and `redirect=` from the top, lower-cased: the
     /// senders the policy authorises by reference.
-    private(set) var authorised: [String] = []
+    public private(set) var authorised: [String] = []
     /// `+all` or `?all` that lets anyone pass (or not fail): at the top, or `+all` in an include.
-    private(set) var permissive: [String] = []
+    public private(set) var permissive: [String] = []
     /// Why receivers would return permerror other than the limits: an include of a domain
     /// without (or with several) SPF records, a term that does not parse, a loop.
-    private(set) var permerrors: [String] = []
+    public private(set) var permerrors: [String] = []
     /// `include:`/`redirect=` targets without exactly one SPF record that parses.
-    private(set) var broken: [String] = []
+    public private(set) var broken: [String] = []
     /// Answers that did not come (time-out, SERVFAIL): the counts are then a lower bound.
-    private(set) var unanswered: [DNSError] = []
+    public private(set) var unanswered: [DNSError] = []
     /// Terms with macros (`%{i}`), which depend on the message and are counted, not followed.
-    private(set) var macros: [String] = []
+    public private(set) var macros: [String] = []
     /// The walk stopped at `maxLookups`.
-    private(set) var truncated = false
+    public private(set) var truncated = false
 
-    init(resolver: DNSResolver) { self.resolver = resolver }
+    public init(resolver: DNSResolver) { self.resolver = resolver }
 
     /// Walks `record`, the single SPF record published at `domain`.
-    mutating func walk(_ record: SPFRecord, at domain: String) {
+    public mutating func walk(_ record: SPFRecord, at domain: String) {
         visit(record, at: domain.lowercased(), chain: [domain.lowercased()], top: true, authorising: true)
     }
 

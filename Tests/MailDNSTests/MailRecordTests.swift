@@ -1,9 +1,9 @@
-@testable import Gateway
+@testable import MailDNS
 import XCTest
 
-/// The pure parts of the dns.* checks: SPF terms (RFC 7208), tag-lists (RFC 6376/7489), the
-/// organizational domain (RFC 7489 §3.2) and the SPF records proposed as fixes.
-final class DoctorDNSRecordTests: XCTestCase {
+/// The mail records read from DNS, without DNS: SPF terms (RFC 7208), tag-lists (RFC
+/// 6376/7489) and the organizational domain (RFC 7489 §3.2).
+final class MailRecordTests: XCTestCase {
     // MARK: SPF terms
 
     func testSPFTermsAreReadWithTheirQualifiers() throws {
@@ -97,20 +97,5 @@ final class DoctorDNSRecordTests: XCTestCase {
             throw XCTSkip("no \(PublicSuffixList.debianPath) (Debian package publicsuffix)")
         }
         XCTAssertEqual(OrganizationalDomain.of("mail.acme.co.uk", list: list).domain, "acme.co.uk")
-    }
-
-    // MARK: Proposed records
-
-    func testProposedSPFRecords() {
-        XCTAssertEqual(SPFFix.fresh(including: ["_spf.odoo.com"]), "v=spf1 mx include:_spf.odoo.com ~all")
-        XCTAssertEqual(SPFFix.merged(["v=spf1 mx include:a.test -all", "v=spf1 include:a.test include:b.test ~all"]),
-                       "v=spf1 mx include:a.test include:b.test -all")
-        XCTAssertEqual(SPFFix.adding(["_spf.odoo.com"], to: "v=spf1 mx -all"), "v=spf1 mx include:_spf.odoo.com -all")
-        XCTAssertEqual(SPFFix.adding(["_spf.odoo.com"], to: "v=spf1 mx redirect=x.test"),
-                       "v=spf1 mx include:_spf.odoo.com redirect=x.test")
-        XCTAssertEqual(SPFFix.adding(["o.test"], to: "v=spf1 mx"), "v=spf1 mx include:o.test ~all")
-        XCTAssertEqual(SPFFix.softened("v=spf1 mx +all"), "v=spf1 mx ~all")
-        XCTAssertEqual(SPFFix.softened("v=spf1 mx ?all"), "v=spf1 mx ~all")
-        XCTAssertEqual(SPFFix.softened("v=spf1 mx all"), "v=spf1 mx ~all")
     }
 }

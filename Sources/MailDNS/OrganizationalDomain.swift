@@ -3,12 +3,12 @@ import Foundation
 /// The Public Suffix List (publicsuffix.org), which DMARC uses to find a domain's
 /// organizational domain (RFC 7489 §3.2). Both its ICANN and private sections are read, as
 /// DMARC receivers (OpenDMARC) do.
-struct PublicSuffixList: Sendable {
+public struct PublicSuffixList: Sendable {
     /// Debian's copy (package `publicsuffix`).
-    static let debianPath = "/usr/share/publicsuffix/public_suffix_list.dat"
+    public static let debianPath = "/usr/share/publicsuffix/public_suffix_list.dat"
 
     /// The list at `debianPath`, read once; nil when the file is missing or empty.
-    static let system: PublicSuffixList? = PublicSuffixList(path: debianPath)
+    public static let system: PublicSuffixList? = PublicSuffixList(path: debianPath)
 
     private var rules: Set<String> = []
     /// `*.ck` is kept as `ck`: any one label below it is a public suffix.
@@ -17,7 +17,7 @@ struct PublicSuffixList: Sendable {
     private var exceptions: Set<String> = []
 
     /// Reads the list's text: one rule per line, `//` comments, the rule ends at whitespace.
-    init(text: String) {
+    public init(text: String) {
         for line in text.split(whereSeparator: \.isNewline) {
             guard let rule = line.split(whereSeparator: \.isWhitespace).first, !rule.hasPrefix("//") else { continue }
             let lower = rule.lowercased()
@@ -31,7 +31,7 @@ struct PublicSuffixList: Sendable {
         }
     }
 
-    init?(path: String) {
+    public init?(path: String) {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
         self.init(text: text)
         if rules.isEmpty && wildcards.isEmpty { return nil }
@@ -39,7 +39,7 @@ struct PublicSuffixList: Sendable {
 
     /// The longest public suffix of `domain` (lower-case, no trailing dot), by the list's
     /// algorithm: an exception rule wins, else the longest rule, else the last label (`*`).
-    func publicSuffix(of domain: String) -> String {
+    public func publicSuffix(of domain: String) -> String {
         let labels = domain.split(separator: ".").map(String.init)
         for start in labels.indices {
             let candidate = labels[start...].joined(separator: ".")
@@ -53,10 +53,10 @@ struct PublicSuffixList: Sendable {
 
 /// A domain's organizational domain (RFC 7489 §3.2): its public suffix plus one label
 /// (`mail.sales.acme.co.uk` → `acme.co.uk`). The domain itself when it is a public suffix.
-enum OrganizationalDomain {
+public enum OrganizationalDomain {
     /// `list` nil (no Public Suffix List installed): the last two labels, which is right for
     /// every domain under a one-label suffix (`.com`, `.de`, `.test`), and says so in `guessed`.
-    static func of(_ domain: String, list: PublicSuffixList? = PublicSuffixList.system) -> (domain: String, guessed: Bool) {
+    public static func of(_ domain: String, list: PublicSuffixList? = PublicSuffixList.system) -> (domain: String, guessed: Bool) {
         var lower = domain.lowercased()
         if lower.hasSuffix(".") { lower.removeLast() }
         let labels = lower.split(separator: ".")

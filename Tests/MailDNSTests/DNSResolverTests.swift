@@ -1,4 +1,4 @@
-@testable import DNS
+@testable import MailDNS
 import TestSupport
 import XCTest
 
