@@ -93,6 +93,8 @@ struct BounceContext {
 
     /// The family tables in use (all but a left-out family's).
     let tables: BounceTables
+    /// The attached message (message/rfc822 and kin), when the bounce carries one.
+    let attached: MIMEPart?
 
     init(_ message: Message, ownAddresses: Set<String> = [], tables: BounceTables = .all) {
         self.message = message
@@ -162,6 +164,7 @@ struct BounceContext {
             if !o.isEmpty { original = o }
         }
         self.original = original
+        attached = originalPart
 
         let from = (message.from.first?.address ?? "").lowercased()
         let subject = (message.subject ?? "").lowercased()
@@ -191,6 +194,23 @@ struct BounceContext {
         if let f = original?.from { not.insert(f) }
         if let f = original?.returnPath { not.insert(f) }
         notRecipients = not
+    }
+
+    /// The readable text of the attached message (its text/plain parts, CRLF as LF). Read only
+    /// when the bounce's own words say nothing: a gateway may pass another MTA's report on.
+    func attachedText() -> String {
+        guard let part = attached else { return "" }
+        var out: [UInt8] = []
+        func visit(_ p: MIMEPart, _ raw: [UInt8]) {
+            let inner = p.encapsulated ?? raw
+            if p.contentType.mimeType == "text/plain" {
+                out += p.decodedBody(in: raw).prefix(Self.maxTextBytes - out.count).filter { $0 != 0x0D }
+                out.append(0x0A)
+            }
+            for c in p.children where out.count < Self.maxTextBytes { visit(c, inner) }
+        }
+        visit(part, message.raw)
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// The reason an MTA family's own phrase gives for this text.

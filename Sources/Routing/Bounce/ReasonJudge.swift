@@ -62,7 +62,9 @@ struct ReasonJudge {
             if s == .userunknown {
                 return ![.norelaying, .blocked, .mailboxfull, .hasmoved, .rejected, .notaccept].contains { has($0) }
             }
-            return (command == "RCPT" || (command == nil && strictProvider)) && has(.userunknown)
+            // A mailbox provider that refuses unknown users means the address whenever it says so
+            // (Yahoo answers "no such user" only after DATA), unless its code names another reason.
+            return (command == "RCPT" || strictProvider && (command == nil || s == nil)) && has(.userunknown)
         case .filtered:
             if s == .suspend { return false }
             if s == .filtered { return has(.userunknown) || has(.filtered) }
@@ -80,7 +82,9 @@ struct ReasonJudge {
                 || (status ?? "").hasSuffix(".0") { return has(r) }
             return false
         case .hostunknown:
-            if s == .hostunknown { return !has(.networkerror) }
+            // X.4.4 ("unable to route") only says no route was found: a domain with no or a null
+            // MX is one that exists but takes no mail (notaccept), X.1.2 a host that does not exist.
+            if s == .hostunknown { return !has(.networkerror) && !((status ?? "").hasSuffix(".4.4") && has(.notaccept)) }
             return has(r)
         case .spamdetected:
             if (status ?? "").isEmpty { return false }

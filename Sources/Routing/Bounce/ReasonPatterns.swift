@@ -221,7 +221,7 @@ enum ReasonPatterns {
             "spamhaus.org/query/bl", " said: 550 blocked", "//www.spamcop.net/bl.", "bad sender ip address", "banned sending ip", "blacklisted by",
             "blocked using ", "blocked - see http", "dnsbl:attrbl", "client host rejected: abus detecte gu_eib_02",
             "client host rejected: abus detecte gu_eib_04", "client host rejected: may not be mail exchanger",
-            "client host rejected: was not authenticated", "confirm this mail server", "connection dropped",
+            "client host rejected: was not authenticated", "client host blocked", "confirm this mail server", "connection dropped",
             "connection refused by", "connection reset by peer", "connection was dropped by remote host",
             "connections not accepted from ip addresses on spamhaus xbl", "currently sending spam see: ",
             "domain does not exist:", "dynamic/zombied/spam ips blocked", "error: no valid recipients from ",
@@ -313,7 +313,7 @@ enum ReasonPatterns {
             "message expired, connection refulsed", "message timed out",
             "retry time not reached for any host after a long failure period", "server did not respond",
             "this message has been in the queue too long", "unable to deliver message after multiple retries",
-            "was not reachable within the allowed queue period", "your message could not be delivered for more than",
+            "was not reachable within the allowed queue period", "was not delivered within", "your message could not be delivered for more than",
             "could not be delivered for| days", "delivery failed | attempts",
         ],
         .failedstarttls: [
@@ -354,11 +354,12 @@ enum ReasonPatterns {
         .userunknown, .filtered, .requireptr, .notcompliantrfc, .badreputation, .contenterror,
         .rejected, .hostunknown, .spamdetected, .speeding, .toomanyconn, .blocked,
     ]
-    /// Second pass, when the first found nothing or only a tentative status reason.
+    /// Second pass, when the first found nothing or only a tentative status reason. A domain
+    /// that takes no mail (null MX) is named inside the DNS error that found it: notaccept first.
     static let secondOrder: [BounceReason] = [
         .mailboxfull, .authfailure, .badreputation, .speeding, .spamdetected, .virusdetected,
-        .policyviolation, .norelaying, .systemerror, .networkerror, .suspend, .contenterror,
-        .systemfull, .notaccept, .expired, .failedstarttls, .securityerror, .suppressed, .mailererror,
+        .policyviolation, .norelaying, .systemerror, .notaccept, .networkerror, .suspend, .contenterror,
+        .systemfull, .expired, .failedstarttls, .securityerror, .suppressed, .mailererror,
     ]
 
     /// Phrases that mean the text is not about this reason even if a pattern matches.
