@@ -163,6 +163,22 @@ final class BounceFixtureTests: XCTestCase {
                        .notaccept)
     }
 
+    func testADirectoryMissIsAnUnknownUserWhateverTheCommand() {
+        // The reporting system's own directory did not know the recipient: no content filter.
+        XCTAssertEqual(BounceClassifier.reason(status: nil, replyCode: nil,
+                                               diagnostic: "User some.name (a@example.test) not listed in Example Directory"),
+                       .userunknown)
+        XCTAssertEqual(BounceClassifier.reason(status: "5.0.0", replyCode: nil, diagnostic: "The recipient name is not recognized",
+                                               command: "DATA"),
+                       .userunknown)
+        // Plain "user unknown" with no command named stays a filter's words.
+        XCTAssertEqual(BounceClassifier.reason(status: nil, replyCode: nil, diagnostic: "[User unknown]"), .filtered)
+        // A status that names another reason is the server's verdict.
+        XCTAssertEqual(BounceClassifier.reason(status: "5.2.2", replyCode: "552",
+                                               diagnostic: "552 5.2.2 mailbox full; not listed in the directory of quotas"),
+                       .mailboxfull)
+    }
+
     func testAMailboxProviderSaysNoSuchUserAfterData() throws {
         let text = """
             From: MAILER-DAEMON@mx.acme.test

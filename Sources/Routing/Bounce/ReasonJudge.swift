@@ -22,12 +22,16 @@ struct ReasonJudge {
     var strictProvider = false
     /// The reasons the text's phrases name, found once.
     let named: Set<BounceReason>
+    /// The text says the recipient is not in the reporting system's directory.
+    let directoryMiss: Bool
 
     init(status: String?, replyCode: String?, text: String, diagnosticType: String?, command: String?, action: String?,
          hint: BounceReason?) {
         self.status = status; self.replyCode = replyCode; self.text = text; self.diagnosticType = diagnosticType
         self.command = command; self.action = action; self.hint = hint
-        named = ReasonPatterns.reasons(in: text)
+        let findings = ReasonPatterns.findings(in: text)
+        named = findings.reasons
+        directoryMiss = findings.directoryMiss
     }
 
     static let beforeDATA: Set<String> = ["CONN", "EHLO", "HELO", "STARTTLS", "AUTH", "MAIL", "RCPT"]
@@ -64,6 +68,7 @@ struct ReasonJudge {
             }
             // A mailbox provider that refuses unknown users means the address whenever it says so
             // (Yahoo answers "no such user" only after DATA), unless its code names another reason.
+            if s == nil && directoryMiss { return true }
             return (command == "RCPT" || strictProvider && (command == nil || s == nil)) && has(.userunknown)
         case .filtered:
             if s == .suspend { return false }
@@ -140,6 +145,8 @@ struct ReasonJudge {
         if type.hasPrefix("x-unix") || type.hasPrefix("x-postfix") { return .mailererror }
         if probe(.syntaxerror) { return .syntaxerror }
         if let a = action, a == "delayed" || a == "expired" { return .expired }
+        // RFC 5321's 421: the server's service is not available (it closes the channel).
+        if replyCode == "421" { return .systemerror }
         if command == "EHLO" || command == "HELO" { return .blocked }
         // RFC 3463 subjects with nothing more specific: the mail system (X.3) or the protocol
         // (X.5) failed at the remote end.

@@ -89,7 +89,8 @@ enum ReasonPatterns {
             "recipient address rejected: user |  does not exist", "recipient address rejected: user unknown in |  table",
             "said: 550|5.1.1 | user unknown ", "this user doesn't have a | account", "unknown e|mail address",
             "unknown local|part", "user | was not found", "user | does not exist", "user (|) unknown",
-            "recipient not found", "recipientnotfound",
+            "recipient not found", "recipientnotfound", "recipient name is not recognized", "not listed in | directory",
+            "not listed in | address book",
         ],
         .filtered: [
             "account is protected by", "bounced address", "has restricted sms e-mail", "is not accepting any mail",
@@ -367,6 +368,13 @@ enum ReasonPatterns {
         .rejected: ["5.1.0 address rejected", "recipient address rejected", "sender ip address rejected"],
     ]
 
+    /// Words that say the reporting system looked the recipient up in its own directory and did
+    /// not find it. A content filter never words it so: they name an unknown user whatever SMTP
+    /// command (if any) the report names. Each is also a `userunknown` entry of `table`.
+    static let directoryMisses = ["recipient name is not recognized", "not listed in | directory",
+                                  "not listed in | address book", "address not present in directory",
+                                  "no | in name directory"]
+
     /// Entries whose `|` is the text's own, not the aligned-pieces separator.
     static let literalBars: Set<String> = [" || exit ", "pipe to |/"]
 
@@ -377,10 +385,11 @@ enum ReasonPatterns {
         let pieces: [Int]
     }
 
-    /// Every distinct piece of the table and the exclusions, found in one pass.
+    /// Every distinct piece of the table, the exclusions and the directory misses, found in one pass.
     static let pieces: AhoCorasick<Int> = {
         var all: [String] = []
         for list in table.values { for p in list { all += split(p) } }
+        for p in directoryMisses { all += split(p) }
         for list in exclusions.values { all += list }
         let distinct = Array(Set(all)).sorted()
         return AhoCorasick(distinct.enumerated().map { ($0.element, $0.offset) })
@@ -395,21 +404,34 @@ enum ReasonPatterns {
 
     static let exclusionPieces: [BounceReason: [Int]] = exclusions.mapValues { $0.map { pieceIndex[$0]! } }
 
+    static let directoryMissEntries: [Entry] = directoryMisses.map {
+        Entry(reason: .userunknown, pieces: split($0).map { pieceIndex[$0]! })
+    }
+
     static func split(_ entry: String) -> [String] {
         entry.contains("|") && !literalBars.contains(entry) ? entry.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
             : [entry]
     }
 
-    /// The reasons the text names (lower-cased, addresses masked: `TextScan.masked`), read in one
-    /// pass over its bytes whatever the number of phrases.
-    static func reasons(in text: String) -> Set<BounceReason> {
-        guard !text.isEmpty else { return [] }
+    /// What the text's phrases say: the reasons they name, and whether they report a directory miss.
+    struct Findings {
+        var reasons: Set<BounceReason> = []
+        var directoryMiss = false
+    }
+
+    /// The reasons the text names (lower-cased, addresses masked: `TextScan.masked`).
+    static func reasons(in text: String) -> Set<BounceReason> { findings(in: text).reasons }
+
+    /// The text's phrases (lower-cased, addresses masked), read in one pass over its bytes
+    /// whatever the number of phrases.
+    static func findings(in text: String) -> Findings {
+        guard !text.isEmpty else { return Findings() }
         // Every piece found, in the order they end.
         var hits: [(piece: Int, start: Int)] = []
         var t = text
         // A piece's value is its index.
         t.withUTF8 { bytes in pieces.forEachMatch(in: bytes) { hits.append(($0.pattern, $0.start)) } }
-        guard !hits.isEmpty else { return [] }
+        guard !hits.isEmpty else { return Findings() }
         var found = Set<BounceReason>()
         for h in hits {
             for r in plainReasons[h.piece] { found.insert(r) }
@@ -420,7 +442,8 @@ enum ReasonPatterns {
         for (reason, list) in exclusionPieces where found.contains(reason) && hits.contains(where: { list.contains($0.piece) }) {
             found.remove(reason)
         }
-        return found
+        let miss = found.contains(.userunknown) && directoryMissEntries.contains { aligned($0, hits) }
+        return Findings(reasons: found, directoryMiss: miss)
     }
 
     /// The entry's pieces in order, each after the previous one's end (the leftmost occurrence each time).
