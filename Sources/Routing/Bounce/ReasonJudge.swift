@@ -66,10 +66,12 @@ struct ReasonJudge {
             if s == .userunknown {
                 return ![.norelaying, .blocked, .mailboxfull, .hasmoved, .rejected, .notaccept].contains { has($0) }
             }
-            // A mailbox provider that refuses unknown users means the address whenever it says so
-            // (Yahoo answers "no such user" only after DATA), unless its code names another reason.
+            // The reporting system's own directory did not know the recipient: no filter says so.
             if s == nil && directoryMiss { return true }
-            return (command == "RCPT" || strictProvider && (command == nil || s == nil)) && has(.userunknown)
+            // A mailbox provider that refuses unknown users means the address whenever it says so:
+            // Yahoo answers "no such user" only after DATA (unless its code names another reason).
+            let providerSaid = command == nil || command == "DATA" && s == nil
+            return (command == "RCPT" || strictProvider && providerSaid) && has(.userunknown)
         case .filtered:
             if s == .suspend { return false }
             if s == .filtered { return has(.userunknown) || has(.filtered) }
