@@ -420,11 +420,12 @@ enum ReasonPatterns {
     }
 
     /// The reasons the text names (lower-cased, addresses masked: `TextScan.masked`).
-    static func reasons(in text: String) -> Set<BounceReason> { findings(in: text).reasons }
+    static func reasons(in text: String) -> Set<BounceReason> { findings(in: text, directory: false).reasons }
 
     /// The text's phrases (lower-cased, addresses masked), read in one pass over its bytes
-    /// whatever the number of phrases.
-    static func findings(in text: String) -> Findings {
+    /// whatever the number of phrases; directory misses only when asked (the judge needs them,
+    /// the evidence tests do not).
+    static func findings(in text: String, directory: Bool = true) -> Findings {
         guard !text.isEmpty else { return Findings() }
         // Every piece found, in the order they end.
         var hits: [(piece: Int, start: Int)] = []
@@ -442,7 +443,7 @@ enum ReasonPatterns {
         for (reason, list) in exclusionPieces where found.contains(reason) && hits.contains(where: { list.contains($0.piece) }) {
             found.remove(reason)
         }
-        let miss = found.contains(.userunknown) && directoryMissEntries.contains { aligned($0, hits) }
+        let miss = directory && found.contains(.userunknown) && directoryMissEntries.contains { aligned($0, hits) }
         return Findings(reasons: found, directoryMiss: miss)
     }
 
