@@ -56,7 +56,7 @@ enum ReasonPatterns {
         ],
         .userunknown: [
             "#5.1.1 bad address", "550 address invalid", "5.1.0 address rejected.", "address does not exist",
-            "address not present in directory", "address unknown", "can't accept user", "does not exist.",
+            "address unknown", "can't accept user", "does not exist.",
             "destination addresses were unknown", "destination server rejected recipients", "email address does not exist",
             "email address could not be found", "invalid address", "invalid mailbox", "invalid recipient",
             "is not a known user", "is not a valid mailbox", "is not an active address at this host",
@@ -84,14 +84,13 @@ enum ReasonPatterns {
             "vdeliver: invalid or unknown virtual user", "your envelope recipient is in my badrcptto list",
             "weil die adresse nicht gefunden wurde oder keine e-mails empfangen kann",
             "<|> not found", "<|>... blocked by ", "account | does not exist at the organization", "bad|recipient",
-            "mailbox |does not exist", "mailbox |unavailable or access denied", "no | in name directory",
+            "mailbox |does not exist", "mailbox |unavailable or access denied",
             "non|existent user", "rcpt <| does not exist", "rcpt (|t exist ", "recipient | was not found in",
             "recipient address rejected: user |  does not exist", "recipient address rejected: user unknown in |  table",
             "said: 550|5.1.1 | user unknown ", "this user doesn't have a | account", "unknown e|mail address",
             "unknown local|part", "user | was not found", "user | does not exist", "user (|) unknown",
-            "recipient not found", "recipientnotfound", "recipient name is not recognized", "not listed in | directory",
-            "not listed in | address book",
-        ],
+            "recipient not found", "recipientnotfound",
+        ] + directoryMisses,
         .filtered: [
             "account is protected by", "bounced address", "has restricted sms e-mail", "is not accepting any mail",
             "message filtered", "message rejected due to user rules", "not found recipient account",
@@ -370,7 +369,7 @@ enum ReasonPatterns {
 
     /// Words that say the reporting system looked the recipient up in its own directory and did
     /// not find it. A content filter never words it so: they name an unknown user whatever SMTP
-    /// command (if any) the report names. Each is also a `userunknown` entry of `table`.
+    /// command (if any) the report names. They are `userunknown` entries of `table` too.
     static let directoryMisses = ["recipient name is not recognized", "not listed in | directory",
                                   "not listed in | address book", "address not present in directory",
                                   "no | in name directory"]
@@ -385,11 +384,10 @@ enum ReasonPatterns {
         let pieces: [Int]
     }
 
-    /// Every distinct piece of the table, the exclusions and the directory misses, found in one pass.
+    /// Every distinct piece of the table and the exclusions, found in one pass.
     static let pieces: AhoCorasick<Int> = {
         var all: [String] = []
         for list in table.values { for p in list { all += split(p) } }
-        for p in directoryMisses { all += split(p) }
         for list in exclusions.values { all += list }
         let distinct = Array(Set(all)).sorted()
         return AhoCorasick(distinct.enumerated().map { ($0.element, $0.offset) })
