@@ -93,8 +93,6 @@ struct BounceContext {
 
     /// The family tables in use (all but a left-out family's).
     let tables: BounceTables
-    /// The attached message (message/rfc822 and kin), when the bounce carries one.
-    let attached: MIMEPart?
 
     init(_ message: Message, ownAddresses: Set<String> = [], tables: BounceTables = .all) {
         self.message = message
@@ -105,9 +103,8 @@ struct BounceContext {
         func visit(_ p: MIMEPart, top: Bool) {
             let t = p.contentType.mimeType
             if p.isMultipart { p.children.forEach { visit($0, top: false) }; return }
-            if ["message/rfc822", "message/global", "text/rfc822-headers", "message/rfc822-headers",
-                "text/rfc822", "message/partial", "text/rfc822-header"].contains(t) || (t.hasPrefix("message/") && !p.children.isEmpty) {
-                if originalPart == nil, t != "message/delivery-status", t != "message/feedback-report" { originalPart = p }
+            if Self.holdsAMessage(p) {
+                if originalPart == nil, Self.isAttachedMessage(p) { originalPart = p }
                 return
             }
             if t == "message/delivery-status" || t == "message/global-delivery-status" {
@@ -164,7 +161,6 @@ struct BounceContext {
             if !o.isEmpty { original = o }
         }
         self.original = original
-        attached = originalPart
 
         let from = (message.from.first?.address ?? "").lowercased()
         let subject = (message.subject ?? "").lowercased()
@@ -196,10 +192,26 @@ struct BounceContext {
         notRecipients = not
     }
 
+    /// A part that holds a message or its headers (message/rfc822 and kin): not the bounce's own text.
+    static func holdsAMessage(_ p: MIMEPart) -> Bool {
+        let t = p.contentType.mimeType
+        return ["message/rfc822", "message/global", "text/rfc822-headers", "message/rfc822-headers",
+                "text/rfc822", "message/partial", "text/rfc822-header"].contains(t) || (t.hasPrefix("message/") && !p.children.isEmpty)
+    }
+
+    /// A part that holds the bounced message (a report part holds none).
+    static func isAttachedMessage(_ p: MIMEPart) -> Bool {
+        let t = p.contentType.mimeType
+        return holdsAMessage(p) && t != "message/delivery-status" && t != "message/feedback-report"
+    }
+
     /// The readable text of the attached message (its text/plain parts, CRLF as LF). Read only
-    /// when the bounce's own words say nothing: a gateway may pass another MTA's report on.
+    /// when the bounce's own words say nothing: a gateway may pass another MTA's report on. The
+    /// part is looked for again here so that the context every bounce builds stays small.
     func attachedText() -> String {
-        guard let part = attached else { return "" }
+        var found: MIMEPart?
+        message.root?.walk { p in if found == nil, Self.isAttachedMessage(p) { found = p } }
+        guard let part = found else { return "" }
         var out: [UInt8] = []
         func visit(_ p: MIMEPart, _ raw: [UInt8]) {
             let inner = p.encapsulated ?? raw
