@@ -63,12 +63,10 @@ final class BounceCorpusTests: XCTestCase {
                 print("DEBUG \(name): report=\(String(describing: BounceClassifier.classify(m)))")
             }
         }
-        // Floors on the corpus as a whole, unrounded. Issue 14 asks status 95, reason 95,
-        // hard/soft 97: 302 of 318 is 94.97%, so status and reason are held at today's count
-        // (a ratchet) until one more recipient agrees.
+        // Issue 14's floors on the corpus as a whole, unrounded: status 95, reason 95, hard/soft 97.
         func exact(_ n: Int) -> Double { Double(n) * 100 / Double(total) }
-        XCTAssertGreaterThanOrEqual(exact(status), 94.96)
-        XCTAssertGreaterThanOrEqual(exact(reason), 94.96)
+        XCTAssertGreaterThanOrEqual(exact(status), 95)
+        XCTAssertGreaterThanOrEqual(exact(reason), 95)
         XCTAssertGreaterThanOrEqual(exact(hard), 97)
     }
 
@@ -86,6 +84,7 @@ final class BounceCorpusTests: XCTestCase {
         /// The three fields' agreement together, in percent.
         var combined: Double { total == 0 ? 0 : Double(status + reason + hard) * 100 / Double(3 * total) }
         func pct(_ n: Int) -> Double { total == 0 ? 0 : Double(n) * 100 / Double(total) }
+        mutating func add(_ o: Score) { total += o.total; status += o.status; reason += o.reason; hard += o.hard }
     }
 
     static func score(_ expected: [Expected], in dir: URL, tables: BounceTables) throws -> Score {
@@ -113,10 +112,13 @@ final class BounceCorpusTests: XCTestCase {
     /// every family's agreement (status, reason and hard/soft together) with and without its
     /// tables, and the mean drop over the families that have tables of their own.
     /// `BOUNCE_LOFO_ALL=1` prints the families without tables too, `BOUNCE_LOFO_DEBUG=1` every
-    /// recipient that differs. Issue 14 asks for a mean drop within 2 points; what is left is
-    /// family knowledge the labels encode (Google Groups' and Domino's wording, Orange's
-    /// `OFR…` codes, Exchange 2003 reporting unknown users without naming the command), so the
-    /// assertion is a ratchet at today's figure until that is reached.
+    /// recipient that differs. Issue 14 asks for a mean drop within 2 points. What is left is
+    /// family knowledge the labels encode and no code or generic wording carries: Google Groups'
+    /// notices (localised, no code; `rejected`), Mimecast's `MCSpamSignature` (`virusdetected`),
+    /// Cox's `AUP#CDRBL` (`blocked`), and qmail's "wasn't able to establish an SMTP connection …
+    /// in the queue too long", labelled `networkerror` there and `expired` for the same words
+    /// elsewhere. So the assertion is a ratchet at today's figure. The mean weighs every family
+    /// alike (one recipient of Mimecast as much as Postfix's 35): the pooled drop is printed beside it.
     func testLeaveOneFamilyOut() throws {
         let dir = try SharedCorpus.require("corpus/bounces")
         let expectedURL = dir.appendingPathComponent("expected.json")
@@ -125,6 +127,7 @@ final class BounceCorpusTests: XCTestCase {
         let showAll = ProcessInfo.processInfo.environment["BOUNCE_LOFO_ALL"] != nil
         var drops: [Double] = []
         var lines: [String] = []
+        var pooledWith = Score(), pooledWithout = Score()
         for (family, files) in byFamily.sorted(by: { $0.key < $1.key }) {
             let with = try Self.score(files, in: dir, tables: .all)
             let without = try Self.score(files, in: dir, tables: BounceTables(excludedFamilies: [family]))
@@ -132,7 +135,11 @@ final class BounceCorpusTests: XCTestCase {
             let ownProvider: Bool = MTAFormats.providers.contains { $0.family == family }
             let hasTables = ownFormat || ownProvider
             let drop = with.combined - without.combined
-            if hasTables { drops.append(drop) }
+            if hasTables {
+                drops.append(drop)
+                pooledWith.add(with)
+                pooledWithout.add(without)
+            }
             guard hasTables || showAll else { continue }
             func f(_ x: Double) -> String { String(format: "%5.1f", x) }
             lines.append("\(family.padding(toLength: 16, withPad: " ", startingAt: 0)) \(String(format: "%3d", with.total)) rcpt  "
@@ -142,7 +149,10 @@ final class BounceCorpusTests: XCTestCase {
         }
         let mean = drops.isEmpty ? 0 : drops.reduce(0, +) / Double(drops.count)
         print("bounce corpus, leave one MTA family out:\n" + lines.joined(separator: "\n"))
-        print("bounce corpus, leave one MTA family out: mean drop \(String(format: "%.2f", mean)) points over \(drops.count) families with tables of their own")
-        XCTAssertLessThanOrEqual(mean, 12.5, "issue 14's target is 2 points")
+        print("bounce corpus, leave one MTA family out: mean drop \(String(format: "%.2f", mean)) points over \(drops.count) families "
+              + "with tables of their own; pooled over their \(pooledWith.total) recipients "
+              + String(format: "%.1f%% → %.1f%%, drop %.2f", pooledWith.combined, pooledWithout.combined,
+                       pooledWith.combined - pooledWithout.combined))
+        XCTAssertLessThanOrEqual(mean, 4.1, "issue 14's target is 2 points")
     }
 }

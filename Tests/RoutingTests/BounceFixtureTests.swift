@@ -147,6 +147,109 @@ final class BounceFixtureTests: XCTestCase {
         XCTAssertEqual(BounceClassifier.reason(status: "4.4.7", replyCode: nil, diagnostic: nil, action: "delayed"), .expired)
     }
 
+    func testUnableToRouteYieldsToADomainThatTakesNoMail() {
+        // X.4.4 only says no route was found; the words say the domain has no MX.
+        XCTAssertEqual(BounceClassifier.reason(status: "5.4.4", replyCode: nil,
+                                               diagnostic: "Sorry, I couldn't find a mail exchanger or IP address. (#5.4.4)"),
+                       .notaccept)
+        // X.1.2 is a host that does not exist, whatever else the text says.
+        XCTAssertEqual(BounceClassifier.reason(status: "5.1.2", replyCode: "550",
+                                               diagnostic: "550 5.1.2 Host unknown (Name server: .: host not found)"),
+                       .hostunknown)
+        // A null MX is named inside the DNS error that found it.
+        XCTAssertEqual(BounceClassifier.reason(status: "4.0.0", replyCode: nil,
+                                               diagnostic: "DNS Error: DNS type 'mx' lookup of example.org responded with code "
+                                                   + "NOERROR The domain example.org doesn't receive email: returned Null MX"),
+                       .notaccept)
+    }
+
+    func testADirectoryMissIsAnUnknownUserWhateverTheCommand() {
+        // The reporting system's own directory did not know the recipient: no content filter.
+        XCTAssertEqual(BounceClassifier.reason(status: nil, replyCode: nil,
+                                               diagnostic: "User some.name (a@example.test) not listed in Example Directory"),
+                       .userunknown)
+        XCTAssertEqual(BounceClassifier.reason(status: "5.0.0", replyCode: nil, diagnostic: "The recipient name is not recognized",
+                                               command: "DATA"),
+                       .userunknown)
+        // Plain "user unknown" with no command named stays a filter's words.
+        XCTAssertEqual(BounceClassifier.reason(status: nil, replyCode: nil, diagnostic: "[User unknown]"), .filtered)
+        // A status that names another reason is the server's verdict.
+        XCTAssertEqual(BounceClassifier.reason(status: "5.2.2", replyCode: "552",
+                                               diagnostic: "552 5.2.2 mailbox full; not listed in the directory of quotas"),
+                       .mailboxfull)
+    }
+
+    func testAMailboxProviderSaysNoSuchUserAfterData() throws {
+        let text = """
+            From: MAILER-DAEMON@mx.acme.test
+            To: bounce@acme.test
+            Subject: Undelivered Mail Returned to Sender
+            MIME-Version: 1.0
+            Content-Type: multipart/report; report-type=delivery-status; boundary="b"
+            
+            --b
+            Content-Type: text/plain
+            
+            <gone@yahoo.com>: host mta5.am0.yahoodns.net[192.0.2.5] said: 554 delivery error: dd This user
+                doesn't have a yahoo.com account (gone@yahoo.com) [0] (in reply to end of DATA command)
+            --b
+            Content-Type: message/delivery-status
+            
+            Reporting-MTA: dns; mx.acme.test
+            
+            Final-Recipient: rfc822; gone@yahoo.com
+            Action: failed
+            Status: 5.0.0
+            Diagnostic-Code: smtp; 554 delivery error: dd This user doesn't have a yahoo.com account (gone@yahoo.com) [0]
+            --b--
+
+            """
+        let r = try XCTUnwrap(BounceClassifier.classify(MIMEParser().parse(Array(text.utf8))))
+        XCTAssertEqual(r.recipients.map(\.reason), ["userunknown"])
+        // Any other server's same words after DATA are a content filter.
+        let other = text.replacingOccurrences(of: "yahoo.com", with: "example.org")
+            .replacingOccurrences(of: "yahoodns.net", with: "example.net")
+        let o = try XCTUnwrap(BounceClassifier.classify(MIMEParser().parse(Array(other.utf8))))
+        XCTAssertEqual(o.recipients.map(\.reason), ["filtered"])
+    }
+
+    func testAGatewayThatSaysNothingPassesOnTheAttachedReportsReason() throws {
+        let text = """
+            From: postmaster@gw.example.test
+            To: bounce@acme.test
+            Subject: Mail could not be delivered
+            MIME-Version: 1.0
+            Content-Type: multipart/mixed; boundary="g"
+            
+            --g
+            Content-Type: text/plain
+            
+            The following mail could not be delivered.
+            Reason:  Unable to deliver message to <gone@example.test>.
+            --g
+            Content-Type: message/rfc822
+            
+            From: sales@acme.test
+            To: gone@example.test
+            Subject: order
+            
+            ----- The following addresses had permanent fatal errors -----
+            <gone@example.test>
+            
+            ----- Transcript of session follows -----
+            >>> RCPT To:<gone@example.test>
+            <<< 550 5.1.1 <gone@example.test>... Invalid recipient
+            --g--
+
+            """
+        let r = try XCTUnwrap(BounceClassifier.classify(MIMEParser().parse(Array(text.utf8))))
+        XCTAssertEqual(r.recipients.map(\.address), ["gone@example.test"])
+        XCTAssertEqual(r.recipients.first?.reason, "userunknown")
+        // The gateway gave no status: the one the reason implies, not the attached report's.
+        XCTAssertEqual(r.recipients.first?.status, "5.0.911")
+        XCTAssertEqual(r.recipients.first?.hard, true)
+    }
+
     func testHardnessFollowsTheReasonAndTheReplyClass() {
         XCTAssertTrue(BounceReason.userunknown.isHard(status: "5.1.1", replyCode: "550"))
         XCTAssertTrue(BounceReason.hasmoved.isHard(status: "5.1.6", replyCode: nil))

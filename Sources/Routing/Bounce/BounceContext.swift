@@ -103,9 +103,8 @@ struct BounceContext {
         func visit(_ p: MIMEPart, top: Bool) {
             let t = p.contentType.mimeType
             if p.isMultipart { p.children.forEach { visit($0, top: false) }; return }
-            if ["message/rfc822", "message/global", "text/rfc822-headers", "message/rfc822-headers",
-                "text/rfc822", "message/partial", "text/rfc822-header"].contains(t) || (t.hasPrefix("message/") && !p.children.isEmpty) {
-                if originalPart == nil, t != "message/delivery-status", t != "message/feedback-report" { originalPart = p }
+            if Self.holdsAMessage(p) {
+                if originalPart == nil, Self.isAttachedMessage(p) { originalPart = p }
                 return
             }
             if t == "message/delivery-status" || t == "message/global-delivery-status" {
@@ -191,6 +190,39 @@ struct BounceContext {
         if let f = original?.from { not.insert(f) }
         if let f = original?.returnPath { not.insert(f) }
         notRecipients = not
+    }
+
+    /// A part that holds a message or its headers (message/rfc822 and kin): not the bounce's own text.
+    static func holdsAMessage(_ p: MIMEPart) -> Bool {
+        let t = p.contentType.mimeType
+        return ["message/rfc822", "message/global", "text/rfc822-headers", "message/rfc822-headers",
+                "text/rfc822", "message/partial", "text/rfc822-header"].contains(t) || (t.hasPrefix("message/") && !p.children.isEmpty)
+    }
+
+    /// A part that holds the bounced message (a report part holds none).
+    static func isAttachedMessage(_ p: MIMEPart) -> Bool {
+        let t = p.contentType.mimeType
+        return holdsAMessage(p) && t != "message/delivery-status" && t != "message/feedback-report"
+    }
+
+    /// The readable text of the attached message (its text/plain parts, CRLF as LF). Read only
+    /// when the bounce's own words say nothing: a gateway may pass another MTA's report on. The
+    /// part is looked for again here so that the context every bounce builds stays small.
+    func attachedText() -> String {
+        var found: MIMEPart?
+        message.root?.walk { p in if found == nil, Self.isAttachedMessage(p) { found = p } }
+        guard let part = found else { return "" }
+        var out: [UInt8] = []
+        func visit(_ p: MIMEPart, _ raw: [UInt8]) {
+            let inner = p.encapsulated ?? raw
+            if p.contentType.mimeType == "text/plain" {
+                out += p.decodedBody(in: raw).prefix(Self.maxTextBytes - out.count).filter { $0 != 0x0D }
+                out.append(0x0A)
+            }
+            for c in p.children where out.count < Self.maxTextBytes { visit(c, inner) }
+        }
+        visit(part, message.raw)
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// The reason an MTA family's own phrase gives for this text.

@@ -77,7 +77,7 @@ enum MTAFormats {
             ("domain not found", .hostunknown), ("delivery loop detected", .networkerror),
         ]),
         MTAFormat(name: "exchange2003", markers: ["msexch:ims", "did not reach the following recipient"], reasons: [
-            ("the recipient name is not recognized", .userunknown), ("unknown recipient", .userunknown),
+            ("unknown recipient", .userunknown),
             ("(000c05a6)", .userunknown), ("(00000402)", .filtered), ("(0000052d)", .filtered),
         ]),
         MTAFormat(name: "interscanmss", markers: ["interscan messaging security suite"], reasons: [
@@ -115,7 +115,7 @@ enum MTAFormats {
                                               "protection.outlook.com", "delivery has failed to these recipients"], reasons: [
             ("recipientnotfound", .userunknown), ("resolver.adr.recipnotfound", .userunknown),
             ("resolver.adr.exrecipnotfound", .userunknown), ("resolver.adr.recipientnotfound", .userunknown),
-            ("mailbox unavailable", .userunknown), ("not listed in domino directory", .userunknown),
+            ("mailbox unavailable", .userunknown),
             ("resolver.rst.authrequired", .securityerror), ("rejected by recipient", .filtered),
             ("mailbox has exceeded", .mailboxfull), ("access denied", .blocked),
         ], families: ["exchange2007", "outlook"]),
@@ -128,7 +128,7 @@ enum MTAFormats {
             ("no such user", .userunknown), ("no such domain", .hostunknown),
         ]),
         MTAFormat(name: "domino", markers: ["lotus domino", "domino"], reasons: [
-            ("not listed in domino directory", .userunknown), ("not listed in public name & address book", .userunknown),
+            // "Not listed in Domino Directory" is a directory miss of the generic table.
             ("user not listed", .userunknown),
         ], families: ["notes"]),
     ]

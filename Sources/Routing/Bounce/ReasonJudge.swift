@@ -22,12 +22,16 @@ struct ReasonJudge {
     var strictProvider = false
     /// The reasons the text's phrases name, found once.
     let named: Set<BounceReason>
+    /// The text says the recipient is not in the reporting system's directory.
+    let directoryMiss: Bool
 
     init(status: String?, replyCode: String?, text: String, diagnosticType: String?, command: String?, action: String?,
          hint: BounceReason?) {
         self.status = status; self.replyCode = replyCode; self.text = text; self.diagnosticType = diagnosticType
         self.command = command; self.action = action; self.hint = hint
-        named = ReasonPatterns.reasons(in: text)
+        let findings = ReasonPatterns.findings(in: text)
+        named = findings.reasons
+        directoryMiss = findings.directoryMiss
     }
 
     static let beforeDATA: Set<String> = ["CONN", "EHLO", "HELO", "STARTTLS", "AUTH", "MAIL", "RCPT"]
@@ -62,7 +66,12 @@ struct ReasonJudge {
             if s == .userunknown {
                 return ![.norelaying, .blocked, .mailboxfull, .hasmoved, .rejected, .notaccept].contains { has($0) }
             }
-            return (command == "RCPT" || (command == nil && strictProvider)) && has(.userunknown)
+            // The reporting system's own directory did not know the recipient: no filter says so.
+            if s == nil && directoryMiss { return true }
+            // A mailbox provider that refuses unknown users means the address whenever it says so:
+            // Yahoo answers "no such user" only after DATA (unless its code names another reason).
+            let providerSaid = command == nil || command == "DATA" && s == nil
+            return (command == "RCPT" || strictProvider && providerSaid) && has(.userunknown)
         case .filtered:
             if s == .suspend { return false }
             if s == .filtered { return has(.userunknown) || has(.filtered) }
@@ -80,7 +89,9 @@ struct ReasonJudge {
                 || (status ?? "").hasSuffix(".0") { return has(r) }
             return false
         case .hostunknown:
-            if s == .hostunknown { return !has(.networkerror) }
+            // X.4.4 ("unable to route") only says no route was found: a domain with no or a null
+            // MX is one that exists but takes no mail (notaccept), X.1.2 a host that does not exist.
+            if s == .hostunknown { return !has(.networkerror) && !((status ?? "").hasSuffix(".4.4") && has(.notaccept)) }
             return has(r)
         case .spamdetected:
             if (status ?? "").isEmpty { return false }
@@ -136,6 +147,8 @@ struct ReasonJudge {
         if type.hasPrefix("x-unix") || type.hasPrefix("x-postfix") { return .mailererror }
         if probe(.syntaxerror) { return .syntaxerror }
         if let a = action, a == "delayed" || a == "expired" { return .expired }
+        // RFC 5321's 421: the server's service is not available (it closes the channel).
+        if replyCode == "421" { return .systemerror }
         if command == "EHLO" || command == "HELO" { return .blocked }
         // RFC 3463 subjects with nothing more specific: the mail system (X.3) or the protocol
         // (X.5) failed at the remote end.

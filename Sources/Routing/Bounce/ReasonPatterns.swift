@@ -56,7 +56,7 @@ enum ReasonPatterns {
         ],
         .userunknown: [
             "#5.1.1 bad address", "550 address invalid", "5.1.0 address rejected.", "address does not exist",
-            "address not present in directory", "address unknown", "can't accept user", "does not exist.",
+            "address unknown", "can't accept user", "does not exist.",
             "destination addresses were unknown", "destination server rejected recipients", "email address does not exist",
             "email address could not be found", "invalid address", "invalid mailbox", "invalid recipient",
             "is not a known user", "is not a valid mailbox", "is not an active address at this host",
@@ -84,13 +84,13 @@ enum ReasonPatterns {
             "vdeliver: invalid or unknown virtual user", "your envelope recipient is in my badrcptto list",
             "weil die adresse nicht gefunden wurde oder keine e-mails empfangen kann",
             "<|> not found", "<|>... blocked by ", "account | does not exist at the organization", "bad|recipient",
-            "mailbox |does not exist", "mailbox |unavailable or access denied", "no | in name directory",
+            "mailbox |does not exist", "mailbox |unavailable or access denied",
             "non|existent user", "rcpt <| does not exist", "rcpt (|t exist ", "recipient | was not found in",
             "recipient address rejected: user |  does not exist", "recipient address rejected: user unknown in |  table",
             "said: 550|5.1.1 | user unknown ", "this user doesn't have a | account", "unknown e|mail address",
             "unknown local|part", "user | was not found", "user | does not exist", "user (|) unknown",
             "recipient not found", "recipientnotfound",
-        ],
+        ] + directoryMisses,
         .filtered: [
             "account is protected by", "bounced address", "has restricted sms e-mail", "is not accepting any mail",
             "message filtered", "message rejected due to user rules", "not found recipient account",
@@ -221,7 +221,7 @@ enum ReasonPatterns {
             "spamhaus.org/query/bl", " said: 550 blocked", "//www.spamcop.net/bl.", "bad sender ip address", "banned sending ip", "blacklisted by",
             "blocked using ", "blocked - see http", "dnsbl:attrbl", "client host rejected: abus detecte gu_eib_02",
             "client host rejected: abus detecte gu_eib_04", "client host rejected: may not be mail exchanger",
-            "client host rejected: was not authenticated", "confirm this mail server", "connection dropped",
+            "client host rejected: was not authenticated", "client host blocked", "confirm this mail server", "connection dropped",
             "connection refused by", "connection reset by peer", "connection was dropped by remote host",
             "connections not accepted from ip addresses on spamhaus xbl", "currently sending spam see: ",
             "domain does not exist:", "dynamic/zombied/spam ips blocked", "error: no valid recipients from ",
@@ -313,7 +313,7 @@ enum ReasonPatterns {
             "message expired, connection refulsed", "message timed out",
             "retry time not reached for any host after a long failure period", "server did not respond",
             "this message has been in the queue too long", "unable to deliver message after multiple retries",
-            "was not reachable within the allowed queue period", "your message could not be delivered for more than",
+            "was not reachable within the allowed queue period", "was not delivered within", "your message could not be delivered for more than",
             "could not be delivered for| days", "delivery failed | attempts",
         ],
         .failedstarttls: [
@@ -354,17 +354,25 @@ enum ReasonPatterns {
         .userunknown, .filtered, .requireptr, .notcompliantrfc, .badreputation, .contenterror,
         .rejected, .hostunknown, .spamdetected, .speeding, .toomanyconn, .blocked,
     ]
-    /// Second pass, when the first found nothing or only a tentative status reason.
+    /// Second pass, when the first found nothing or only a tentative status reason. A domain
+    /// that takes no mail (null MX) is named inside the DNS error that found it: notaccept first.
     static let secondOrder: [BounceReason] = [
         .mailboxfull, .authfailure, .badreputation, .speeding, .spamdetected, .virusdetected,
-        .policyviolation, .norelaying, .systemerror, .networkerror, .suspend, .contenterror,
-        .systemfull, .notaccept, .expired, .failedstarttls, .securityerror, .suppressed, .mailererror,
+        .policyviolation, .norelaying, .systemerror, .notaccept, .networkerror, .suspend, .contenterror,
+        .systemfull, .expired, .failedstarttls, .securityerror, .suppressed, .mailererror,
     ]
 
     /// Phrases that mean the text is not about this reason even if a pattern matches.
     static let exclusions: [BounceReason: [String]] = [
         .rejected: ["5.1.0 address rejected", "recipient address rejected", "sender ip address rejected"],
     ]
+
+    /// Words that say the reporting system looked the recipient up in its own directory and did
+    /// not find it. A content filter never words it so: they name an unknown user whatever SMTP
+    /// command (if any) the report names. They are `userunknown` entries of `table` too.
+    static let directoryMisses = ["recipient name is not recognized", "not listed in | directory",
+                                  "not listed in | address book", "address not present in directory",
+                                  "no | in name directory"]
 
     /// Entries whose `|` is the text's own, not the aligned-pieces separator.
     static let literalBars: Set<String> = [" || exit ", "pipe to |/"]
@@ -394,21 +402,35 @@ enum ReasonPatterns {
 
     static let exclusionPieces: [BounceReason: [Int]] = exclusions.mapValues { $0.map { pieceIndex[$0]! } }
 
+    static let directoryMissEntries: [Entry] = directoryMisses.map {
+        Entry(reason: .userunknown, pieces: split($0).map { pieceIndex[$0]! })
+    }
+
     static func split(_ entry: String) -> [String] {
         entry.contains("|") && !literalBars.contains(entry) ? entry.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
             : [entry]
     }
 
-    /// The reasons the text names (lower-cased, addresses masked: `TextScan.masked`), read in one
-    /// pass over its bytes whatever the number of phrases.
-    static func reasons(in text: String) -> Set<BounceReason> {
-        guard !text.isEmpty else { return [] }
+    /// What the text's phrases say: the reasons they name, and whether they report a directory miss.
+    struct Findings {
+        var reasons: Set<BounceReason> = []
+        var directoryMiss = false
+    }
+
+    /// The reasons the text names (lower-cased, addresses masked: `TextScan.masked`).
+    static func reasons(in text: String) -> Set<BounceReason> { findings(in: text, directory: false).reasons }
+
+    /// The text's phrases (lower-cased, addresses masked), read in one pass over its bytes
+    /// whatever the number of phrases; directory misses only when asked (the judge needs them,
+    /// the evidence tests do not).
+    static func findings(in text: String, directory: Bool = true) -> Findings {
+        guard !text.isEmpty else { return Findings() }
         // Every piece found, in the order they end.
         var hits: [(piece: Int, start: Int)] = []
         var t = text
         // A piece's value is its index.
         t.withUTF8 { bytes in pieces.forEachMatch(in: bytes) { hits.append(($0.pattern, $0.start)) } }
-        guard !hits.isEmpty else { return [] }
+        guard !hits.isEmpty else { return Findings() }
         var found = Set<BounceReason>()
         for h in hits {
             for r in plainReasons[h.piece] { found.insert(r) }
@@ -419,7 +441,8 @@ enum ReasonPatterns {
         for (reason, list) in exclusionPieces where found.contains(reason) && hits.contains(where: { list.contains($0.piece) }) {
             found.remove(reason)
         }
-        return found
+        let miss = directory && found.contains(.userunknown) && directoryMissEntries.contains { aligned($0, hits) }
+        return Findings(reasons: found, directoryMiss: miss)
     }
 
     /// The entry's pieces in order, each after the previous one's end (the leftmost occurrence each time).

@@ -140,9 +140,11 @@ enum TextBounce {
             if !hasEvidence(block) { block = c.section }
             let hint = c.familyHint(block)
             guard hasEvidence(block) || hint != nil else {
-                // Nothing but boilerplate says why: undefined, not a guess.
+                // Nothing but boilerplate says why: the report it passed on, if any, else undefined
+                // (not a guess). The status stays the one the reason implies: this report gave none.
                 var r = BounceRecipient(address: address)
-                BounceClassifier.finish(&r, temporary: temporary, hint: nil, evidence: "", context: c.section)
+                BounceClassifier.finish(&r, temporary: temporary, hint: wrappedReason(c, for: address), evidence: "",
+                                        context: c.section)
                 return r
             }
             var r = BounceRecipient(address: address, status: TextScan.status(in: block),
@@ -153,6 +155,22 @@ enum TextBounce {
             BounceClassifier.finish(&r, temporary: temporary || gaveUp, hint: hint, evidence: block, context: c.section)
             return r
         }
+    }
+
+    /// The reason a report attached to this one gives for the address: a gateway (InterScan)
+    /// that wraps the MTA's report in its own says only "unable to deliver". The attached text
+    /// counts only with a reply code or status after the address: a returned ordinary message
+    /// that merely names it says nothing.
+    static func wrappedReason(_ c: BounceContext, for address: String) -> BounceReason? {
+        let text = c.attachedText()
+        guard let at = TextScan.offset(of: address, in: text) else { return nil }
+        let block = String(decoding: text.utf8.dropFirst(at).prefix(4096), as: UTF8.self)
+        let answer = focus(block)
+        let status = TextScan.status(in: answer), reply = TextScan.replyCode(in: answer)
+        guard status != nil || reply != nil else { return nil }
+        let reason = BounceClassifier.reason(status: status, replyCode: reply, diagnostic: TextScan.diagnostic(answer),
+                                             command: TextScan.command(in: block))
+        return reason == .undefined || reason == .onhold ? nil : reason
     }
 
     static func transcriptReply(_ evidence: String) -> String? {
