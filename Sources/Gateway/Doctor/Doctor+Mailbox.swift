@@ -22,16 +22,26 @@ extension Doctor {
                 if let messages = report.messages { found += ", \(messages) message(s) in the folder" }
                 return .ok("mailbox.login", alias.name, found)
             }
-            return .fail("mailbox.login", alias.name, "\(report.mailbox): \(error)", fix: Self.loginFix(exitCode: report.exitCode, alias: alias.name))
+            return .fail("mailbox.login", alias.name, "\(report.mailbox): \(error)", fix: Self.loginFix(exitCode: report.exitCode, alias: alias))
         }
     }
 
     /// The fix for a failed login, by the sysexits code `check` gives it.
-    static func loginFix(exitCode: Int32, alias: String) -> String {
+    /// For a refused login it names what the alias logs in with (user, and where the secret
+    /// comes from, never the secret), so the admin knows which file or variable to correct.
+    static func loginFix(exitCode: Int32, alias: AliasConfig) -> String {
+        let name = alias.name
         switch exitCode {
-        case 77: "check the user and secret (password, password_file, password_env, password_command or `mailgate oauth login`); run `mailgate check --alias \(alias)` to see the server's words"
-        case 78: "fix the alias's url (host, port, folder) or its TLS settings; run `mailgate check --alias \(alias)`"
-        default: "the server could not be reached or refused for now: check the host, port and firewall, then `mailgate check --alias \(alias)`"
+        case 77:
+            guard let mailbox = alias.mailbox else { return "check the user and secret; run `mailgate check --alias \(name)` to see the server's words" }
+            let secret: String = if case .oauth = mailbox.secret {
+                "\(mailbox.secret): sign in again with `mailgate oauth login --alias \(name)`"
+            } else {
+                "\(mailbox.secret)"
+            }
+            return "check the user and secret of [alias.\(name)] (user \(mailbox.user), \(secret)); run `mailgate check --alias \(name)` to see the server's words"
+        case 78: return "fix the alias's url (host, port, folder) or its TLS settings; run `mailgate check --alias \(name)`"
+        default: return "the server could not be reached or refused for now: check the host, port and firewall, then `mailgate check --alias \(name)`"
         }
     }
 }

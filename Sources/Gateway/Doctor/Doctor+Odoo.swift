@@ -52,7 +52,9 @@ extension Doctor {
                     "check database, user and the API key in \(server.tableName) (Odoo: Preferences → Account Security → "
                         + "New API Key; keys of Odoo 18+ expire)")
         case let other?:
-            return ("cannot reach Odoo at \(origin): \(other.headline)",
+            // An unreachable server's headline already says "cannot reach URL: …".
+            let headline = other.headline
+            return (headline.hasPrefix("cannot reach") ? headline : "cannot reach Odoo at \(origin): \(headline)",
                     "check url in \(server.tableName) and that Odoo runs and is reachable from here (firewall, proxy, TLS)")
         case nil:
             return ("cannot reach Odoo at \(origin): \(error)", "check url, tls_ca_file and tls_verify in \(server.tableName)")
