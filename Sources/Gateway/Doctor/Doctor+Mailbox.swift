@@ -22,7 +22,28 @@ extension Doctor {
                 if let messages = report.messages { found += ", \(messages) message(s) in the folder" }
                 return .ok("mailbox.login", alias.name, found)
             }
+            if report.exitCode == 78, let mailbox = alias.mailbox, error.contains("key \"\(mailbox.secret.key)\"") {
+                // The secret could not be read (doctor loads the config without reading secrets, so
+                // this is a finding like any other rather than a broken config).
+                return .fail("mailbox.login", alias.name, "\(report.mailbox): \(error)", fix: Self.secretFix(mailbox.secret, alias: alias.name))
+            }
             return .fail("mailbox.login", alias.name, "\(report.mailbox): \(error)", fix: Self.loginFix(exitCode: report.exitCode, alias: alias))
+        }
+    }
+
+    /// The fix when the alias's secret could not be read at all.
+    static func secretFix(_ secret: SecretSource, alias: String) -> String {
+        switch secret {
+        case .environment(let name):
+            "set the environment variable \(name) for mailgate (for the service: Environment= or EnvironmentFile= in its unit), or use password_file in [alias.\(alias)]"
+        case .file(let path):
+            "create \(path) with the password, readable by the user mailgate runs as (mode 0600)"
+        case .command:
+            "make the password_command of [alias.\(alias)] print the password: run it by hand as the user mailgate runs as"
+        case .oauth:
+            "sign in with `mailgate oauth login --alias \(alias)`"
+        case .literal:
+            "set the password in [alias.\(alias)]"
         }
     }
 
