@@ -42,6 +42,26 @@ final class DoctorMailboxTests: XCTestCase {
         XCTAssertTrue(table.stdout.contains("1 checks: 0 ok, 0 warning(s), 1 failed"), table.stdout)
     }
 
+    func testASecretThatCannotBeReadIsAFailedLoginNotABrokenConfig() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path + "/mailgate.toml"
+        try """
+            [defaults]
+            domain = "acme.test"
+            [alias.sales]
+            url = "imaps://127.0.0.1:9/INBOX"
+            user = "sales@acme.test"
+            password_env = "MAILGATE_DOCTOR_TEST_UNSET"
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+        let run = try runMailgate(args: ["doctor", "--only", "mailbox", "--json", "--config", path],
+                                  env: ["MAILGATE_DOCTOR_TEST_UNSET": ""])
+        XCTAssertEqual(run.exitCode, 1, run.stdout + run.stderr)
+        let check = try XCTUnwrap(try checks(run).first)
+        XCTAssertEqual(check["verdict"] as? String, "fail")
+        XCTAssertTrue((check["found"] as? String ?? "").contains("MAILGATE_DOCTOR_TEST_UNSET is not set"), "\(check)")
+        XCTAssertTrue((check["fix"] as? String ?? "").hasPrefix("set the environment variable MAILGATE_DOCTOR_TEST_UNSET"), "\(check)")
+    }
+
     func testARoutingOnlyConfigSkipsTheLogin() throws {
         let directory = try TemporaryDirectory()
         let path = directory.path + "/mailgate.toml"

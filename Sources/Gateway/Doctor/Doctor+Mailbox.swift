@@ -22,16 +22,47 @@ extension Doctor {
                 if let messages = report.messages { found += ", \(messages) message(s) in the folder" }
                 return .ok("mailbox.login", alias.name, found)
             }
-            return .fail("mailbox.login", alias.name, "\(report.mailbox): \(error)", fix: Self.loginFix(exitCode: report.exitCode, alias: alias.name))
+            if report.exitCode == 78, let mailbox = alias.mailbox, error.contains("key \"\(mailbox.secret.key)\"") {
+                // The secret could not be read (doctor loads the config without reading secrets, so
+                // this is a finding like any other rather than a broken config).
+                return .fail("mailbox.login", alias.name, "\(report.mailbox): \(error)", fix: Self.secretFix(mailbox.secret, alias: alias.name))
+            }
+            return .fail("mailbox.login", alias.name, "\(report.mailbox): \(error)", fix: Self.loginFix(exitCode: report.exitCode, alias: alias))
+        }
+    }
+
+    /// The fix when the alias's secret could not be read at all.
+    static func secretFix(_ secret: SecretSource, alias: String) -> String {
+        switch secret {
+        case .environment(let name):
+            "set the environment variable \(name) for mailgate (for the service: Environment= or EnvironmentFile= in its unit), or use password_file in [alias.\(alias)]"
+        case .file(let path):
+            "create \(path) with the password, readable by the user mailgate runs as (mode 0600)"
+        case .command:
+            "make the password_command of [alias.\(alias)] print the password: run it by hand as the user mailgate runs as"
+        case .oauth:
+            "sign in with `mailgate oauth login --alias \(alias)`"
+        case .literal:
+            "set the password in [alias.\(alias)]"
         }
     }
 
     /// The fix for a failed login, by the sysexits code `check` gives it.
-    static func loginFix(exitCode: Int32, alias: String) -> String {
+    /// For a refused login it names what the alias logs in with (user, and where the secret
+    /// comes from, never the secret), so the admin knows which file or variable to correct.
+    static func loginFix(exitCode: Int32, alias: AliasConfig) -> String {
+        let name = alias.name
         switch exitCode {
-        case 77: "check the user and secret (password, password_file, password_env, password_command or `mailgate oauth login`); run `mailgate check --alias \(alias)` to see the server's words"
-        case 78: "fix the alias's url (host, port, folder) or its TLS settings; run `mailgate check --alias \(alias)`"
-        default: "the server could not be reached or refused for now: check the host, port and firewall, then `mailgate check --alias \(alias)`"
+        case 77:
+            guard let mailbox = alias.mailbox else { return "check the user and secret; run `mailgate check --alias \(name)` to see the server's words" }
+            let secret: String = if case .oauth = mailbox.secret {
+                "\(mailbox.secret): sign in again with `mailgate oauth login --alias \(name)`"
+            } else {
+                "\(mailbox.secret)"
+            }
+            return "check the user and secret of [alias.\(name)] (user \(mailbox.user), \(secret)); run `mailgate check --alias \(name)` to see the server's words"
+        case 78: return "fix the alias's url (host, port, folder) or its TLS settings; run `mailgate check --alias \(name)`"
+        default: return "the server could not be reached or refused for now: check the host, port and firewall, then `mailgate check --alias \(name)`"
         }
     }
 }

@@ -52,7 +52,10 @@ extension Doctor {
                     "check database, user and the API key in \(server.tableName) (Odoo: Preferences → Account Security → "
                         + "New API Key; keys of Odoo 18+ expire)")
         case let other?:
-            return ("cannot reach Odoo at \(origin): \(other.headline)",
+            // An unreachable server's headline already says "cannot reach URL: why": keep the why.
+            var why = other.headline
+            if why.hasPrefix("cannot reach "), let colon = why.range(of: ": ") { why = String(why[colon.upperBound...]) }
+            return ("cannot reach Odoo at \(origin): \(why)",
                     "check url in \(server.tableName) and that Odoo runs and is reachable from here (firewall, proxy, TLS)")
         case nil:
             return ("cannot reach Odoo at \(origin): \(error)", "check url, tls_ca_file and tls_verify in \(server.tableName)")

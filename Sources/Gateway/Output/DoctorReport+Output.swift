@@ -21,7 +21,8 @@ extension DoctorReport {
     /// its subject and what was found; the fix below each warning and failure; a count last.
     public func table(color: Bool = false) -> String {
         let idWidth = checks.map(\.id.count).max() ?? 0
-        let subjectWidth = min(24, checks.map(\.subject.count).max() ?? 0)
+        // Wide enough for the usual dns.dkim subject, odoo._domainkey.<domain>.
+        let subjectWidth = min(32, checks.map(\.subject.count).max() ?? 0)
         let indent = String(repeating: " ", count: 2 + 2 + idWidth + 2 + subjectWidth + 2)
         var lines: [String] = []
         for check in checks {

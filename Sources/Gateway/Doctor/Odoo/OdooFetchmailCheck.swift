@@ -38,10 +38,12 @@ enum OdooFetchmailCheck {
         if !clashes.isEmpty {
             return .fail(id, subject, clashes.joined(separator: "; "), fix: fixes.joined(separator: "; "))
         }
-        let polled = servers.isEmpty ? "Odoo has no confirmed IMAP/POP incoming mail server"
-            : "Odoo's confirmed incoming mail servers (" + servers.map { "\"\($0.name)\" \($0.server)" }.joined(separator: ", ")
-                + ") read none"
-        return .ok(id, subject, polled + " of Mailgate's \(mailboxes.count) mailbox(es)")
+        let boxes = "Mailgate's \(mailboxes.count) mailbox(es)"
+        if servers.isEmpty {
+            return .ok(id, subject, "Odoo has no confirmed IMAP/POP incoming mail server: it reads none of \(boxes)")
+        }
+        return .ok(id, subject, "Odoo's confirmed incoming mail servers (" + servers.map { "\"\($0.name)\" \($0.server)" }.joined(separator: ", ")
+                   + ") read none of " + boxes)
     }
 
     private static func describe(_ mailboxes: [AliasConfig]) -> String {
