@@ -27,8 +27,9 @@ struct DoctorCommand: ParsableCommand {
               spf_include = ["_spf.odoo.com"]   senders SPF must authorise
               dkim_selectors = ["odoo"]         DKIM selectors that must be published
 
-            Nothing is changed anywhere. Exit status: 0 when nothing failed, 1 when a \
-            check failed (like a linter), 78 when the configuration is broken.
+            Nothing is changed on the servers, and the local store is not created: run it \
+            before the first fetch. Exit status: 0 when nothing failed, 1 when a check \
+            failed (like a linter), 78 when the configuration is broken.
             """)
 
     enum Group: String, ExpressibleByArgument, CaseIterable {

@@ -22,6 +22,8 @@ final class DoctorMailboxTests: XCTestCase {
             XCTAssertEqual(found.first?["subject"] as? String, "jobs")
             XCTAssertEqual(found.first?["verdict"] as? String, "ok", "\(proto)")
             XCTAssertTrue(found.first?["fix"] is NSNull, "an ok check has fix null")
+            XCTAssertFalse(FileManager.default.fileExists(atPath: fixture.directory.path + "/mailgate.sqlite"),
+                           "doctor must not create the store (run as root before the service, it would own it)")
         }
     }
 

@@ -5,7 +5,9 @@ import Foundation
 /// Odoo database agrees with the configuration (alias domain, catchall and bounce aliases,
 /// alias models, no fetchmail server of its own reading the same mailboxes).
 ///
-/// Nothing is changed anywhere: mailboxes are opened read-only, DNS and Odoo are only read.
+/// Nothing is changed on the servers: mailboxes are opened read-only, DNS and Odoo are only
+/// read. The local store is neither created nor written, except that an OAuth2 token due for
+/// renewal is renewed and saved, as at any login.
 public struct Doctor: Sendable {
     /// The groups `--only` selects.
     public enum Group: String, CaseIterable, Sendable {
