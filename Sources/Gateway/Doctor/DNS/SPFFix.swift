@@ -6,21 +6,33 @@ enum SPFFix {
         (["v=spf1", "mx"] + senders.map { "include:\($0)" } + ["~all"]).joined(separator: " ")
     }
 
-    /// One record with the terms of all of `records` (each once, in order), ending with the
-    /// first record's `all` (or `~all`).
+    /// One record with the terms of all of `records` (each once), ending with the strictest of
+    /// their `all` terms (`-all` over `~all` over the rest; `~all` when none has one). The
+    /// records are taken in sorted order, so the proposal does not depend on the order a DNS
+    /// server happens to answer them in.
     static func merged(_ records: [String]) -> String {
         var terms: [String] = []
         var ending: String? = nil
-        for record in records {
+        for record in records.sorted() {
             for term in Self.terms(record) {
                 if isAll(term) {
-                    ending = ending ?? term
+                    if ending.map({ strictness($0) < strictness(term) }) ?? true { ending = term }
                 } else if !terms.contains(where: { $0.lowercased() == term.lowercased() }) {
                     terms.append(term)
                 }
             }
         }
         return (["v=spf1"] + terms + [ending ?? "~all"]).joined(separator: " ")
+    }
+
+    /// How much an `all` term rejects: `-all` 3, `~all` 2, `?all` 1, `+all`/`all` 0.
+    static func strictness(_ all: String) -> Int {
+        switch all.first {
+        case "-": 3
+        case "~": 2
+        case "?": 1
+        default: 0
+        }
     }
 
     /// `record` with `include:` of each of `senders` added before its `all` (or `redirect=`).
