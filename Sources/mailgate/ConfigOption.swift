@@ -1,3 +1,4 @@
+import Foundation
 import ArgumentParser
 import Gateway
 
@@ -12,6 +13,13 @@ struct ConfigOption: ParsableArguments {
     /// Commands that never log in pass `checkingSecrets: false`.
     func load(checkingSecrets: Bool = true) throws -> Config {
         let path = config ?? Config.defaultPath()
+        if config == nil, (ProcessInfo.processInfo.environment["MAILGATE_CONFIG"] ?? "").isEmpty,
+           !FileManager.default.fileExists(atPath: path) {
+            // Only the last place looked at would otherwise be named.
+            printError("mailgate: no configuration file: give --config PATH, or set $MAILGATE_CONFIG, "
+                       + "or create ./mailgate.toml or /etc/mailgate/mailgate.toml (the README's \"Configure\" has an example)")
+            throw ExitCode(78)
+        }
         do {
             let loaded = try Config.load(path: path, checkingSecrets: checkingSecrets)
             for warning in loaded.warnings { printError("warning: \(warning)") }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 @testable import Gateway
 import XCTest
 
@@ -59,6 +60,19 @@ final class ConfigTests: XCTestCase {
         """
 
     // MARK: A full config
+
+    /// With no --config, no $MAILGATE_CONFIG and no file in either default place, the error
+    /// names every place looked at, not only the last one.
+    func testNoConfigurationAnywhereSaysWhereItLooked() throws {
+        guard !FileManager.default.fileExists(atPath: "/etc/mailgate/mailgate.toml") else {
+            throw XCTSkip("this machine has /etc/mailgate/mailgate.toml")
+        }
+        let directory = try TemporaryDirectory()
+        let run = try runMailgate(args: ["status"], env: ["MAILGATE_CONFIG": ""], currentDirectory: directory.path)
+        XCTAssertEqual(run.exitCode, 78)
+        XCTAssertTrue(run.stderr.contains("--config PATH, or set $MAILGATE_CONFIG, or create ./mailgate.toml or /etc/mailgate/mailgate.toml"),
+                      run.stderr)
+    }
 
     func testFullConfigRoundTrip() throws {
         try write("-----BEGIN CERTIFICATE-----\n", to: "ca.pem")
