@@ -60,12 +60,22 @@ final class IMAPSessionScriptedTests: XCTestCase {
         }
     }
 
-    func testCapabilityIsAlwaysAskedAndIDOnlyWhenOffered() throws {
+    func testCapabilityIsAskedWhenTheLoginDidNotSayAndIDRidesWithTheFirstSelect() throws {
         let withID = server { _, _ in nil }
         let session = try IMAPSession(stream: withID)
-        XCTAssertEqual(withID.commands, ["A0001 CAPABILITY", "A0002 ID (\"name\" \"mailgate\" \"version\" \"1.0\")"])
-        XCTAssertEqual(session.serverID, ["name": "Scripted"])
+        XCTAssertEqual(withID.commands, ["A0001 CAPABILITY"])
         XCTAssertEqual(session.capabilities, ["IMAP4REV1", "ID", "UIDPLUS", "MOVE", "ESEARCH"])
+        try session.select()
+        XCTAssertEqual(withID.commands, ["A0001 CAPABILITY", "A0002 ID (\"name\" \"mailgate\" \"version\" \"1.0\")",
+                                         "A0003 SELECT INBOX"])
+        XCTAssertEqual(session.serverID, ["name": "Scripted"])
+        // ID and SELECT are written before either answer is read: one round trip for both.
+        let id = withID.events.firstIndex(of: .command(withID.commands[1]))!
+        let select = withID.events.firstIndex(of: .command(withID.commands[2]))!
+        XCTAssertFalse(withID.events[id..<select].contains(.receive))
+        XCTAssertEqual(session.roundTrips, 2)
+        try session.select()
+        XCTAssertEqual(withID.commands.count, 4, "ID is sent once")
 
         let withoutID = server(capabilities: "IMAP4rev1") { _, _ in nil }
         let plain = try IMAPSession(stream: withoutID)
@@ -74,6 +84,54 @@ final class IMAPSessionScriptedTests: XCTestCase {
         XCTAssertEqual(mailbox, IMAPSelectedMailbox(name: "INBOX", uidValidity: 42, uidNext: 11, exists: 10, readOnly: false,
                                                     permanentFlags: [], highestModSeq: nil))
         XCTAssertEqual(plain.commandCount, 2)
+    }
+
+    func testAPollWithNewMailIsThreeRoundTripsAfterLogin() throws {
+        let fake = server { tag, command in
+            if command == "UID FETCH 8:* (UID RFC822.SIZE FLAGS)" {
+                // "8:*" also matches the highest UID below 8 (7): it is not new.
+                return "* 7 FETCH (UID 7 RFC822.SIZE 10 FLAGS ())\r\n* 8 FETCH (UID 8 RFC822.SIZE 30 FLAGS ())\r\n"
+                    + "* 9 FETCH (UID 9 RFC822.SIZE 31 FLAGS (\\Seen))\r\n\(tag) OK done\r\n"
+            }
+            if command.hasPrefix("UID FETCH 8:9 (UID BODY.PEEK[])") {
+                return "* 8 FETCH (UID 8 BODY[] {5}\r\nhello)\r\n* 9 FETCH (UID 9 BODY[] {5}\r\nworld)\r\n\(tag) OK done\r\n"
+            }
+            if command.hasPrefix("UID STORE") { return "\(tag) OK done\r\n" }
+            return nil
+        }
+        let session = try IMAPSession(stream: fake, capabilitiesAfterLogin: ["IMAP4rev1", "ID", "UIDPLUS"])
+        XCTAssertEqual(session.roundTrips, 0, "the login's answer carried the capabilities")
+        let (mailbox, listing) = try session.select(listingFrom: 8)
+        XCTAssertEqual(mailbox.uidNext, 11)
+        XCTAssertEqual(listing, [8: IMAPMessageInfo(uid: 8, size: 30, flags: []),
+                                 9: IMAPMessageInfo(uid: 9, size: 31, flags: ["\\Seen"])])
+        XCTAssertEqual(session.roundTrips, 1, "ID, SELECT and the listing in one flight")
+        var bodies: [UInt32: [UInt8]] = [:]
+        let failures = try session.fetchBodies([8, 9], maxSize: 100) { uid, bytes in bodies[uid] = bytes }
+        XCTAssertEqual(failures, [:])
+        XCTAssertEqual(bodies, [8: Array("hello".utf8), 9: Array("world".utf8)])
+        try session.markSeen([8, 9])
+        session.logout()
+        XCTAssertEqual(session.roundTrips, 3, "SELECT with the listing, the bodies, the flags; LOGOUT is not waited for")
+        XCTAssertEqual(fake.commands.last, "A0006 LOGOUT")
+    }
+
+    func testARefusedListingFallsBackToSearchAndARefusedSelectStillThrows() throws {
+        let fake = server { tag, command in
+            if command.hasPrefix("UID FETCH 1:*") { return "\(tag) BAD Invalid uidset\r\n" }
+            if command.hasPrefix("SELECT \"Missing\"") { return "\(tag) NO [NONEXISTENT] Unknown mailbox\r\n" }
+            return nil
+        }
+        let session = try IMAPSession(stream: fake, capabilitiesAfterLogin: ["IMAP4rev1"])
+        let (mailbox, listing) = try session.select(listingFrom: 1)
+        XCTAssertEqual(mailbox.uidValidity, 42)
+        XCTAssertNil(listing)
+        XCTAssertThrowsError(try session.select("Missing", listingFrom: 1)) { error in
+            XCTAssertEqual((error as? MailSourceError)?.exitCode, 78, "\(error)")
+        }
+        XCTAssertNil(session.selected)
+        // Both answers were read: the session goes on in step.
+        XCTAssertEqual(try session.select().uidValidity, 42)
     }
 
     func testFetchIsPipelinedInBatchesAndBodiesArriveWhole() throws {
@@ -162,7 +220,7 @@ final class IMAPSessionScriptedTests: XCTestCase {
         XCTAssertThrowsError(try session.select()) { error in
             XCTAssertEqual((error as? MailSourceError)?.exitCode, 75)
         }
-        XCTAssertNoThrow(try session.logout())
+        session.logout()
     }
 
     func testAThrowingConsumerDrainsTheRestAndTheSessionGoesOn() throws {

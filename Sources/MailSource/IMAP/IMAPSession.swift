@@ -3,8 +3,10 @@
 /// connection with its own codec (`Codec/`): pipelined `UID FETCH … BODY.PEEK[]` (never sets
 /// \Seen), literals of any size, commands and responses of any length.
 ///
-/// A poll: `select` → `searchUIDs(from:)` → `fetchSizes` → `fetchBodies` (or `fetchBody` for
-/// a large one) → after the store has committed: `markSeen` / `delete` / `move` → `logout`.
+/// A poll: `select(_:readOnly:listingFrom:)` (SELECT and the listing of new UIDs with their
+/// sizes in one round trip) → `fetchBodies` (or `fetchBody` for a large one) → after the store
+/// has committed: `markSeen` / `delete` / `move` → `logout` (not waited for). Each step is one
+/// round trip (`roundTrips` counts them); ID rides along with the first SELECT.
 ///
 /// Blocking and not thread-safe: use it from one dedicated thread. After a connection or
 /// protocol error the session is unusable (every call throws that error again); after a
@@ -15,12 +17,23 @@ public final class IMAPSession {
     /// Upper-cased capability names, from the CAPABILITY command issued after login (libcurl
     /// consumed the greeting and the login answers) and from any later announcements.
     public private(set) var capabilities: Set<String> = []
-    /// The server's answer to ID, when it offers ID.
+    /// The server's answer to ID, when it offers ID (sent in the same flight as the first
+    /// SELECT, so known after it).
     public private(set) var serverID: [String: String]?
     /// The selected mailbox; `exists` follows EXISTS/EXPUNGE announcements.
     public private(set) var selected: IMAPSelectedMailbox?
     /// Commands sent since connecting (CAPABILITY and ID included; libcurl's login not).
     public private(set) var commandCount = 0
+    /// Exchanges this session waited for: a command written while no earlier one was still
+    /// awaiting its answer starts one; pipelined commands ride along, and LOGOUT (never
+    /// waited for) costs none. libcurl's connect, TLS and login are not counted. It counts
+    /// protocol turns, not time, so tests can hold a poll to its budget on any machine.
+    public private(set) var roundTrips = 0
+    /// Commands written whose tagged answer has not been read yet.
+    private var awaitingAnswers = 0
+    /// ID is offered and not sent yet: it goes out with the first SELECT (NetEase refuses
+    /// SELECT before ID), in the same flight, instead of costing a round trip of its own.
+    private var idPending = false
     /// `[ALERT]` texts the server sent; an admin must see them.
     public private(set) var alerts: [String] = []
     public let options: IMAPSessionOptions
@@ -34,7 +47,6 @@ public final class IMAPSession {
     private let readBuffer: UnsafeMutableRawBufferPointer
     private var broken: Error?
     private var loggingOut = false
-    private var byeSeen = false
     private var expungeCount = 0
     /// Sequence number → UID, from FETCH responses that carried both, kept in step with
     /// EXPUNGE: attributes a FETCH without its UID to the message it is about.
@@ -42,7 +54,8 @@ public final class IMAPSession {
     /// The size a literal claimed when the session was closed rather than read it.
     private var refusedLiteralSize: UInt64?
 
-    /// Connects and logs in through libcurl, then asks for CAPABILITY and sends ID when offered.
+    /// Connects and logs in through libcurl; asks for CAPABILITY only when the login's answer
+    /// did not carry them.
     public convenience init(endpoint: Endpoint, secret: String, options: IMAPSessionOptions = .init()) throws {
         guard endpoint.scheme.isIMAP else {
             throw MailSourceError.configuration("\(endpoint.address): an IMAP session needs an imap:// or imaps:// endpoint")
@@ -77,7 +90,7 @@ public final class IMAPSession {
         } else {
             try refreshCapabilities()
         }
-        if hasCapability("ID") { try identify() }
+        idPending = hasCapability("ID")
     }
 
     /// The capabilities the server announced with its answer to the login: the
@@ -125,10 +138,18 @@ public final class IMAPSession {
         try runChecked(.capability) { _ in }
     }
 
-    /// `ID ("name" "mailgate" "version" "…")`; a refusal is not an error.
-    private func identify() throws {
-        let command = IMAPCommand.id([("name", options.clientName), ("version", options.clientVersion)])
-        _ = try run(command) { untagged in
+    /// Writes `ID ("name" "mailgate" "version" "…")` if it is still due; returns its tag. Its
+    /// answer is read with `readIDAnswer` after whatever was pipelined behind it was written.
+    private func sendPendingID() throws -> String? {
+        guard idPending else { return nil }
+        idPending = false
+        return try send(.id([("name", options.clientName), ("version", options.clientVersion)]))
+    }
+
+    /// The answer to ID; a refusal is not an error.
+    private func readIDAnswer(_ tag: String?) throws {
+        guard let tag else { return }
+        _ = try waitFor(tag) { untagged in
             if case let .id(fields) = untagged { self.serverID = fields }
         }
     }
@@ -136,6 +157,25 @@ public final class IMAPSession {
     /// SELECT (or EXAMINE when `readOnly`) `folder`, by default the endpoint's.
     @discardableResult
     public func select(_ folder: String? = nil, readOnly: Bool = false) throws -> IMAPSelectedMailbox {
+        try select(folder, readOnly: readOnly, listing: nil).mailbox
+    }
+
+    /// SELECT (or EXAMINE) `folder` and, in the same flight, `UID FETCH from:* (UID RFC822.SIZE
+    /// FLAGS)`: the mailbox and every message with a UID ≥ `from`, with its size, for one
+    /// round trip instead of three (SELECT, UID SEARCH, the sizes). Pipelining them is safe
+    /// (RFC 3501 §5.5): the FETCH does not depend on what SELECT answers, and a refused SELECT
+    /// leaves no mailbox selected, so the FETCH is refused too and the SELECT's error thrown.
+    ///
+    /// `listing` is nil when the server refused the FETCH (some refuse `n:*` in an empty
+    /// folder): ask `searchUIDs` then. (`n:*` always matches the highest UID even when it is
+    /// below n; such a UID is not listed.)
+    public func select(_ folder: String? = nil, readOnly: Bool = false, listingFrom uid: UInt32)
+        throws -> (mailbox: IMAPSelectedMailbox, listing: [UInt32: IMAPMessageInfo]?) {
+        try select(folder, readOnly: readOnly, listing: max(uid, 1))
+    }
+
+    private func select(_ folder: String?, readOnly: Bool, listing low: UInt32?)
+        throws -> (mailbox: IMAPSelectedMailbox, listing: [UInt32: IMAPMessageInfo]?) {
         let name = folder ?? defaultFolder
         selected = nil
         sequenceUIDs = [:]
@@ -145,7 +185,12 @@ public final class IMAPSession {
         var flags: [String] = []
         var modSeq: UInt64?
         let command = IMAPCommand.select(name, readOnly: readOnly)
-        let status = try run(command) { untagged in
+        let idTag = try sendPendingID()
+        let tag = try send(command)
+        let listCommand = low.map { IMAPCommand("UID FETCH", "\($0):* (UID RFC822.SIZE FLAGS)") }
+        let listTag = try listCommand.map { try send($0) }
+        try readIDAnswer(idTag)
+        let status = try waitFor(tag) { untagged in
             switch untagged {
             case let .exists(count): exists = count
             case let .status(response):
@@ -159,15 +204,32 @@ public final class IMAPSession {
             default: break
             }
         }
-        try check(status, command)
-        guard let uidValidity else {
-            throw MailSourceError.protocolViolation("\(address): \(command.verb) \(name) did not report UIDVALIDITY")
-        }
-        let mailbox = IMAPSelectedMailbox(name: name, uidValidity: uidValidity, uidNext: uidNext, exists: exists ?? 0,
+        var mailbox: IMAPSelectedMailbox?
+        if status.status == .ok, let uidValidity {
+            mailbox = IMAPSelectedMailbox(name: name, uidValidity: uidValidity, uidNext: uidNext, exists: exists ?? 0,
                                           readOnly: readOnly || status.code == .readOnly,
                                           permanentFlags: flags, highestModSeq: modSeq)
-        selected = mailbox
-        return mailbox
+            selected = mailbox
+        }
+        // The listing's answer is read whatever SELECT said, so the stream stays in step.
+        var listing: [UInt32: IMAPMessageInfo]?
+        if let listTag, let low {
+            var found: [UInt32: IMAPMessageInfo] = [:]
+            let listStatus = try waitFor(listTag) { untagged in
+                if case let .fetch(sequence, attributes) = untagged, let uid = attributes.uid ?? self.sequenceUIDs[sequence],
+                   uid >= low {
+                    let known = found[uid]
+                    found[uid] = IMAPMessageInfo(uid: uid, size: attributes.rfc822Size ?? known?.size,
+                                                 flags: attributes.flags ?? known?.flags ?? [])
+                }
+            }
+            if listStatus.status == .ok { listing = found }
+        }
+        try check(status, command)
+        guard let mailbox else {
+            throw MailSourceError.protocolViolation("\(address): \(command.verb) \(name) did not report UIDVALIDITY")
+        }
+        return (mailbox, listing)
     }
 
     /// Creates a mailbox; one that already exists is fine.
@@ -425,10 +487,12 @@ public final class IMAPSession {
     /// EXPUNGE would also remove messages other clients flagged).
     @discardableResult
     public func delete(_ uids: [UInt32]) throws -> Bool {
-        try store(uids, flag: "\\Deleted")
-        guard hasCapability("UIDPLUS") else { return false }
-        try pipeline(sets(uids).map { .uidExpunge($0) }) { _ in }
-        return true
+        // STORE and UID EXPUNGE in one flight: UID EXPUNGE removes only messages that carry
+        // \Deleted, so one whose STORE was refused stays, and the refusal is thrown.
+        let uidplus = hasCapability("UIDPLUS")
+        let stores = sets(uids).map { IMAPCommand.uidStore($0, "+FLAGS.SILENT", flags: ["\\Deleted"]) }
+        try pipeline(stores + (uidplus ? sets(uids).map { .uidExpunge($0) } : [])) { _ in }
+        return uidplus
     }
 
     /// Moves the UIDs to `folder`: `UID MOVE` with MOVE, else `UID COPY` and `delete`.
@@ -502,17 +566,17 @@ public final class IMAPSession {
         return newMail || (selected?.exists ?? 0) > known
     }
 
-    /// LOGOUT, then closes the connection. An error after the server's BYE is ignored.
-    public func logout() throws {
+    /// Writes LOGOUT and closes the connection without waiting for the answer: everything
+    /// that mattered was answered before (a STORE's OK is read before the store marks the
+    /// message done), and a server ends the session on LOGOUT or on the close alike, so
+    /// waiting would only add a round trip to every poll. Never throws: a connection that
+    /// broke on the way out changes nothing.
+    public func logout() {
         defer { connection?.close() }
         guard broken == nil, !loggingOut else { return }
         loggingOut = true
-        do {
-            try runChecked(.logout) { _ in }
-        } catch {
-            if byeSeen { return } // the server said goodbye and closed before its tagged OK
-            throw error
-        }
+        try? stream.send(IMAPCommand.logout.encoded(tag: tags.nextTag()))
+        commandCount += 1
     }
 
     // MARK: machinery
@@ -569,6 +633,8 @@ public final class IMAPSession {
             throw fail(error)
         }
         commandCount += 1
+        if awaitingAnswers == 0 { roundTrips += 1 }
+        awaitingAnswers += 1
         return tag
     }
 
@@ -627,6 +693,7 @@ public final class IMAPSession {
                 }
             case let .tagged(answered, status):
                 guard answered == tag else { throw unexpectedTag(answered, expected: tag) }
+                awaitingAnswers -= 1
                 if let code = status.code { observe(code) }
                 if status.code == .alert { alerts.append(status.text) }
                 if let handlerError { throw handlerError }
@@ -665,8 +732,7 @@ public final class IMAPSession {
             if let code = response.code { observe(code) }
             if response.code == .alert { alerts.append(response.text) }
             if response.status == .bye {
-                byeSeen = true
-                if !loggingOut { throw fail(MailSourceError.temporary("\(address) closed the session: \(response.text)")) }
+                throw fail(MailSourceError.temporary("\(address) closed the session: \(response.text)"))
             }
         case let .exists(count):
             selected?.exists = count
