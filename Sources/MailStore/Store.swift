@@ -90,3 +90,12 @@ public final class Store: Sendable {
         do { return try db.read(body) } catch { throw StoreError.wrap(error, path: path, action: action()) }
     }
 }
+
+extension Database {
+    /// Runs `sql` through the connection's statement cache. The statements of a poll's batch
+    /// run once or more per message: compiling each every time (SQLite's parser and GRDB's
+    /// authorizer) was a fifth of a fetch's time.
+    func executeCached(_ sql: String, _ arguments: StatementArguments) throws {
+        try cachedStatement(sql: sql).execute(arguments: arguments)
+    }
+}

@@ -569,14 +569,19 @@ public final class IMAPSession {
     /// Writes LOGOUT and closes the connection without waiting for the answer: everything
     /// that mattered was answered before (a STORE's OK is read before the store marks the
     /// message done), and a server ends the session on LOGOUT or on the close alike, so
-    /// waiting would only add a round trip to every poll. Never throws: a connection that
-    /// broke on the way out changes nothing.
+    /// waiting would only add a round trip to every poll. What already arrived (news sent
+    /// while idle) is read first: closing a socket with unread bytes resets the connection,
+    /// and the server could drop the LOGOUT with it. Never throws: a connection that broke on
+    /// the way out changes nothing.
     public func logout() {
         defer { connection?.close() }
         guard broken == nil, !loggingOut else { return }
         loggingOut = true
         try? stream.send(IMAPCommand.logout.encoded(tag: tags.nextTag()))
         commandCount += 1
+        for _ in 0..<64 {  // bounded: a server that keeps talking is cut off all the same
+            guard let count = try? stream.receive(into: readBuffer, waitingAtMost: 0), count > 0 else { break }
+        }
     }
 
     // MARK: machinery
