@@ -8,7 +8,7 @@ extension Store {
     /// The id of the mailbox (host, port, user, folder), created on first use.
     /// POP3 mailboxes use the folder "INBOX".
     public func mailboxID(host: String, port: Int, user: String, folder: String) throws(StoreError) -> Int64 {
-        try write("registering mailbox \(user)@\(host):\(port)/\(folder)") { db in
+        try writeBookkeeping("registering mailbox \(user)@\(host):\(port)/\(folder)") { db in
             try db.execute(sql: """
                 INSERT INTO mailboxes (host, port, user, folder) VALUES (?, ?, ?, ?)
                 ON CONFLICT (host, port, user, folder) DO NOTHING
@@ -34,7 +34,7 @@ extension Store {
     /// Remembers the mailbox's current UIDVALIDITY (and UIDNEXT when known).
     /// Rows of older UIDVALIDITY values stay (Message-ID matching uses them).
     public func setUIDValidity(mailbox: Int64, value: UInt32, uidNext: UInt32? = nil) throws(StoreError) {
-        try write("saving UIDVALIDITY of mailbox \(mailbox)") { db in
+        try writeBookkeeping("saving UIDVALIDITY of mailbox \(mailbox)") { db in
             try db.execute(sql: "UPDATE mailboxes SET uidvalidity = ?, uidnext = COALESCE(?, uidnext) WHERE id = ?",
                            arguments: [Int64(value), uidNext.map { Int64($0) }, mailbox])
         }
@@ -214,7 +214,7 @@ extension Store {
 
     /// Marks rows `done` (delivered to their target), in one transaction.
     public func markDone(ids: [Int64], now: Date = Date()) throws(StoreError) {
-        try write("marking \(ids.count) message(s) done") { db in
+        try writeBookkeeping("marking \(ids.count) message(s) done") { db in
             for id in ids {
                 try db.execute(sql: "UPDATE seen SET \(Self.doneAssignments) WHERE id = ? AND \(Self.doneCondition)",
                                arguments: [now, id])
@@ -224,7 +224,7 @@ extension Store {
 
     /// IMAP: marks the UIDs of one UIDVALIDITY `done`, in one transaction.
     public func markDone(mailbox: Int64, uidValidity: UInt32, uids: [UInt32], now: Date = Date()) throws(StoreError) {
-        try write("marking \(uids.count) message(s) done") { db in
+        try writeBookkeeping("marking \(uids.count) message(s) done") { db in
             let stamp = now.databaseValue
             for uid in uids {
                 try db.executeCached("""
@@ -237,7 +237,7 @@ extension Store {
 
     /// POP3: marks UIDLs `done`, in one transaction.
     public func markDone(mailbox: Int64, uidls: [String], now: Date = Date()) throws(StoreError) {
-        try write("marking \(uidls.count) message(s) done") { db in
+        try writeBookkeeping("marking \(uidls.count) message(s) done") { db in
             for uidl in uidls {
                 try db.execute(sql: """
                     UPDATE seen SET \(Self.doneAssignments) WHERE mailbox_id = ? AND uidl = ? AND \(Self.doneCondition)
