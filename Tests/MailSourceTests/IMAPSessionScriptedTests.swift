@@ -12,9 +12,10 @@ private final class IMAPScriptedServer: ByteStream {
     private var outbound: [UInt8] = []
     private let piece: Int
 
-    init(piece: Int = 7, script: @escaping (_ tag: String, _ command: String) -> String) {
+    init(piece: Int = 7, greeting: String = "", script: @escaping (_ tag: String, _ command: String) -> String) {
         self.piece = piece
         self.script = script
+        outbound = Array(greeting.utf8)
     }
 
     var commands: [String] { events.compactMap { if case let .command(line) = $0 { return line } else { return nil } } }
@@ -84,6 +85,57 @@ final class IMAPSessionScriptedTests: XCTestCase {
         XCTAssertEqual(mailbox, IMAPSelectedMailbox(name: "INBOX", uidValidity: 42, uidNext: 11, exists: 10, readOnly: false,
                                                     permanentFlags: [], highestModSeq: nil))
         XCTAssertEqual(plain.commandCount, 2)
+    }
+
+    func testTheSessionLogsInItselfInOneRoundTripAfterTheGreeting() throws {
+        let login = IMAPLogin(user: "sales@acme.test", secret: "pa\"ss")
+        // SASL-IR and AUTH=PLAIN in the greeting: AUTHENTICATE PLAIN with the initial response.
+        let withIR = IMAPScriptedServer(greeting: "* OK [CAPABILITY IMAP4rev1 SASL-IR AUTH=PLAIN ID] ready\r\n") { tag, command in
+            command.hasPrefix("AUTHENTICATE PLAIN ") ? "\(tag) OK [CAPABILITY IMAP4rev1 ID UIDPLUS] in\r\n" : "\(tag) BAD\r\n"
+        }
+        let session = try IMAPSession(stream: withIR, login: login)
+        XCTAssertEqual(withIR.commands, ["A0001 AUTHENTICATE PLAIN " + Redactor.base64(Array("\0sales@acme.test\0pa\"ss".utf8))])
+        XCTAssertEqual(session.capabilities, ["IMAP4REV1", "ID", "UIDPLUS"], "after login, from the login's answer")
+        XCTAssertEqual(session.greeting, "* OK ready")
+        XCTAssertEqual(session.commandCount, 0)
+
+        // No SASL-IR, no capabilities in the greeting: CAPABILITY, then LOGIN with quoted strings.
+        let plain = IMAPScriptedServer(greeting: "* OK ready\r\n") { tag, command in
+            if command == "CAPABILITY" { return "* CAPABILITY IMAP4rev1\r\n\(tag) OK done\r\n" }
+            if command.hasPrefix("LOGIN ") { return "\(tag) OK [CAPABILITY IMAP4rev1 MOVE] in\r\n" }
+            return "\(tag) BAD\r\n"
+        }
+        let second = try IMAPSession(stream: plain, login: login)
+        XCTAssertEqual(plain.commands, ["A0001 CAPABILITY", "A0002 LOGIN \"sales@acme.test\" \"pa\\\"ss\""])
+        XCTAssertTrue(second.hasCapability("MOVE"))
+
+        // AUTH=PLAIN without SASL-IR and a password a quoted string cannot carry: the continuation.
+        let utf8 = IMAPLogin(user: "sales@acme.test", secret: "pässwörd")
+        let challenge = IMAPScriptedServer(greeting: "* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] ready\r\n") { tag, command in
+            if command == "AUTHENTICATE PLAIN" { return "+ \r\n" }
+            if command.isEmpty { return "A0001 OK [CAPABILITY IMAP4rev1] in\r\n" }  // the response line
+            return "\(tag) BAD\r\n"
+        }
+        XCTAssertNoThrow(try IMAPSession(stream: challenge, login: utf8))
+        XCTAssertEqual(challenge.commands, ["A0001 AUTHENTICATE PLAIN", Redactor.base64(Array("\0sales@acme.test\0pässwörd".utf8))])
+    }
+
+    func testARefusedLoginIs77WithTheServersWordsAndNoSecret() throws {
+        let login = IMAPLogin(user: "sales@acme.test", secret: "hunter2")
+        let refusing = IMAPScriptedServer(greeting: "* OK [CAPABILITY IMAP4rev1 SASL-IR AUTH=PLAIN] ready\r\n") { tag, _ in
+            "\(tag) NO [AUTHENTICATIONFAILED] Authentication failed for hunter2\r\n"
+        }
+        XCTAssertThrowsError(try IMAPSession(stream: refusing, login: login)) { error in
+            let failure = error as? MailSourceError
+            XCTAssertEqual(failure?.exitCode, 77, "\(error)")
+            XCTAssertFalse("\(error)".contains("hunter2"), "\(error)")
+        }
+        let busy = IMAPScriptedServer(greeting: "* OK [CAPABILITY IMAP4rev1 SASL-IR AUTH=PLAIN] ready\r\n") { tag, _ in
+            "\(tag) NO [UNAVAILABLE] Try again later\r\n"
+        }
+        XCTAssertThrowsError(try IMAPSession(stream: busy, login: login)) { error in
+            XCTAssertEqual((error as? MailSourceError)?.exitCode, 75, "\(error)")
+        }
     }
 
     func testAPollWithNewMailIsThreeRoundTripsAfterLogin() throws {

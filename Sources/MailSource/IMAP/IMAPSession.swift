@@ -12,8 +12,9 @@
 /// protocol error the session is unusable (every call throws that error again); after a
 /// NO/BAD to a command it stays usable.
 public final class IMAPSession {
-    /// The server's greeting line as libcurl saw it, if any.
-    public let greeting: String?
+    /// The server's greeting line, if any (as libcurl saw it, or as read by the session when
+    /// it logged in itself).
+    public private(set) var greeting: String?
     /// Upper-cased capability names, from the CAPABILITY command issued after login (libcurl
     /// consumed the greeting and the login answers) and from any later announcements.
     public private(set) var capabilities: Set<String> = []
@@ -54,11 +55,28 @@ public final class IMAPSession {
     /// The size a literal claimed when the session was closed rather than read it.
     private var refusedLiteralSize: UInt64?
 
-    /// Connects and logs in through libcurl; asks for CAPABILITY only when the login's answer
-    /// did not carry them.
+    /// Connects and logs in; asks for CAPABILITY only when neither the greeting nor the
+    /// login's answer carried them. A password over implicit TLS (or none) is sent by the
+    /// session itself (libcurl only connects and secures): `AUTHENTICATE PLAIN` with its
+    /// initial response when the greeting offers SASL-IR, else `LOGIN`, one round trip after
+    /// the greeting. STARTTLS and the other mechanisms go through libcurl's login, which
+    /// always asks CAPABILITY first (one round trip more).
     public convenience init(endpoint: Endpoint, secret: String, options: IMAPSessionOptions = .init()) throws {
         guard endpoint.scheme.isIMAP else {
             throw MailSourceError.configuration("\(endpoint.address): an IMAP session needs an imap:// or imaps:// endpoint")
+        }
+        if endpoint.tls != .starttls && (endpoint.auth == .auto || endpoint.auth == .plain) {
+            let connection = try CurlConnection(endpoint: endpoint, secret: secret, login: false)
+            do {
+                try self.init(stream: connection, address: endpoint.address, folder: endpoint.folder, options: options,
+                              login: IMAPLogin(user: endpoint.user, secret: secret, plainOnly: endpoint.auth == .plain))
+                return
+            } catch is IMAPLogin.NeedsLibcurl {
+                connection.close()  // a mechanism only libcurl speaks: log in through it below
+            } catch {
+                connection.close()
+                throw error
+            }
         }
         let connection = try CurlConnection(endpoint: endpoint, secret: secret)
         do {
@@ -74,9 +92,10 @@ public final class IMAPSession {
     /// Over any byte stream that is already past login (tests use scripted streams).
     /// `capabilitiesAfterLogin`: what the server announced in its answer to the login (most
     /// do, RFC 3501 §6.2.3); when given, the CAPABILITY round trip is saved.
+    /// With `login`, the stream is at the greeting and the session logs in itself.
     public init(stream: ByteStream, greeting: String? = nil, address: String = "IMAP server",
                 folder: String = "INBOX", options: IMAPSessionOptions = .init(),
-                capabilitiesAfterLogin: [String]? = nil) throws {
+                capabilitiesAfterLogin: [String]? = nil, login: IMAPLogin? = nil) throws {
         self.stream = stream
         self.connection = stream as? CurlConnection
         self.greeting = greeting
@@ -85,7 +104,10 @@ public final class IMAPSession {
         self.options = options
         self.decoder = IMAPResponseDecoder(maxLiteralSize: options.maxLiteralSize)
         self.readBuffer = .allocate(byteCount: max(4096, options.readChunkSize), alignment: 16)
-        if let known = capabilitiesAfterLogin, !known.isEmpty {
+        if let login {
+            try logIn(login)
+            if capabilities.isEmpty { try refreshCapabilities() }
+        } else if let known = capabilitiesAfterLogin, !known.isEmpty {
             setCapabilities(known)
         } else {
             try refreshCapabilities()
@@ -122,6 +144,69 @@ public final class IMAPSession {
     }
 
     deinit { readBuffer.deallocate() }
+
+    /// Reads the greeting and logs in: `AUTHENTICATE PLAIN` with the initial response when
+    /// the server offers SASL-IR (one round trip), else `LOGIN` (one round trip; 7-bit names
+    /// and passwords only), else `AUTHENTICATE PLAIN` answering the server's continuation
+    /// (two). The capabilities come from the greeting (CAPABILITY is asked only when it has
+    /// none) and, after login, from the login's answer. The login's exchanges are not
+    /// counted in `commandCount`/`roundTrips`, as libcurl's are not.
+    private func logIn(_ login: IMAPLogin) throws {
+        let first: IMAPResponse
+        first = try nextResponse()
+        guard case let .untagged(.status(hello)) = first else {
+            throw fail(MailSourceError.protocolViolation("\(address) did not greet as an IMAP server"))
+        }
+        greeting = "* \(hello.status.rawValue) \(hello.text)"
+        if let code = hello.code { observe(code) }
+        switch hello.status {
+        case .bye: throw fail(MailSourceError.temporary("\(address) refused the connection: \(hello.text)"))
+        case .preauth: return
+        default: break
+        }
+        if capabilities.isEmpty { try refreshCapabilities() }
+        let plain = Array("\0\(login.user)\0\(login.secret)".utf8)
+        let tag: String
+        if hasCapability("AUTH=PLAIN") && hasCapability("SASL-IR") {
+            tag = try send(IMAPCommand("AUTHENTICATE", "PLAIN " + Redactor.base64(plain)))
+        } else if !login.plainOnly && !hasCapability("LOGINDISABLED") && IMAPLogin.quotable(login.user)
+                    && IMAPLogin.quotable(login.secret) {
+            tag = try send(IMAPCommand("LOGIN", IMAPCommand.quoted(login.user) + " " + IMAPCommand.quoted(login.secret)))
+        } else if hasCapability("AUTH=PLAIN") {
+            tag = try send(IMAPCommand("AUTHENTICATE", "PLAIN"))
+        } else {
+            throw IMAPLogin.NeedsLibcurl()
+        }
+        var answeredContinuation = false
+        while true {
+            switch try nextResponse() {
+            case .continuation:
+                // PLAIN's one challenge is empty; a second one is a refusal in disguise: cancel.
+                let reply = answeredContinuation ? "*" : Redactor.base64(plain)
+                answeredContinuation = true
+                do { try stream.send(Array((reply + "\r\n").utf8)) } catch { throw fail(error) }
+            case let .untagged(untagged):
+                try observe(untagged)
+            case let .tagged(answered, status):
+                guard answered == tag else { throw unexpectedTag(answered, expected: tag) }
+                if let code = status.code { observe(code) }
+                guard status.status == .ok else {
+                    let words = Redactor(secret: login.secret, user: login.user)
+                        .redact(status.text.isEmpty ? "no reason given" : status.text)
+                    switch status.code?.name {
+                    case "UNAVAILABLE", "SERVERBUG", "INUSE", "LIMIT", "SYS/TEMP", "IN-USE", "LOGIN-DELAY":
+                        throw fail(MailSourceError.temporary("the server could not log \(login.user) in now: \(words)"))
+                    default:
+                        throw fail(MailSourceError.authenticationFailed("the server refused the login for \(login.user): \(words)"))
+                    }
+                }
+                commandCount = 0
+                roundTrips = 0
+                awaitingAnswers = 0
+                return
+            }
+        }
+    }
 
     public func hasCapability(_ name: String) -> Bool {
         capabilities.contains(name.uppercased())
