@@ -156,9 +156,14 @@ public struct RecordsTransaction {
 // Records: what routing decided for each message, and the threads it created or joined.
 extension Store {
     /// Runs `body` in one write transaction over the records (one commit for a batch).
-    public func recordsTransaction<T>(_ action: @autoclosure () -> String,
+    /// `durable: false` commits it as bookkeeping (`writeBookkeeping`, no fsync of its own):
+    /// for routing whose loss only repeats work, because the message's bytes and seen row are
+    /// already durable and a poll routes unrouted rows again; an outbox row it queues is
+    /// pushed only after a FULL commit (the claim) has synced the WAL up to it.
+    public func recordsTransaction<T>(_ action: @autoclosure () -> String, durable: Bool = true,
                                       _ body: (RecordsTransaction) throws -> T) throws(StoreError) -> T {
-        try write(action()) { db in try body(RecordsTransaction(db: db)) }
+        if durable { return try write(action()) { db in try body(RecordsTransaction(db: db)) } }
+        return try writeBookkeeping(action()) { db in try body(RecordsTransaction(db: db)) }
     }
 
     /// The records as they are now, read in one read transaction.
