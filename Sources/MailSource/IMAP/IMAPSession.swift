@@ -23,7 +23,8 @@ public final class IMAPSession {
     public private(set) var serverID: [String: String]?
     /// The selected mailbox; `exists` follows EXISTS/EXPUNGE announcements.
     public private(set) var selected: IMAPSelectedMailbox?
-    /// Commands sent since connecting (CAPABILITY and ID included; libcurl's login not).
+    /// Commands sent after login (CAPABILITY and ID included; the login's own exchanges not,
+    /// whether libcurl or the session sent them).
     public private(set) var commandCount = 0
     /// Exchanges this session waited for: a command written while no earlier one was still
     /// awaiting its answer starts one; pipelined commands ride along, and LOGOUT (never
