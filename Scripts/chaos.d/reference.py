@@ -62,8 +62,12 @@ def plain_phases(conv):
     names = []
     select_end = None
     for k, (c0, c1, _) in enumerate(conv.bursts):
-        first = conv.c2s[c0:c1].split(b"\r\n")[0].decode("latin-1")
-        name = label(first)
+        lines = [line.decode("latin-1") for line in conv.c2s[c0:c1].split(b"\r\n") if line]
+        first = lines[0] if lines else ""
+        # A pipelined burst (ID, SELECT and the listing FETCH in one flight) is named after its
+        # SELECT: that is the phase whose end the offsets run up to.
+        labels = [label(line) for line in lines]
+        name = "select" if "select" in labels or "examine" in labels else label(first)
         n = sum(1 for x in names if x == name)
         names.append(name)
         tagname = name if n == 0 else f"{name}#{n + 1}"

@@ -5,7 +5,7 @@ import GRDB
 extension Store {
     /// Records one finished poll of an alias (its result, counts, error and next poll).
     public func recordPoll(_ poll: PollRecord) throws(StoreError) {
-        try write("recording a poll of alias \(poll.alias)") { db in
+        try writeBookkeeping("recording a poll of alias \(poll.alias)") { db in
             try db.execute(sql: """
                 INSERT INTO polls (alias, mailbox_id, started_at, finished_at, fetched, skipped, failed, error, exit_code, next_poll)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -23,7 +23,7 @@ extension Store {
 
     /// Forgets poll history older than `date` (the latest poll of each alias is kept).
     public func prunePolls(olderThan date: Date) throws(StoreError) {
-        try write("pruning the poll history") { db in
+        try writeBookkeeping("pruning the poll history") { db in
             try db.execute(sql: """
                 DELETE FROM polls WHERE finished_at < ? AND id NOT IN (SELECT MAX(id) FROM polls GROUP BY alias)
                 """, arguments: [date])

@@ -8,7 +8,7 @@ extension Store {
     /// The id of the mailbox (host, port, user, folder), created on first use.
     /// POP3 mailboxes use the folder "INBOX".
     public func mailboxID(host: String, port: Int, user: String, folder: String) throws(StoreError) -> Int64 {
-        try write("registering mailbox \(user)@\(host):\(port)/\(folder)") { db in
+        try writeBookkeeping("registering mailbox \(user)@\(host):\(port)/\(folder)") { db in
             try db.execute(sql: """
                 INSERT INTO mailboxes (host, port, user, folder) VALUES (?, ?, ?, ?)
                 ON CONFLICT (host, port, user, folder) DO NOTHING
@@ -34,7 +34,7 @@ extension Store {
     /// Remembers the mailbox's current UIDVALIDITY (and UIDNEXT when known).
     /// Rows of older UIDVALIDITY values stay (Message-ID matching uses them).
     public func setUIDValidity(mailbox: Int64, value: UInt32, uidNext: UInt32? = nil) throws(StoreError) {
-        try write("saving UIDVALIDITY of mailbox \(mailbox)") { db in
+        try writeBookkeeping("saving UIDVALIDITY of mailbox \(mailbox)") { db in
             try db.execute(sql: "UPDATE mailboxes SET uidvalidity = ?, uidnext = COALESCE(?, uidnext) WHERE id = ?",
                            arguments: [Int64(value), uidNext.map { Int64($0) }, mailbox])
         }
@@ -141,10 +141,11 @@ extension Store {
         if batch.isEmpty { return [] }
         return try write("recording \(batch.count) message(s)") { db in
             for (sha256, bytes) in raw { try insertRaw(db, sha256: sha256, bytes: bytes) }
+            let stamp = now.databaseValue  // formatted once per batch, not once per row
             return try batch.map { entry in
                 try insert(db, mailbox: entry.mailbox, uidValidity: entry.uidValidity, uid: entry.uid, uidl: entry.uidl,
                            size: entry.size, sha256: entry.sha256, messageID: entry.messageID,
-                           state: .recorded, error: nil, now: now).id
+                           state: .recorded, error: nil, now: stamp).id
             }
         }
     }
@@ -213,7 +214,7 @@ extension Store {
 
     /// Marks rows `done` (delivered to their target), in one transaction.
     public func markDone(ids: [Int64], now: Date = Date()) throws(StoreError) {
-        try write("marking \(ids.count) message(s) done") { db in
+        try writeBookkeeping("marking \(ids.count) message(s) done") { db in
             for id in ids {
                 try db.execute(sql: "UPDATE seen SET \(Self.doneAssignments) WHERE id = ? AND \(Self.doneCondition)",
                                arguments: [now, id])
@@ -223,19 +224,20 @@ extension Store {
 
     /// IMAP: marks the UIDs of one UIDVALIDITY `done`, in one transaction.
     public func markDone(mailbox: Int64, uidValidity: UInt32, uids: [UInt32], now: Date = Date()) throws(StoreError) {
-        try write("marking \(uids.count) message(s) done") { db in
+        try writeBookkeeping("marking \(uids.count) message(s) done") { db in
+            let stamp = now.databaseValue
             for uid in uids {
-                try db.execute(sql: """
+                try db.executeCached("""
                     UPDATE seen SET \(Self.doneAssignments)
                     WHERE mailbox_id = ? AND uidvalidity = ? AND uid = ? AND \(Self.doneCondition)
-                    """, arguments: [now, mailbox, Int64(uidValidity), Int64(uid)])
+                    """, [stamp, mailbox, Int64(uidValidity), Int64(uid)])
             }
         }
     }
 
     /// POP3: marks UIDLs `done`, in one transaction.
     public func markDone(mailbox: Int64, uidls: [String], now: Date = Date()) throws(StoreError) {
-        try write("marking \(uidls.count) message(s) done") { db in
+        try writeBookkeeping("marking \(uidls.count) message(s) done") { db in
             for uidl in uidls {
                 try db.execute(sql: """
                     UPDATE seen SET \(Self.doneAssignments) WHERE mailbox_id = ? AND uidl = ? AND \(Self.doneCondition)
@@ -302,17 +304,17 @@ extension Store {
     /// INSERT … ON CONFLICT DO NOTHING; returns the row id and whether it was new.
     func insert(_ db: Database, mailbox: Int64, uidValidity: UInt32?, uid: UInt32?, uidl: String?,
                         size: Int64?, sha256: String?, messageID: String?, state: SeenState, error: String?,
-                        now: Date) throws -> (id: Int64, inserted: Bool) {
+                        now: any DatabaseValueConvertible) throws -> (id: Int64, inserted: Bool) {
         let isIMAP = uid != nil
         guard isIMAP ? (uidValidity != nil && uidl == nil) : (uidl != nil && uidValidity == nil) else {
             throw StoreError(kind: .invalidArgument, path: path, action: "recording a message",
                              message: "a seen row needs either UIDVALIDITY and UID (IMAP) or a UIDL (POP3)")
         }
-        try db.execute(sql: """
+        try db.executeCached("""
             INSERT INTO seen (mailbox_id, uidvalidity, uid, uidl, size, sha256, message_id, state, last_error, recorded_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT DO NOTHING
-            """, arguments: [mailbox, uidValidity.map { Int64($0) }, uid.map { Int64($0) }, uidl, size, sha256, messageID,
+            """, [mailbox, uidValidity.map { Int64($0) }, uid.map { Int64($0) }, uidl, size, sha256, messageID,
                              state, error, now])
         if db.changesCount == 1 { return (db.lastInsertedRowID, true) }
         let existing = try existingID(db, mailbox: mailbox, uidValidity: uidValidity, uid: uid, uidl: uidl)

@@ -7,7 +7,14 @@ public struct MailAddress: Hashable, Sendable, CustomStringConvertible {
     public let domain: String
 
     public init?(_ raw: String) {
-        let trimmed = raw.trimmingCharacters(in: .whitespaces).lowercased()
+        // Blanks as Foundation's `.whitespaces` (tab and Unicode space separators), trimmed on
+        // scalars: Foundation's trimming bridged every address through NSString, per message.
+        func blank(_ scalar: Unicode.Scalar) -> Bool { scalar == "\t" || scalar.properties.generalCategory == .spaceSeparator }
+        let scalars = raw.unicodeScalars
+        guard let first = scalars.firstIndex(where: { !blank($0) }), let last = scalars.lastIndex(where: { !blank($0) }) else {
+            return nil
+        }
+        let trimmed = String(scalars[first...last]).lowercased()
         guard let at = trimmed.lastIndex(of: "@"), at != trimmed.startIndex,
               trimmed.index(after: at) != trimmed.endIndex else { return nil }
         address = trimmed

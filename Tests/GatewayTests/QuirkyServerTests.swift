@@ -195,6 +195,29 @@ final class QuirkyServerTests: XCTestCase {
         XCTAssertEqual(report["fetched"] as? Int, 1)
     }
 
+    /// The round trips a poll waits for after login, counted by the session (protocol turns,
+    /// not time): new mail costs three (SELECT with the listing of new UIDs and their sizes,
+    /// the bodies, the flags), an idle poll one; no SEARCH, no separate size FETCH, no
+    /// LOGOUT answer awaited.
+    func testAPollWithNewMailIsThreeRoundTripsAndAnIdlePollOne() throws {
+        let fixture = try ScriptedIMAPFixture(messages: [7: lead, 8: second, 9: third])
+        let (run, report) = try fixture.fetch()
+        XCTAssertEqual(run.exitCode, 0, run.stdout + run.stderr)
+        XCTAssertEqual(report["fetched"] as? Int, 3)
+        XCTAssertEqual(report["round_trips"] as? Int, 3, run.stdout)
+        XCTAssertEqual(try fixture.serverState().seen, [7, 8, 9])
+        let first = try fixture.serverState().commands
+        XCTAssertEqual(first.filter { !$0.hasPrefix("CAPABILITY") && !$0.hasPrefix("LOGOUT") },
+                       ["ID (\"name\" \"mailgate\" \"version\" \"1.0\")", "SELECT INBOX", "UID FETCH 1:* (UID RFC822.SIZE FLAGS)",
+                        "UID FETCH 7:9 (UID BODY.PEEK[])", "UID STORE 7:9 +FLAGS.SILENT (\\Seen)"])
+
+        let (idle, idleReport) = try fixture.fetch()
+        XCTAssertEqual(idle.exitCode, 0, idle.stdout + idle.stderr)
+        XCTAssertEqual(idleReport["round_trips"] as? Int, 1, idle.stdout)
+        let second = try fixture.serverState().commands.dropFirst(first.count).filter { !$0.hasPrefix("CAPABILITY") && !$0.hasPrefix("LOGOUT") }
+        XCTAssertEqual(Array(second), ["ID (\"name\" \"mailgate\" \"version\" \"1.0\")", "SELECT INBOX", "UID FETCH 10:* (UID RFC822.SIZE FLAGS)"])
+    }
+
     /// Dovecot's "NO [SERVERBUG] Internal error" on SELECT is the server's trouble: 75, retried.
     func testServerBugOnSelectIsTemporary() throws {
         let fixture = try ScriptedIMAPFixture(messages: [7: lead], quirks: ["select-no": ["code": "SERVERBUG"]])

@@ -68,14 +68,14 @@ final class IMAPSessionDovecotTests: XCTestCase {
             try dovecot.deliver(user: user, messages: [message(1, user: user)])
             let session = try session(user, tls: tls)
             XCTAssertTrue(session.hasCapability("IMAP4rev1"), "\(tls): \(session.capabilities)")
-            XCTAssertEqual(session.serverID?["name"], "Dovecot", "\(tls): ID is sent when offered")
             let mailbox = try session.select()
+            XCTAssertEqual(session.serverID?["name"], "Dovecot", "\(tls): ID is sent with the first SELECT when offered")
             XCTAssertEqual(mailbox.exists, 1, "\(tls)")
             XCTAssertGreaterThan(mailbox.uidValidity, 0)
             XCTAssertEqual(mailbox.uidNext, 2)
             XCTAssertFalse(mailbox.readOnly)
             XCTAssertEqual(try session.searchUIDs(from: 1), [1])
-            try session.logout()
+            session.logout()
         }
     }
 
@@ -88,21 +88,24 @@ final class IMAPSessionDovecotTests: XCTestCase {
         }
     }
 
-    func testAnIdlePollCostsExactlyOneSelect() throws {
+    func testAnIdlePollCostsOneRoundTrip() throws {
         let user = dovecot.makeUser(prefix: "imap-count")
         try dovecot.deliver(user: user, messages: [message(1, user: user)])
         let session = try session(user)
-        let afterLogin = session.commandCount
-        XCTAssertEqual(afterLogin, 1, "ID only: Dovecot's login answer carried the capabilities")
+        XCTAssertEqual(session.commandCount, 0, "Dovecot's login answer carried the capabilities; ID waits for SELECT")
         XCTAssertTrue(session.hasCapability("UIDPLUS"), "post-login capabilities taken from the login answer")
-        let mailbox = try session.select()
-        XCTAssertEqual(session.commandCount, afterLogin + 1)
-        // Nothing above the high-water mark: the pipeline can tell from UIDNEXT alone.
+        // Nothing above the high-water mark: the listing sent with SELECT is empty
+        // ("2:*" matches UID 1 on the wire; it is not listed).
+        let (mailbox, listing) = try session.select(listingFrom: 2)
         XCTAssertEqual(mailbox.uidNext, 2)
-        // And a search above the highest UID finds nothing ("2:*" matches UID 1 on the wire).
+        XCTAssertEqual(listing, [:])
+        XCTAssertEqual(session.roundTrips, 1, "ID, SELECT and the listing in one flight")
+        XCTAssertEqual(session.serverID?["name"], "Dovecot")
+        let (_, all) = try session.select(listingFrom: 1)
+        XCTAssertEqual(all.map { Array($0.keys) }, [1])
         XCTAssertEqual(try session.searchUIDs(from: 2), [])
-        XCTAssertEqual(session.commandCount, afterLogin + 2)
-        try session.logout()
+        XCTAssertEqual(session.roundTrips, 3)
+        session.logout()
     }
 
     // MARK: fetching
@@ -129,7 +132,7 @@ final class IMAPSessionDovecotTests: XCTestCase {
         }
         // BODY.PEEK[] leaves \Seen alone.
         XCTAssertEqual(try session.searchUnseen().count, 1000)
-        try session.logout()
+        session.logout()
     }
 
     func testSizesLetThePipelineSkipOversizedMessagesAndStreamLargeOnes() throws {
@@ -195,7 +198,7 @@ final class IMAPSessionDovecotTests: XCTestCase {
         XCTAssertEqual(identities[2]?.messageID, "<folded@example.test>")
         XCTAssertEqual(identities[3]?.messageID, nil)
         XCTAssertEqual(identities[3]?.size, UInt64(served(none).count))
-        try session.logout()
+        session.logout()
     }
 
     // MARK: telling the server "done"
@@ -206,14 +209,14 @@ final class IMAPSessionDovecotTests: XCTestCase {
         let first = try session(user)
         try first.select()
         try first.markSeen([1, 2, 4])
-        try first.logout()
+        first.logout()
 
         let second = try session(user)
         try second.select(readOnly: true)
         let flags = try second.fetchSizes([1, 2, 3, 4, 5])
         XCTAssertEqual(flags.filter { $0.value.isSeen }.keys.sorted(), [1, 2, 4])
         XCTAssertEqual(try second.searchUnseen(), [3, 5])
-        try second.logout()
+        second.logout()
     }
 
     func testDeleteWithUIDPlusLeavesTheMailboxEmpty() throws {
@@ -226,7 +229,7 @@ final class IMAPSessionDovecotTests: XCTestCase {
         XCTAssertEqual(uids.count, 251)
         XCTAssertTrue(try session.delete(uids))
         XCTAssertEqual(session.selected?.exists, 0)
-        try session.logout()
+        session.logout()
         XCTAssertEqual(dovecot.messageCount(user: user), 0)
     }
 
@@ -240,7 +243,7 @@ final class IMAPSessionDovecotTests: XCTestCase {
         XCTAssertFalse(try session.delete([1, 3]))
         let flags = try session.fetchSizes([1, 2, 3])
         XCTAssertEqual(flags.filter { $0.value.isDeleted }.keys.sorted(), [1, 3])
-        try session.logout()
+        session.logout()
         XCTAssertEqual(dovecot.messageCount(user: user), 3)
     }
 
@@ -262,7 +265,7 @@ final class IMAPSessionDovecotTests: XCTestCase {
             let uids = try session.searchUIDs(from: 1)
             let bodies = try fetchAll(session, uids)
             XCTAssertEqual(uids.map { bodies[$0]! }, messages.map(served), "\(ignored)")
-            try session.logout()
+            session.logout()
             // Dovecot's Maildir++ layout stores the folder under its modified UTF-7 name.
             XCTAssertTrue(FileManager.default.fileExists(atPath: dovecot.maildir(user: user) + "/.&XfJZBHQG-"))
         }
@@ -278,7 +281,7 @@ final class IMAPSessionDovecotTests: XCTestCase {
         XCTAssertTrue(try session.idle(for: 60))
         XCTAssertEqual(session.selected?.exists, 2)
         XCTAssertEqual(try session.searchUIDs(from: 2), [2])
-        try session.logout()
+        session.logout()
     }
 
     // MARK: searching
@@ -298,7 +301,7 @@ final class IMAPSessionDovecotTests: XCTestCase {
         XCTAssertEqual(session.commandCount - before, 5, "windows 1:7 8:14 15:21 22:28 29:*")
         XCTAssertEqual(try session.searchUIDs(from: 31), [])
         XCTAssertEqual(try session.searchUnseen(), Array(1...30).filter { ![2, 9, 16, 29].contains($0) })
-        try session.logout()
+        session.logout()
     }
 
     func testSelectOfAMissingFolderIsAConfigurationError() throws {
@@ -310,6 +313,6 @@ final class IMAPSessionDovecotTests: XCTestCase {
         }
         // A NO leaves the session usable.
         XCTAssertEqual(try session.select().exists, 0)
-        try session.logout()
+        session.logout()
     }
 }

@@ -12,9 +12,10 @@ private final class IMAPScriptedServer: ByteStream {
     private var outbound: [UInt8] = []
     private let piece: Int
 
-    init(piece: Int = 7, script: @escaping (_ tag: String, _ command: String) -> String) {
+    init(piece: Int = 7, greeting: String = "", script: @escaping (_ tag: String, _ command: String) -> String) {
         self.piece = piece
         self.script = script
+        outbound = Array(greeting.utf8)
     }
 
     var commands: [String] { events.compactMap { if case let .command(line) = $0 { return line } else { return nil } } }
@@ -60,12 +61,22 @@ final class IMAPSessionScriptedTests: XCTestCase {
         }
     }
 
-    func testCapabilityIsAlwaysAskedAndIDOnlyWhenOffered() throws {
+    func testCapabilityIsAskedWhenTheLoginDidNotSayAndIDRidesWithTheFirstSelect() throws {
         let withID = server { _, _ in nil }
         let session = try IMAPSession(stream: withID)
-        XCTAssertEqual(withID.commands, ["A0001 CAPABILITY", "A0002 ID (\"name\" \"mailgate\" \"version\" \"1.0\")"])
-        XCTAssertEqual(session.serverID, ["name": "Scripted"])
+        XCTAssertEqual(withID.commands, ["A0001 CAPABILITY"])
         XCTAssertEqual(session.capabilities, ["IMAP4REV1", "ID", "UIDPLUS", "MOVE", "ESEARCH"])
+        try session.select()
+        XCTAssertEqual(withID.commands, ["A0001 CAPABILITY", "A0002 ID (\"name\" \"mailgate\" \"version\" \"1.0\")",
+                                         "A0003 SELECT INBOX"])
+        XCTAssertEqual(session.serverID, ["name": "Scripted"])
+        // ID and SELECT are written before either answer is read: one round trip for both.
+        let id = withID.events.firstIndex(of: .command(withID.commands[1]))!
+        let select = withID.events.firstIndex(of: .command(withID.commands[2]))!
+        XCTAssertFalse(withID.events[id..<select].contains(.receive))
+        XCTAssertEqual(session.roundTrips, 2)
+        try session.select()
+        XCTAssertEqual(withID.commands.count, 4, "ID is sent once")
 
         let withoutID = server(capabilities: "IMAP4rev1") { _, _ in nil }
         let plain = try IMAPSession(stream: withoutID)
@@ -74,6 +85,105 @@ final class IMAPSessionScriptedTests: XCTestCase {
         XCTAssertEqual(mailbox, IMAPSelectedMailbox(name: "INBOX", uidValidity: 42, uidNext: 11, exists: 10, readOnly: false,
                                                     permanentFlags: [], highestModSeq: nil))
         XCTAssertEqual(plain.commandCount, 2)
+    }
+
+    func testTheSessionLogsInItselfInOneRoundTripAfterTheGreeting() throws {
+        let login = IMAPLogin(user: "sales@acme.test", secret: "pa\"ss")
+        // SASL-IR and AUTH=PLAIN in the greeting: AUTHENTICATE PLAIN with the initial response.
+        let withIR = IMAPScriptedServer(greeting: "* OK [CAPABILITY IMAP4rev1 SASL-IR AUTH=PLAIN ID] ready\r\n") { tag, command in
+            command.hasPrefix("AUTHENTICATE PLAIN ") ? "\(tag) OK [CAPABILITY IMAP4rev1 ID UIDPLUS] in\r\n" : "\(tag) BAD\r\n"
+        }
+        let session = try IMAPSession(stream: withIR, login: login)
+        XCTAssertEqual(withIR.commands, ["A0001 AUTHENTICATE PLAIN " + Redactor.base64(Array("\0sales@acme.test\0pa\"ss".utf8))])
+        XCTAssertEqual(session.capabilities, ["IMAP4REV1", "ID", "UIDPLUS"], "after login, from the login's answer")
+        XCTAssertEqual(session.greeting, "* OK ready")
+        XCTAssertEqual(session.commandCount, 0)
+
+        // No SASL-IR, no capabilities in the greeting: CAPABILITY, then LOGIN with quoted strings.
+        let plain = IMAPScriptedServer(greeting: "* OK ready\r\n") { tag, command in
+            if command == "CAPABILITY" { return "* CAPABILITY IMAP4rev1\r\n\(tag) OK done\r\n" }
+            if command.hasPrefix("LOGIN ") { return "\(tag) OK [CAPABILITY IMAP4rev1 MOVE] in\r\n" }
+            return "\(tag) BAD\r\n"
+        }
+        let second = try IMAPSession(stream: plain, login: login)
+        XCTAssertEqual(plain.commands, ["A0001 CAPABILITY", "A0002 LOGIN \"sales@acme.test\" \"pa\\\"ss\""])
+        XCTAssertTrue(second.hasCapability("MOVE"))
+
+        // AUTH=PLAIN without SASL-IR and a password a quoted string cannot carry: the continuation.
+        let utf8 = IMAPLogin(user: "sales@acme.test", secret: "pässwörd")
+        let challenge = IMAPScriptedServer(greeting: "* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] ready\r\n") { tag, command in
+            if command == "AUTHENTICATE PLAIN" { return "+ \r\n" }
+            if command.isEmpty { return "A0001 OK [CAPABILITY IMAP4rev1] in\r\n" }  // the response line
+            return "\(tag) BAD\r\n"
+        }
+        XCTAssertNoThrow(try IMAPSession(stream: challenge, login: utf8))
+        XCTAssertEqual(challenge.commands, ["A0001 AUTHENTICATE PLAIN", Redactor.base64(Array("\0sales@acme.test\0pässwörd".utf8))])
+    }
+
+    func testARefusedLoginIs77WithTheServersWordsAndNoSecret() throws {
+        let login = IMAPLogin(user: "sales@acme.test", secret: "hunter2")
+        let refusing = IMAPScriptedServer(greeting: "* OK [CAPABILITY IMAP4rev1 SASL-IR AUTH=PLAIN] ready\r\n") { tag, _ in
+            "\(tag) NO [AUTHENTICATIONFAILED] Authentication failed for hunter2\r\n"
+        }
+        XCTAssertThrowsError(try IMAPSession(stream: refusing, login: login)) { error in
+            let failure = error as? MailSourceError
+            XCTAssertEqual(failure?.exitCode, 77, "\(error)")
+            XCTAssertFalse("\(error)".contains("hunter2"), "\(error)")
+        }
+        let busy = IMAPScriptedServer(greeting: "* OK [CAPABILITY IMAP4rev1 SASL-IR AUTH=PLAIN] ready\r\n") { tag, _ in
+            "\(tag) NO [UNAVAILABLE] Try again later\r\n"
+        }
+        XCTAssertThrowsError(try IMAPSession(stream: busy, login: login)) { error in
+            XCTAssertEqual((error as? MailSourceError)?.exitCode, 75, "\(error)")
+        }
+    }
+
+    func testAPollWithNewMailIsThreeRoundTripsAfterLogin() throws {
+        let fake = server { tag, command in
+            if command == "UID FETCH 8:* (UID RFC822.SIZE FLAGS)" {
+                // "8:*" also matches the highest UID below 8 (7): it is not new.
+                return "* 7 FETCH (UID 7 RFC822.SIZE 10 FLAGS ())\r\n* 8 FETCH (UID 8 RFC822.SIZE 30 FLAGS ())\r\n"
+                    + "* 9 FETCH (UID 9 RFC822.SIZE 31 FLAGS (\\Seen))\r\n\(tag) OK done\r\n"
+            }
+            if command.hasPrefix("UID FETCH 8:9 (UID BODY.PEEK[])") {
+                return "* 8 FETCH (UID 8 BODY[] {5}\r\nhello)\r\n* 9 FETCH (UID 9 BODY[] {5}\r\nworld)\r\n\(tag) OK done\r\n"
+            }
+            if command.hasPrefix("UID STORE") { return "\(tag) OK done\r\n" }
+            return nil
+        }
+        let session = try IMAPSession(stream: fake, capabilitiesAfterLogin: ["IMAP4rev1", "ID", "UIDPLUS"])
+        XCTAssertEqual(session.roundTrips, 0, "the login's answer carried the capabilities")
+        let (mailbox, listing) = try session.select(listingFrom: 8)
+        XCTAssertEqual(mailbox.uidNext, 11)
+        XCTAssertEqual(listing, [8: IMAPMessageInfo(uid: 8, size: 30, flags: []),
+                                 9: IMAPMessageInfo(uid: 9, size: 31, flags: ["\\Seen"])])
+        XCTAssertEqual(session.roundTrips, 1, "ID, SELECT and the listing in one flight")
+        var bodies: [UInt32: [UInt8]] = [:]
+        let failures = try session.fetchBodies([8, 9], maxSize: 100) { uid, bytes in bodies[uid] = bytes }
+        XCTAssertEqual(failures, [:])
+        XCTAssertEqual(bodies, [8: Array("hello".utf8), 9: Array("world".utf8)])
+        try session.markSeen([8, 9])
+        session.logout()
+        XCTAssertEqual(session.roundTrips, 3, "SELECT with the listing, the bodies, the flags; LOGOUT is not waited for")
+        XCTAssertEqual(fake.commands.last, "A0006 LOGOUT")
+    }
+
+    func testARefusedListingFallsBackToSearchAndARefusedSelectStillThrows() throws {
+        let fake = server { tag, command in
+            if command.hasPrefix("UID FETCH 1:*") { return "\(tag) BAD Invalid uidset\r\n" }
+            if command.hasPrefix("SELECT \"Missing\"") { return "\(tag) NO [NONEXISTENT] Unknown mailbox\r\n" }
+            return nil
+        }
+        let session = try IMAPSession(stream: fake, capabilitiesAfterLogin: ["IMAP4rev1"])
+        let (mailbox, listing) = try session.select(listingFrom: 1)
+        XCTAssertEqual(mailbox.uidValidity, 42)
+        XCTAssertNil(listing)
+        XCTAssertThrowsError(try session.select("Missing", listingFrom: 1)) { error in
+            XCTAssertEqual((error as? MailSourceError)?.exitCode, 78, "\(error)")
+        }
+        XCTAssertNil(session.selected)
+        // Both answers were read: the session goes on in step.
+        XCTAssertEqual(try session.select().uidValidity, 42)
     }
 
     func testFetchIsPipelinedInBatchesAndBodiesArriveWhole() throws {
@@ -162,7 +272,7 @@ final class IMAPSessionScriptedTests: XCTestCase {
         XCTAssertThrowsError(try session.select()) { error in
             XCTAssertEqual((error as? MailSourceError)?.exitCode, 75)
         }
-        XCTAssertNoThrow(try session.logout())
+        session.logout()
     }
 
     func testAThrowingConsumerDrainsTheRestAndTheSessionGoesOn() throws {

@@ -136,6 +136,22 @@ final class StoreTests: TemporaryDirectoryTestCase {
         try store.record([NewSeenRow(mailbox: pop, uidl: "a", size: 1, sha256: key(9), messageID: nil)])
         try store.markDone(mailbox: pop, uidls: ["a"])
         XCTAssertEqual(try store.recordedUIDLs(mailbox: pop), ["a": .done])
+        // Bookkeeping commits lower synchronous for themselves only: the connection is FULL
+        // again for the next record.
+        XCTAssertEqual(try store.pragma("synchronous"), "2")
+    }
+
+    func testAFailedBookkeepingTransactionRollsBackAndLeavesTheConnectionFull() throws {
+        let store = try Store(path: path)
+        let now = Date()
+        // A poll of a mailbox that does not exist breaks the foreign key: nothing is kept.
+        XCTAssertThrowsError(try store.recordPoll(alias: "sales", mailbox: 999, started: now, finished: now, fetched: 0,
+                                                  skipped: 0, failed: 0, error: nil, exitCode: 0, nextPoll: nil))
+        XCTAssertEqual(try store.pragma("synchronous"), "2")
+        let mb = try store.mailboxID(host: "h", port: 993, user: "u", folder: "INBOX")
+        try store.recordPoll(alias: "sales", mailbox: mb, started: now, finished: now, fetched: 1, skipped: 0, failed: 0,
+                             error: nil, exitCode: 0, nextPoll: nil)
+        XCTAssertEqual(try store.pragma("synchronous"), "2")
     }
 
     func testRouteFailureBacksOffThenQuarantines() throws {

@@ -71,7 +71,7 @@ extension Poller {
     private func checkIMAP(_ alias: AliasConfig, _ mailbox: AliasConfig.Mailbox, _ mailboxID: Int64, secret: String,
                            into report: inout CheckReport) throws {
         let session = try IMAPSession(endpoint: mailbox.endpoint, secret: secret)
-        defer { try? session.logout() }
+        defer { session.logout() }
         report.greeting = session.greeting
         report.capabilities = session.capabilities.sorted()
         let selected = try session.select(mailbox.folder, readOnly: true)

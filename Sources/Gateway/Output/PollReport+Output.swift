@@ -15,6 +15,7 @@ extension PollReport {
             ("routes", .object(Route.Kind.allCases.map { ($0.rawValue, .int(routes[$0.rawValue] ?? 0)) })),
             ("uidvalidity", uidValidity.map { .int(Int($0)) } ?? .null),
             ("elapsed_ms", .int(elapsedMilliseconds)),
+            ("round_trips", .int(roundTrips)),
             ("error", .string(error)),
             ("exit_code", .int(Int(exitCode))),
             ("notices", .array(notices.map { .string($0) })),

@@ -6,10 +6,11 @@ import MailStore
 /// One poll of an IMAP folder. Seen key: (mailbox, UIDVALIDITY, UID).
 ///
 /// Candidates are the UIDs from the saved UIDNEXT on that have no seen row, never "what is
-/// unseen" (another client reading mail must not hide it from us); an idle poll is one
-/// SELECT because UIDNEXT has not moved and nothing is due for a retry. Messages are
-/// fetched in batches; each batch is made durable, then flagged/moved/deleted on the
-/// server, then marked done.
+/// unseen" (another client reading mail must not hide it from us). They are listed with
+/// their sizes by a `UID FETCH` pipelined with the SELECT, so an idle poll costs one round
+/// trip and a poll with new mail three after login: SELECT with the listing, the bodies,
+/// the flags (LOGOUT is not waited for). Messages are fetched in batches; each batch is made
+/// durable, then flagged/moved/deleted on the server, then marked done.
 ///
 /// Every candidate ends recorded, skipped (too large), failed (a `failed` row, fetched again
 /// after its backoff, quarantined after its last attempt) or dropped (a fresh `UID SEARCH`
@@ -31,7 +32,10 @@ struct IMAPPoll {
         var reconnects = 0
         while true {
             let session = try IMAPSession(endpoint: mailbox.endpoint, secret: secret)
-            defer { try? session.logout() }
+            defer {
+                report.roundTrips += session.roundTrips
+                session.logout()
+            }
             do {
                 try poll.run(into: &report, session: session)
                 return
@@ -48,12 +52,26 @@ struct IMAPPoll {
     /// UIDVALIDITY, and it is left selected; the caller logs out. Throws
     /// `ReconnectForTheRest` when the session had to be closed to skip a message.
     func run(into report: inout PollReport, session: IMAPSession) throws {
-        let selected = try session.select(mailbox.folder, readOnly: mailbox.afterFetch == .keep)
+        let previous = try store.mailbox(mailboxID)
+        // Where new mail starts, if the SELECT confirms the UIDVALIDITY saved; a first poll
+        // that takes everything lists from 1. Other first polls search as `start` says.
+        let listFrom: UInt32? = previous?.uidValidity != nil ? previous?.uidNext ?? 1 : (mailbox.start == .all ? 1 : nil)
+        let selected: IMAPSelectedMailbox
+        var listing: [UInt32: IMAPMessageInfo]?
+        if let listFrom {
+            (selected, listing) = try session.select(mailbox.folder, readOnly: mailbox.afterFetch == .keep, listingFrom: listFrom)
+        } else {
+            selected = try session.select(mailbox.folder, readOnly: mailbox.afterFetch == .keep)
+        }
         let uidValidity = selected.uidValidity
         report.uidValidity = uidValidity
         report.uidNext = selected.uidNext
         report.existsAtSelect = selected.exists
-        let previous = try store.mailbox(mailboxID)
+        /// UIDs ≥ `low`: from the listing when it covers them, else a search.
+        func uids(from low: UInt32) throws -> [UInt32] {
+            if let listing, let listFrom, listFrom <= low { return listing.keys.filter { $0 >= low }.sorted() }
+            return try session.searchUIDs(from: low)
+        }
 
         // Stored messages not routed yet (or due again after a failure) first; those routed
         // now become `recorded` and are acknowledged below with the others.
@@ -63,8 +81,9 @@ struct IMAPPoll {
         var retries = try store.fetchRetries(mailbox: mailboxID, uidValidity: uidValidity, dueBy: Date())
         var candidates: [UInt32]
         if previous?.uidValidity == nil {
-            candidates = try firstPollCandidates(session)
+            candidates = try firstPollCandidates(session, all: { try uids(from: 1) })
         } else if previous?.uidValidity != uidValidity {
+            listing = nil  // its UIDs are of the new UIDVALIDITY, listed from an old UIDNEXT
             candidates = try candidatesAfterReset(session, uidValidity: uidValidity)
             unfinished = []
             // Failed UIDs of the old UIDVALIDITY name nothing now; their messages, if still
@@ -77,7 +96,7 @@ struct IMAPPoll {
         } else {
             // No UIDNEXT saved yet (the first poll broke off): from 1, never from the highest UID
             // recorded, since an earlier one may have no row yet.
-            candidates = try session.searchUIDs(from: previous?.uidNext ?? 1)
+            candidates = try uids(from: previous?.uidNext ?? 1)
         }
         if let lowest = candidates.min() {
             let known = try store.recordedUIDs(mailbox: mailboxID, uidValidity: uidValidity, from: lowest)
@@ -90,7 +109,9 @@ struct IMAPPoll {
 
         // Sizes first, so an oversized message is recorded as skipped without being downloaded.
         // A message without RFC822.SIZE is fetched all the same, its limit enforced as it arrives.
-        let infos = toFetch.isEmpty ? [:] : try session.fetchSizes(toFetch)
+        var infos = listing ?? [:]
+        let unlisted = toFetch.filter { infos[$0] == nil }
+        if !unlisted.isEmpty { infos.merge(try session.fetchSizes(unlisted)) { listed, _ in listed } }
         var wanted: [(uid: UInt32, size: Int?)] = []
         for uid in toFetch {
             let size = infos[uid]?.size.map { Int(clamping: $0) }
@@ -241,11 +262,11 @@ struct IMAPPoll {
     }
 
     /// The first poll of a folder: `start` decides what counts as already handled.
-    private func firstPollCandidates(_ session: IMAPSession) throws -> [UInt32] {
+    private func firstPollCandidates(_ session: IMAPSession, all: () throws -> [UInt32]) throws -> [UInt32] {
         let uidValidity = session.selected!.uidValidity
         switch mailbox.start {
         case .all:
-            return try session.searchUIDs(from: 1)
+            return try all()
         case .new:
             try store.recordBaseline(mailbox: mailboxID, uidValidity: uidValidity, uids: try session.searchUIDs(from: 1))
             return []

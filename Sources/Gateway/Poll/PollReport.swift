@@ -22,6 +22,9 @@ public struct PollReport: Sendable {
     public var uidNext: UInt32?
     /// IMAP: the folder's message count when the poll selected it.
     public var existsAtSelect: UInt32?
+    /// IMAP: the exchanges with the server the poll waited for after login (an idle poll one,
+    /// a poll with new mail about three); libcurl's connect, TLS and login are not counted.
+    public var roundTrips = 0
     public var elapsedMilliseconds = 0
     /// The failure in words an admin understands (never a secret); nil when the poll succeeded.
     public var error: String?

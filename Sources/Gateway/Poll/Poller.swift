@@ -93,6 +93,8 @@ public final class Poller {
         pipeline.shouldStop = shouldStop
         pipeline.retry = RetryPolicy(maxAttempts: alias.maxAttempts, backoff: alias.retryBackoff, maxBackoff: alias.backoffMax)
         if let session, mailbox.isIMAP {
+            let before = session.roundTrips
+            defer { report.roundTrips += session.roundTrips - before }
             do {
                 try IMAPPoll(alias: alias, mailbox: mailbox, mailboxID: id, pipeline: pipeline).run(into: &report, session: session)
                 return

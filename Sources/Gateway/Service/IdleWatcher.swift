@@ -153,7 +153,7 @@ final class IdleWatcher: @unchecked Sendable {
                                               address: endpoint.address, folder: mailbox.folder)
                 guard session.hasCapability("IDLE") else {
                     logger.notice("the server does not offer IDLE: polling every interval only", metadata: meta)
-                    try? session.logout()
+                    session.logout()
                     return
                 }
                 _ = try session.select(mailbox.folder, readOnly: readOnly)
@@ -183,7 +183,7 @@ final class IdleWatcher: @unchecked Sendable {
                     }
                 }
                 scheduler.idleChanged(self, up: false)
-                try? session.logout()
+                session.logout()
                 if isStopped { return }
                 logger.info("IDLE session logs in again with a fresh OAuth2 token", metadata: meta)
                 renewed = true

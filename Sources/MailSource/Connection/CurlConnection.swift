@@ -39,7 +39,15 @@ public final class CurlConnection: ByteStream, @unchecked Sendable {
 
     /// Connects, secures and logs in. Throws `MailSourceError` (never containing `secret`).
     /// `secret` is the password, or the OAuth2 access token for `.xoauth2`/`.oauthbearer`/`.oauth2`.
-    public init(endpoint: Endpoint, secret: String) throws {
+    ///
+    /// `login: false` (implicit TLS or none, no STARTTLS): libcurl only connects and does the
+    /// TLS handshake, and the caller reads the greeting and logs in itself. libcurl's IMAP
+    /// login always asks CAPABILITY first, a round trip the greeting's capabilities make
+    /// needless. It is asked for an http(s) URL, for which `CURLOPT_CONNECT_ONLY` stops right
+    /// after the handshake (no ALPN: the server speaks IMAP, not HTTP); certificate checks,
+    /// the CA file and the proxy tunnel are the same.
+    public init(endpoint: Endpoint, secret: String, login: Bool = true) throws {
+        precondition(login || endpoint.tls != .starttls, "STARTTLS happens inside the protocol: libcurl must log in")
         self.endpoint = endpoint
         let redactor = Redactor(secret: secret, user: endpoint.user)
         self.redactor = redactor
@@ -77,8 +85,15 @@ public final class CurlConnection: ByteStream, @unchecked Sendable {
         func ms(_ seconds: Double) -> Int { max(1, Int((seconds * 1000).rounded(.up))) }
         func s(_ seconds: Double) -> Int { max(1, Int(seconds.rounded(.up))) }
 
-        set(CURLOPT_URL, endpoint.url)
-        set(CURLOPT_PROTOCOLS_STR, "imap,imaps,pop3,pop3s")
+        if login {
+            set(CURLOPT_URL, endpoint.url)
+            set(CURLOPT_PROTOCOLS_STR, "imap,imaps,pop3,pop3s")
+        } else {
+            let host = endpoint.host.contains(":") && !endpoint.host.hasPrefix("[") ? "[\(endpoint.host)]" : endpoint.host
+            set(CURLOPT_URL, "\(endpoint.tls == .implicit ? "https" : "http")://\(host):\(endpoint.port)/")
+            set(CURLOPT_PROTOCOLS_STR, "http,https")
+            set(CURLOPT_SSL_ENABLE_ALPN, 0)
+        }
         set(CURLOPT_CONNECT_ONLY, 1)
         set(CURLOPT_NOSIGNAL, 1)
         set(CURLOPT_TCP_KEEPALIVE, 1)
@@ -86,8 +101,9 @@ public final class CurlConnection: ByteStream, @unchecked Sendable {
         set(CURLOPT_SERVER_RESPONSE_TIMEOUT, s(endpoint.timeouts.command))
         set(CURLOPT_LOW_SPEED_LIMIT, 1)
         set(CURLOPT_LOW_SPEED_TIME, s(endpoint.timeouts.lowSpeed))
-        set(CURLOPT_USERNAME, endpoint.user)
+        if login { set(CURLOPT_USERNAME, endpoint.user) }
         switch endpoint.auth {
+        case _ where !login: break
         case .auto:
             set(CURLOPT_PASSWORD, secret)
         case .plain:

@@ -3,24 +3,39 @@
 /// connection with its own codec (`Codec/`): pipelined `UID FETCH … BODY.PEEK[]` (never sets
 /// \Seen), literals of any size, commands and responses of any length.
 ///
-/// A poll: `select` → `searchUIDs(from:)` → `fetchSizes` → `fetchBodies` (or `fetchBody` for
-/// a large one) → after the store has committed: `markSeen` / `delete` / `move` → `logout`.
+/// A poll: `select(_:readOnly:listingFrom:)` (SELECT and the listing of new UIDs with their
+/// sizes in one round trip) → `fetchBodies` (or `fetchBody` for a large one) → after the store
+/// has committed: `markSeen` / `delete` / `move` → `logout` (not waited for). Each step is one
+/// round trip (`roundTrips` counts them); ID rides along with the first SELECT.
 ///
 /// Blocking and not thread-safe: use it from one dedicated thread. After a connection or
 /// protocol error the session is unusable (every call throws that error again); after a
 /// NO/BAD to a command it stays usable.
 public final class IMAPSession {
-    /// The server's greeting line as libcurl saw it, if any.
-    public let greeting: String?
+    /// The server's greeting line, if any (as libcurl saw it, or as read by the session when
+    /// it logged in itself).
+    public private(set) var greeting: String?
     /// Upper-cased capability names, from the CAPABILITY command issued after login (libcurl
     /// consumed the greeting and the login answers) and from any later announcements.
     public private(set) var capabilities: Set<String> = []
-    /// The server's answer to ID, when it offers ID.
+    /// The server's answer to ID, when it offers ID (sent in the same flight as the first
+    /// SELECT, so known after it).
     public private(set) var serverID: [String: String]?
     /// The selected mailbox; `exists` follows EXISTS/EXPUNGE announcements.
     public private(set) var selected: IMAPSelectedMailbox?
-    /// Commands sent since connecting (CAPABILITY and ID included; libcurl's login not).
+    /// Commands sent after login (CAPABILITY and ID included; the login's own exchanges not,
+    /// whether libcurl or the session sent them).
     public private(set) var commandCount = 0
+    /// Exchanges this session waited for: a command written while no earlier one was still
+    /// awaiting its answer starts one; pipelined commands ride along, and LOGOUT (never
+    /// waited for) costs none. libcurl's connect, TLS and login are not counted. It counts
+    /// protocol turns, not time, so tests can hold a poll to its budget on any machine.
+    public private(set) var roundTrips = 0
+    /// Commands written whose tagged answer has not been read yet.
+    private var awaitingAnswers = 0
+    /// ID is offered and not sent yet: it goes out with the first SELECT (NetEase refuses
+    /// SELECT before ID), in the same flight, instead of costing a round trip of its own.
+    private var idPending = false
     /// `[ALERT]` texts the server sent; an admin must see them.
     public private(set) var alerts: [String] = []
     public let options: IMAPSessionOptions
@@ -34,7 +49,6 @@ public final class IMAPSession {
     private let readBuffer: UnsafeMutableRawBufferPointer
     private var broken: Error?
     private var loggingOut = false
-    private var byeSeen = false
     private var expungeCount = 0
     /// Sequence number → UID, from FETCH responses that carried both, kept in step with
     /// EXPUNGE: attributes a FETCH without its UID to the message it is about.
@@ -42,10 +56,28 @@ public final class IMAPSession {
     /// The size a literal claimed when the session was closed rather than read it.
     private var refusedLiteralSize: UInt64?
 
-    /// Connects and logs in through libcurl, then asks for CAPABILITY and sends ID when offered.
+    /// Connects and logs in; asks for CAPABILITY only when neither the greeting nor the
+    /// login's answer carried them. A password over implicit TLS (or none) is sent by the
+    /// session itself (libcurl only connects and secures): `AUTHENTICATE PLAIN` with its
+    /// initial response when the greeting offers SASL-IR, else `LOGIN`, one round trip after
+    /// the greeting. STARTTLS and the other mechanisms go through libcurl's login, which
+    /// always asks CAPABILITY first (one round trip more).
     public convenience init(endpoint: Endpoint, secret: String, options: IMAPSessionOptions = .init()) throws {
         guard endpoint.scheme.isIMAP else {
             throw MailSourceError.configuration("\(endpoint.address): an IMAP session needs an imap:// or imaps:// endpoint")
+        }
+        if endpoint.tls != .starttls && (endpoint.auth == .auto || endpoint.auth == .plain) {
+            let connection = try CurlConnection(endpoint: endpoint, secret: secret, login: false)
+            do {
+                try self.init(stream: connection, address: endpoint.address, folder: endpoint.folder, options: options,
+                              login: IMAPLogin(user: endpoint.user, secret: secret, plainOnly: endpoint.auth == .plain))
+                return
+            } catch is IMAPLogin.NeedsLibcurl {
+                connection.close()  // a mechanism only libcurl speaks: log in through it below
+            } catch {
+                connection.close()
+                throw error
+            }
         }
         let connection = try CurlConnection(endpoint: endpoint, secret: secret)
         do {
@@ -61,9 +93,10 @@ public final class IMAPSession {
     /// Over any byte stream that is already past login (tests use scripted streams).
     /// `capabilitiesAfterLogin`: what the server announced in its answer to the login (most
     /// do, RFC 3501 §6.2.3); when given, the CAPABILITY round trip is saved.
+    /// With `login`, the stream is at the greeting and the session logs in itself.
     public init(stream: ByteStream, greeting: String? = nil, address: String = "IMAP server",
                 folder: String = "INBOX", options: IMAPSessionOptions = .init(),
-                capabilitiesAfterLogin: [String]? = nil) throws {
+                capabilitiesAfterLogin: [String]? = nil, login: IMAPLogin? = nil) throws {
         self.stream = stream
         self.connection = stream as? CurlConnection
         self.greeting = greeting
@@ -72,12 +105,15 @@ public final class IMAPSession {
         self.options = options
         self.decoder = IMAPResponseDecoder(maxLiteralSize: options.maxLiteralSize)
         self.readBuffer = .allocate(byteCount: max(4096, options.readChunkSize), alignment: 16)
-        if let known = capabilitiesAfterLogin, !known.isEmpty {
+        if let login {
+            try logIn(login)
+            if capabilities.isEmpty { try refreshCapabilities() }
+        } else if let known = capabilitiesAfterLogin, !known.isEmpty {
             setCapabilities(known)
         } else {
             try refreshCapabilities()
         }
-        if hasCapability("ID") { try identify() }
+        idPending = hasCapability("ID")
     }
 
     /// The capabilities the server announced with its answer to the login: the
@@ -110,6 +146,69 @@ public final class IMAPSession {
 
     deinit { readBuffer.deallocate() }
 
+    /// Reads the greeting and logs in: `AUTHENTICATE PLAIN` with the initial response when
+    /// the server offers SASL-IR (one round trip), else `LOGIN` (one round trip; 7-bit names
+    /// and passwords only), else `AUTHENTICATE PLAIN` answering the server's continuation
+    /// (two). The capabilities come from the greeting (CAPABILITY is asked only when it has
+    /// none) and, after login, from the login's answer. The login's exchanges are not
+    /// counted in `commandCount`/`roundTrips`, as libcurl's are not.
+    private func logIn(_ login: IMAPLogin) throws {
+        let first: IMAPResponse
+        first = try nextResponse()
+        guard case let .untagged(.status(hello)) = first else {
+            throw fail(MailSourceError.protocolViolation("\(address) did not greet as an IMAP server"))
+        }
+        greeting = "* \(hello.status.rawValue) \(hello.text)"
+        if let code = hello.code { observe(code) }
+        switch hello.status {
+        case .bye: throw fail(MailSourceError.temporary("\(address) refused the connection: \(hello.text)"))
+        case .preauth: return
+        default: break
+        }
+        if capabilities.isEmpty { try refreshCapabilities() }
+        let plain = Array("\0\(login.user)\0\(login.secret)".utf8)
+        let tag: String
+        if hasCapability("AUTH=PLAIN") && hasCapability("SASL-IR") {
+            tag = try send(IMAPCommand("AUTHENTICATE", "PLAIN " + Redactor.base64(plain)))
+        } else if !login.plainOnly && !hasCapability("LOGINDISABLED") && IMAPLogin.quotable(login.user)
+                    && IMAPLogin.quotable(login.secret) {
+            tag = try send(IMAPCommand("LOGIN", IMAPCommand.quoted(login.user) + " " + IMAPCommand.quoted(login.secret)))
+        } else if hasCapability("AUTH=PLAIN") {
+            tag = try send(IMAPCommand("AUTHENTICATE", "PLAIN"))
+        } else {
+            throw IMAPLogin.NeedsLibcurl()
+        }
+        var answeredContinuation = false
+        while true {
+            switch try nextResponse() {
+            case .continuation:
+                // PLAIN's one challenge is empty; a second one is a refusal in disguise: cancel.
+                let reply = answeredContinuation ? "*" : Redactor.base64(plain)
+                answeredContinuation = true
+                do { try stream.send(Array((reply + "\r\n").utf8)) } catch { throw fail(error) }
+            case let .untagged(untagged):
+                try observe(untagged)
+            case let .tagged(answered, status):
+                guard answered == tag else { throw unexpectedTag(answered, expected: tag) }
+                if let code = status.code { observe(code) }
+                guard status.status == .ok else {
+                    let words = Redactor(secret: login.secret, user: login.user)
+                        .redact(status.text.isEmpty ? "no reason given" : status.text)
+                    switch status.code?.name {
+                    case "UNAVAILABLE", "SERVERBUG", "INUSE", "LIMIT", "SYS/TEMP", "IN-USE", "LOGIN-DELAY":
+                        throw fail(MailSourceError.temporary("the server could not log \(login.user) in now: \(words)"))
+                    default:
+                        throw fail(MailSourceError.authenticationFailed("the server refused the login for \(login.user): \(words)"))
+                    }
+                }
+                commandCount = 0
+                roundTrips = 0
+                awaitingAnswers = 0
+                return
+            }
+        }
+    }
+
     public func hasCapability(_ name: String) -> Bool {
         capabilities.contains(name.uppercased())
     }
@@ -125,10 +224,18 @@ public final class IMAPSession {
         try runChecked(.capability) { _ in }
     }
 
-    /// `ID ("name" "mailgate" "version" "…")`; a refusal is not an error.
-    private func identify() throws {
-        let command = IMAPCommand.id([("name", options.clientName), ("version", options.clientVersion)])
-        _ = try run(command) { untagged in
+    /// Writes `ID ("name" "mailgate" "version" "…")` if it is still due; returns its tag. Its
+    /// answer is read with `readIDAnswer` after whatever was pipelined behind it was written.
+    private func sendPendingID() throws -> String? {
+        guard idPending else { return nil }
+        idPending = false
+        return try send(.id([("name", options.clientName), ("version", options.clientVersion)]))
+    }
+
+    /// The answer to ID; a refusal is not an error.
+    private func readIDAnswer(_ tag: String?) throws {
+        guard let tag else { return }
+        _ = try waitFor(tag) { untagged in
             if case let .id(fields) = untagged { self.serverID = fields }
         }
     }
@@ -136,6 +243,25 @@ public final class IMAPSession {
     /// SELECT (or EXAMINE when `readOnly`) `folder`, by default the endpoint's.
     @discardableResult
     public func select(_ folder: String? = nil, readOnly: Bool = false) throws -> IMAPSelectedMailbox {
+        try select(folder, readOnly: readOnly, listing: nil).mailbox
+    }
+
+    /// SELECT (or EXAMINE) `folder` and, in the same flight, `UID FETCH from:* (UID RFC822.SIZE
+    /// FLAGS)`: the mailbox and every message with a UID ≥ `from`, with its size, for one
+    /// round trip instead of three (SELECT, UID SEARCH, the sizes). Pipelining them is safe
+    /// (RFC 3501 §5.5): the FETCH does not depend on what SELECT answers, and a refused SELECT
+    /// leaves no mailbox selected, so the FETCH is refused too and the SELECT's error thrown.
+    ///
+    /// `listing` is nil when the server refused the FETCH (some refuse `n:*` in an empty
+    /// folder): ask `searchUIDs` then. (`n:*` always matches the highest UID even when it is
+    /// below n; such a UID is not listed.)
+    public func select(_ folder: String? = nil, readOnly: Bool = false, listingFrom uid: UInt32)
+        throws -> (mailbox: IMAPSelectedMailbox, listing: [UInt32: IMAPMessageInfo]?) {
+        try select(folder, readOnly: readOnly, listing: max(uid, 1))
+    }
+
+    private func select(_ folder: String?, readOnly: Bool, listing low: UInt32?)
+        throws -> (mailbox: IMAPSelectedMailbox, listing: [UInt32: IMAPMessageInfo]?) {
         let name = folder ?? defaultFolder
         selected = nil
         sequenceUIDs = [:]
@@ -145,7 +271,12 @@ public final class IMAPSession {
         var flags: [String] = []
         var modSeq: UInt64?
         let command = IMAPCommand.select(name, readOnly: readOnly)
-        let status = try run(command) { untagged in
+        let idTag = try sendPendingID()
+        let tag = try send(command)
+        let listCommand = low.map { IMAPCommand("UID FETCH", "\($0):* (UID RFC822.SIZE FLAGS)") }
+        let listTag = try listCommand.map { try send($0) }
+        try readIDAnswer(idTag)
+        let status = try waitFor(tag) { untagged in
             switch untagged {
             case let .exists(count): exists = count
             case let .status(response):
@@ -159,15 +290,32 @@ public final class IMAPSession {
             default: break
             }
         }
-        try check(status, command)
-        guard let uidValidity else {
-            throw MailSourceError.protocolViolation("\(address): \(command.verb) \(name) did not report UIDVALIDITY")
-        }
-        let mailbox = IMAPSelectedMailbox(name: name, uidValidity: uidValidity, uidNext: uidNext, exists: exists ?? 0,
+        var mailbox: IMAPSelectedMailbox?
+        if status.status == .ok, let uidValidity {
+            mailbox = IMAPSelectedMailbox(name: name, uidValidity: uidValidity, uidNext: uidNext, exists: exists ?? 0,
                                           readOnly: readOnly || status.code == .readOnly,
                                           permanentFlags: flags, highestModSeq: modSeq)
-        selected = mailbox
-        return mailbox
+            selected = mailbox
+        }
+        // The listing's answer is read whatever SELECT said, so the stream stays in step.
+        var listing: [UInt32: IMAPMessageInfo]?
+        if let listTag, let low {
+            var found: [UInt32: IMAPMessageInfo] = [:]
+            let listStatus = try waitFor(listTag) { untagged in
+                if case let .fetch(sequence, attributes) = untagged, let uid = attributes.uid ?? self.sequenceUIDs[sequence],
+                   uid >= low {
+                    let known = found[uid]
+                    found[uid] = IMAPMessageInfo(uid: uid, size: attributes.rfc822Size ?? known?.size,
+                                                 flags: attributes.flags ?? known?.flags ?? [])
+                }
+            }
+            if listStatus.status == .ok { listing = found }
+        }
+        try check(status, command)
+        guard let mailbox else {
+            throw MailSourceError.protocolViolation("\(address): \(command.verb) \(name) did not report UIDVALIDITY")
+        }
+        return (mailbox, listing)
     }
 
     /// Creates a mailbox; one that already exists is fine.
@@ -425,10 +573,12 @@ public final class IMAPSession {
     /// EXPUNGE would also remove messages other clients flagged).
     @discardableResult
     public func delete(_ uids: [UInt32]) throws -> Bool {
-        try store(uids, flag: "\\Deleted")
-        guard hasCapability("UIDPLUS") else { return false }
-        try pipeline(sets(uids).map { .uidExpunge($0) }) { _ in }
-        return true
+        // STORE and UID EXPUNGE in one flight: UID EXPUNGE removes only messages that carry
+        // \Deleted, so one whose STORE was refused stays, and the refusal is thrown.
+        let uidplus = hasCapability("UIDPLUS")
+        let stores = sets(uids).map { IMAPCommand.uidStore($0, "+FLAGS.SILENT", flags: ["\\Deleted"]) }
+        try pipeline(stores + (uidplus ? sets(uids).map { .uidExpunge($0) } : [])) { _ in }
+        return uidplus
     }
 
     /// Moves the UIDs to `folder`: `UID MOVE` with MOVE, else `UID COPY` and `delete`.
@@ -502,16 +652,21 @@ public final class IMAPSession {
         return newMail || (selected?.exists ?? 0) > known
     }
 
-    /// LOGOUT, then closes the connection. An error after the server's BYE is ignored.
-    public func logout() throws {
+    /// Writes LOGOUT and closes the connection without waiting for the answer: everything
+    /// that mattered was answered before (a STORE's OK is read before the store marks the
+    /// message done), and a server ends the session on LOGOUT or on the close alike, so
+    /// waiting would only add a round trip to every poll. What already arrived (news sent
+    /// while idle) is read first: closing a socket with unread bytes resets the connection,
+    /// and the server could drop the LOGOUT with it. Never throws: a connection that broke on
+    /// the way out changes nothing.
+    public func logout() {
         defer { connection?.close() }
         guard broken == nil, !loggingOut else { return }
         loggingOut = true
-        do {
-            try runChecked(.logout) { _ in }
-        } catch {
-            if byeSeen { return } // the server said goodbye and closed before its tagged OK
-            throw error
+        try? stream.send(IMAPCommand.logout.encoded(tag: tags.nextTag()))
+        commandCount += 1
+        for _ in 0..<64 {  // bounded: a server that keeps talking is cut off all the same
+            guard let count = try? stream.receive(into: readBuffer, waitingAtMost: 0), count > 0 else { break }
         }
     }
 
@@ -569,6 +724,8 @@ public final class IMAPSession {
             throw fail(error)
         }
         commandCount += 1
+        if awaitingAnswers == 0 { roundTrips += 1 }
+        awaitingAnswers += 1
         return tag
     }
 
@@ -627,6 +784,7 @@ public final class IMAPSession {
                 }
             case let .tagged(answered, status):
                 guard answered == tag else { throw unexpectedTag(answered, expected: tag) }
+                awaitingAnswers -= 1
                 if let code = status.code { observe(code) }
                 if status.code == .alert { alerts.append(status.text) }
                 if let handlerError { throw handlerError }
@@ -665,8 +823,7 @@ public final class IMAPSession {
             if let code = response.code { observe(code) }
             if response.code == .alert { alerts.append(response.text) }
             if response.status == .bye {
-                byeSeen = true
-                if !loggingOut { throw fail(MailSourceError.temporary("\(address) closed the session: \(response.text)")) }
+                throw fail(MailSourceError.temporary("\(address) closed the session: \(response.text)"))
             }
         case let .exists(count):
             selected?.exists = count

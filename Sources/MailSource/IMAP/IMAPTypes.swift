@@ -101,3 +101,23 @@ public struct IMAPSessionOptions: Sendable {
 
     public init() {}
 }
+
+/// A password login the session does itself (see `IMAPSession.init(endpoint:secret:options:)`).
+public struct IMAPLogin: Sendable {
+    public var user: String
+    public var secret: String
+    /// `auth = "plain"`: only `AUTHENTICATE PLAIN`, never the LOGIN command.
+    public var plainOnly: Bool
+
+    public init(user: String, secret: String, plainOnly: Bool = false) {
+        self.user = user; self.secret = secret; self.plainOnly = plainOnly
+    }
+
+    /// The server offers only mechanisms libcurl speaks (LOGIN, CRAM-MD5, …): log in through it.
+    struct NeedsLibcurl: Error {}
+
+    /// A quoted string can carry it: 7-bit, no NUL, CR or LF.
+    static func quotable(_ text: String) -> Bool {
+        text.utf8.allSatisfy { $0 >= 0x01 && $0 < 0x80 && $0 != 0x0A && $0 != 0x0D }
+    }
+}

@@ -60,7 +60,7 @@ extension Store {
     public func acquireLease(mailbox: Int64, owner: String, ttl: TimeInterval, now: Date = Date(),
                              ownerIsGone: (String) -> Bool = { _ in false })
         throws(StoreError) -> LeaseHolder? {
-        try write("taking the lease on mailbox \(mailbox)") { db -> LeaseHolder? in
+        try writeBookkeeping("taking the lease on mailbox \(mailbox)") { db -> LeaseHolder? in
             let t = now.timeIntervalSince1970
             if let row = try Row.fetchOne(db, sql: "SELECT owner, acquired_at, expires_at FROM leases WHERE mailbox_id = ?",
                                           arguments: [mailbox]) {
@@ -83,7 +83,7 @@ extension Store {
     /// Extends our lease; false when it is no longer ours (it expired and was taken over).
     @discardableResult
     public func renewLease(mailbox: Int64, owner: String, ttl: TimeInterval, now: Date = Date()) throws(StoreError) -> Bool {
-        try write("renewing the lease on mailbox \(mailbox)") { db in
+        try writeBookkeeping("renewing the lease on mailbox \(mailbox)") { db in
             try db.execute(sql: "UPDATE leases SET expires_at = ? WHERE mailbox_id = ? AND owner = ?",
                            arguments: [now.timeIntervalSince1970 + ttl, mailbox, owner])
             return db.changesCount > 0
@@ -92,7 +92,7 @@ extension Store {
 
     /// Gives the lease back (only when it is ours).
     public func releaseLease(mailbox: Int64, owner: String) throws(StoreError) {
-        try write("releasing the lease on mailbox \(mailbox)") { db in
+        try writeBookkeeping("releasing the lease on mailbox \(mailbox)") { db in
             try db.execute(sql: "DELETE FROM leases WHERE mailbox_id = ? AND owner = ?", arguments: [mailbox, owner])
         }
     }
@@ -112,7 +112,7 @@ extension Store {
 
     /// Writes the service's view of one alias (replacing any earlier row for it).
     public func setServiceState(_ state: ServiceAliasState) throws(StoreError) {
-        try write("recording the service state of alias \(state.alias)") { db in
+        try writeBookkeeping("recording the service state of alias \(state.alias)") { db in
             try db.execute(sql: """
                 INSERT INTO service_state (alias, owner, state, idle, next_poll, last_error, updated_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?)

@@ -23,8 +23,8 @@ extension Store {
     /// the caller's transaction.
     func insertRaw(_ db: Database, sha256: String, bytes: [UInt8]) throws {
         try Spool.validate(sha256, path: path)
-        try db.execute(sql: "INSERT INTO raw_messages (sha256, bytes) VALUES (?, ?) ON CONFLICT (sha256) DO NOTHING",
-                       arguments: [sha256, Data(bytes)])
+        try db.executeCached("INSERT INTO raw_messages (sha256, bytes) VALUES (?, ?) ON CONFLICT (sha256) DO NOTHING",
+                             [sha256, Data(bytes)])
     }
 
     /// The bytes kept under `sha256`, or nil when the message is not in the database

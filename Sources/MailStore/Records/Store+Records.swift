@@ -5,6 +5,15 @@ import GRDB
 /// the same batch recorded (a lead and its reply fetched together) and commits once.
 public struct RecordsTransaction {
     let db: Database
+    /// One encoder for the whole transaction (a batch): making one per message cost more
+    /// than the encoding.
+    private let encoder: JSONEncoder
+
+    init(db: Database) {
+        self.db = db
+        encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    }
 
     /// Routes that put a message into the records: a later copy of it is a duplicate.
     static let routedKinds = "('new', 'reply', 'bounce')"
@@ -15,61 +24,61 @@ public struct RecordsTransaction {
     public func recordRouting(_ message: MessageRecord, _ route: RouteRecord, replacing: Int64? = nil,
                               now: Date = Date()) throws -> Int64 {
         if let old = replacing { try Self.forget(messageRow: old, db) }
+        let now = now.databaseValue  // formatted once, bound up to four times
         var threadIDs: [Int64] = []
         for thread in route.newThreads {
-            try db.execute(sql: """
+            try db.executeCached("""
                 INSERT INTO threads (model, alias, subject, contact_email, "values", created_at)
                 VALUES (?, ?, ?, ?, ?, ?)
-                """, arguments: [thread.model, thread.alias, message.subject, message.author,
-                                 Self.json(thread.values), now])
+                """, [thread.model, thread.alias, message.subject, message.author,
+                                 json(thread.values), now])
             threadIDs.append(db.lastInsertedRowID)
         }
         let thread = threadIDs.first ?? route.threadID
         let parent: Int64? = route.kind == "reply"
-            ? try Int64.fetchOne(db, sql: "SELECT MIN(id) FROM messages WHERE thread_id = ?", arguments: [thread])
+            ? try Int64.fetchOne(db.cachedStatement(sql: "SELECT MIN(id) FROM messages WHERE thread_id = ?"), arguments: [thread])
             : nil
-        try db.execute(sql: """
+        try db.executeCached("""
             INSERT INTO messages (seen_id, thread_id, message_id, parent_id, author, author_name, recipients,
                 date, subject, text, html, attachments, raw_sha256, arrived_via, route, route_alias,
                 route_reason, routed_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [message.seenID, route.kind == "new" || route.kind == "reply" ? thread : nil,
+            """, [message.seenID, route.kind == "new" || route.kind == "reply" ? thread : nil,
                              message.messageID, parent, message.author, message.authorName,
-                             Self.json(message.recipients), message.date, message.subject, message.text,
+                             json(message.recipients), message.date, message.subject, message.text,
                              message.html, message.attachmentsJSON, message.rawSHA256, message.arrivedVia,
                              route.kind, route.alias, route.reason, now])
         let row = db.lastInsertedRowID
         for t in threadIDs {
-            try db.execute(sql: "INSERT INTO message_threads (message_id, thread_id) VALUES (?, ?)", arguments: [row, t])
+            try db.executeCached("INSERT INTO message_threads (message_id, thread_id) VALUES (?, ?)", [row, t])
         }
         if route.kind == "new" || route.kind == "reply", let author = message.author {
             // A message from an address is proof it works again: Odoo resets the counter.
-            try db.execute(sql: """
+            try db.executeCached("""
                 INSERT INTO contacts (email, name, created_at) VALUES (?, ?, ?)
                 ON CONFLICT (email) DO UPDATE SET bounce_count = 0, name = COALESCE(excluded.name, name)
-                """, arguments: [author, message.authorName, now])
+                """, [author, message.authorName, now])
             for t in threadIDs + (route.kind == "reply" ? [thread].compactMap { $0 } : []) {
-                try db.execute(sql: "INSERT OR IGNORE INTO followers (thread_id, email) VALUES (?, ?)",
-                               arguments: [t, author])
+                try db.executeCached("INSERT OR IGNORE INTO followers (thread_id, email) VALUES (?, ?)", [t, author])
             }
         }
         for bounce in route.bounces {
-            try db.execute(sql: """
+            try db.executeCached("""
                 INSERT INTO bounces (message_row, recipient, status, reply_code, diagnostic, reason, hard,
                     original_message_id, thread_id, created_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [row, bounce.recipient.lowercased(), bounce.status, bounce.replyCode,
+                """, [row, bounce.recipient.lowercased(), bounce.status, bounce.replyCode,
                                  bounce.diagnostic, bounce.reason, bounce.hard, bounce.originalMessageID,
                                  route.threadID, now])
             // A hard bounce counts at once; a soft one only when the address soft-bounced before
             // (a full mailbox once is no reason to stop writing to it).
-            if route.countsAgainstContacts, try bounce.hard == true || Bool.fetchOne(db, sql: """
+            if route.countsAgainstContacts, try bounce.hard == true || Bool.fetchOne(db.cachedStatement(sql: """
                 SELECT EXISTS (SELECT 1 FROM bounces WHERE recipient = ? AND id <> ? AND NOT COALESCE(hard, 0)
                                  AND COALESCE(reason, '') NOT IN ('vacation', 'feedback', 'delivered'))
-                """, arguments: [bounce.recipient.lowercased(), db.lastInsertedRowID]) == true {
-                try db.execute(sql: """
+                """), arguments: [bounce.recipient.lowercased(), db.lastInsertedRowID]) == true {
+                try db.executeCached("""
                     UPDATE contacts SET bounce_count = bounce_count + 1, last_bounce_at = ? WHERE email = ?
-                    """, arguments: [now, bounce.recipient.lowercased()])
+                    """, [now, bounce.recipient.lowercased()])
             }
         }
         return row
@@ -89,11 +98,11 @@ public struct RecordsTransaction {
     /// The thread (and its model) of a message already routed with this Message-ID; the row
     /// `excluding` (the message's own, on replay) does not count.
     public func routedMessage(messageID: String, excluding: Int64? = nil) throws -> (threadID: Int64?, model: String?)? {
-        guard let row = try Row.fetchOne(db, sql: """
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: """
             SELECT m.thread_id, t.model FROM messages m LEFT JOIN threads t ON t.id = m.thread_id
             WHERE m.message_id = ? AND m.route IN \(Self.routedKinds) AND m.id IS NOT ?
             ORDER BY m.id LIMIT 1
-            """, arguments: [messageID, excluding]) else { return nil }
+            """), arguments: [messageID, excluding]) else { return nil }
         return (row["thread_id"], row["model"])
     }
 
@@ -116,42 +125,45 @@ public struct RecordsTransaction {
 
     /// True when the address follows this thread.
     public func isFollower(_ email: String, thread: Int64) throws -> Bool {
-        try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM followers WHERE thread_id = ? AND email = ?)",
+        try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM followers WHERE thread_id = ? AND email = ?)"),
                           arguments: [thread, email.lowercased()]) ?? false
     }
 
     public func isKnownContact(_ email: String) throws -> Bool {
-        try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM contacts WHERE email = ?)",
+        try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM contacts WHERE email = ?)"),
                           arguments: [email.lowercased()]) ?? false
     }
 
     public func isFollower(_ email: String, alias: String) throws -> Bool {
-        try Bool.fetchOne(db, sql: """
+        try Bool.fetchOne(db.cachedStatement(sql: """
             SELECT EXISTS (SELECT 1 FROM followers f JOIN threads t ON t.id = f.thread_id
                            WHERE f.email = ? AND t.alias = ?)
-            """, arguments: [email.lowercased(), alias]) ?? false
+            """), arguments: [email.lowercased(), alias]) ?? false
     }
 
     /// Records and messages this sender created since the date (the loop guard).
     public func messagesFrom(_ email: String, since: Date) throws -> Int {
-        try Int.fetchOne(db, sql: """
+        try Int.fetchOne(db.cachedStatement(sql: """
             SELECT COUNT(*) FROM messages WHERE author = ? AND routed_at >= ? AND route IN ('new', 'reply')
-            """, arguments: [email.lowercased(), since]) ?? 0
+            """), arguments: [email.lowercased(), since]) ?? 0
     }
 
-    static func json(_ value: some Encodable) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return (try? String(decoding: encoder.encode(value), as: UTF8.self)) ?? "null"
+    func json(_ value: some Encodable) -> String {
+        (try? String(decoding: encoder.encode(value), as: UTF8.self)) ?? "null"
     }
 }
 
 // Records: what routing decided for each message, and the threads it created or joined.
 extension Store {
     /// Runs `body` in one write transaction over the records (one commit for a batch).
-    public func recordsTransaction<T>(_ action: @autoclosure () -> String,
+    /// `durable: false` commits it as bookkeeping (`writeBookkeeping`, no fsync of its own):
+    /// for routing whose loss only repeats work, because the message's bytes and seen row are
+    /// already durable and a poll routes unrouted rows again; an outbox row it queues is
+    /// pushed only after a FULL commit (the claim) has synced the WAL up to it.
+    public func recordsTransaction<T>(_ action: @autoclosure () -> String, durable: Bool = true,
                                       _ body: (RecordsTransaction) throws -> T) throws(StoreError) -> T {
-        try write(action()) { db in try body(RecordsTransaction(db: db)) }
+        if durable { return try write(action()) { db in try body(RecordsTransaction(db: db)) } }
+        return try writeBookkeeping(action()) { db in try body(RecordsTransaction(db: db)) }
     }
 
     /// The records as they are now, read in one read transaction.
@@ -227,7 +239,7 @@ extension Store {
 extension RecordsTransaction {
     /// True when the seen-row already has its routing recorded.
     public func isRouted(seenID: Int64) throws -> Bool {
-        try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM messages WHERE seen_id = ?)", arguments: [seenID]) ?? false
+        try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM messages WHERE seen_id = ?)"), arguments: [seenID]) ?? false
     }
 }
 
