@@ -60,7 +60,7 @@ extension Doctor {
     static func openFolder(_ mailbox: AliasConfig.Mailbox, secret: String) throws -> Int {
         if mailbox.isIMAP {
             let session = try IMAPSession(endpoint: mailbox.endpoint, secret: secret)
-            defer { try? session.logout() }
+            defer { session.logout() }
             return Int(try session.select(mailbox.folder, readOnly: true).exists)
         }
         let session = try POP3Session(endpoint: mailbox.endpoint, secret: secret)

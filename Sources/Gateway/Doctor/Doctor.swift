@@ -51,6 +51,7 @@ public struct Doctor: Sendable {
     /// `body` for each of `items`, at most `workers` at a time on threads of their own (libcurl,
     /// SQLite and the resolver block), results in the order of `items`.
     func concurrently<T, R>(_ items: [T], _ body: @escaping @Sendable (T) -> R) -> [R] {
+        // Both are only touched under `lock`.
         let lock = NSLock()
         nonisolated(unsafe) var results = [R?](repeating: nil, count: items.count)
         nonisolated(unsafe) var next = 0

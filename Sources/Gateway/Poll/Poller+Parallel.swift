@@ -24,9 +24,10 @@ extension Poller {
     }
 
     private func poll(_ aliases: [AliasConfig], workers: Int, inOneWave each: ((PollReport) -> Void)?) -> [PollReport] {
+        // Both are only touched under `lock`.
         let lock = NSLock()
-        var reports = [PollReport?](repeating: nil, count: aliases.count)
-        var next = 0
+        nonisolated(unsafe) var reports = [PollReport?](repeating: nil, count: aliases.count)
+        nonisolated(unsafe) var next = 0
         let group = DispatchGroup()
         for _ in 0..<max(1, min(workers, aliases.count)) {
             group.enter()
