@@ -44,14 +44,49 @@ public final class Store: Sendable {
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
         do {
-            db = try DatabaseQueue(path: path, configuration: config)
-            // Two processes opening a new file together (`mailgate run` and `status`) can both
-            // see a migration as missing; the loser fails, and finds it applied on a second look.
-            do { try Schema.migrator.migrate(db) } catch { try Schema.migrator.migrate(db) }
+            db = try Self.open(path, config, busyTimeout: busyTimeout)
         } catch {
             throw StoreError.wrap(error, path: path, action: created ? "creating the database" : "opening the database")
         }
         FileModes.restrictSidecars(of: path)
+    }
+
+    /// Opens the connection and brings the schema up to date. A new file opened by several
+    /// processes at once meets SQLITE_BUSY where SQLite does not wait (switching to WAL, a read
+    /// transaction of the migrator that must become a write): that is tried again, with a
+    /// growing pause, for up to `busyTimeout` — as a busy write would wait.
+    static func open(_ path: String, _ config: Configuration, busyTimeout: TimeInterval) throws -> DatabaseQueue {
+        let deadline = Date().addingTimeInterval(busyTimeout)
+        var pause: useconds_t = 1_000
+        while true {
+            do {
+                let db = try DatabaseQueue(path: path, configuration: config)
+                try migrate(db)
+                return db
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY && Date() < deadline {
+                usleep(pause)
+                pause = min(pause * 2, 100_000)
+            }
+        }
+    }
+
+    /// Applies the missing migrations. Two processes opening a new file together (`mailgate
+    /// run` and `status`) each list the missing migrations before applying them one
+    /// transaction at a time, so the slower one can collide with a migration the other has
+    /// just applied ("table … already exists"). Each collision means one more migration is
+    /// applied, so looking again (at most once per migration) always ends: done, or a real error.
+    static func migrate(_ db: DatabaseQueue) throws {
+        var collisions = 0
+        while true {
+            do {
+                try Schema.migrator.migrate(db)
+                return
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_ERROR {
+                // "table … already exists": another process applied it meanwhile.
+                collisions += 1
+                if collisions > Schema.migrator.migrations.count { throw error }
+            }
+        }
     }
 
     /// Closes the database (also done when the store is released).
