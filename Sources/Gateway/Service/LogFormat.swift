@@ -27,10 +27,11 @@ public struct MailgateLogHandler: LogHandler {
     /// Keys printed first, in this order; the rest follow sorted.
     static let leading = ["alias", "fetched", "new", "reply", "bounce", "loop", "duplicate", "skipped", "failed", "ms"]
 
-    public func log(level: Logger.Level, message: Logger.Message, metadata extra: Logger.Metadata?, source: String,
-                    file: String, function: String, line: UInt) {
+    public func log(event: LogEvent) {
+        let level = event.level
+        let message = event.message
         var all = metadata
-        if let extra { all.merge(extra) { $1 } }
+        if let extra = event.metadata { all.merge(extra) { $1 } }
         let keys = Self.leading.filter { all[$0] != nil } + all.keys.filter { !Self.leading.contains($0) }.sorted()
         let text: String
         switch format {
