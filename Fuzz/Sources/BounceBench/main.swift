@@ -3,6 +3,8 @@ import MIME
 import Routing
 
 // BounceBench [--min-seconds S] FILE|DIR...
+// BounceBench --dump FILE|DIR...: one line per message (its path and every field of its report, or
+// "nil"), untimed: the verdicts to compare before and after a change to the classifier.
 // Parses every message once (not timed), then classifies them all with BounceClassifier.classify,
 // repeating the whole set until at least S seconds have passed (default 2), and prints one line of
 // JSON: messages, rounds, seconds (best round), messages_per_s (best round), mean_messages_per_s,
@@ -11,11 +13,13 @@ import Routing
 
 var minSeconds = 2.0
 var paths: [String] = []
+var dump = false
 var args = CommandLine.arguments.dropFirst()
 while let a = args.first {
     args = args.dropFirst()
     switch a {
     case "--min-seconds": minSeconds = Double(args.first ?? "2") ?? 2; args = args.dropFirst()
+    case "--dump": dump = true
     default: paths.append(a)
     }
 }
@@ -43,6 +47,13 @@ func now() -> Double {
 }
 
 let parser = MIMEParser()
+if dump {
+    for f in paths.flatMap(files) {
+        guard let data = FileManager.default.contents(atPath: f) else { continue }
+        print(f, BounceClassifier.classify(parser.parse([UInt8](data))).map { String(describing: $0) } ?? "nil")
+    }
+    exit(0)
+}
 let messages = paths.flatMap(files).compactMap { FileManager.default.contents(atPath: $0) }.map { parser.parse([UInt8]($0)) }
 var checksum = 0
 var reports = 0
