@@ -26,12 +26,7 @@ public struct MIMEParser: Sendable {
         m.headerRange = 0..<split.headerEnd
         m.bodyRange = split.bodyStart..<buf.count
 
-        // One legacy (non-UTF-8) 8-bit header makes ambiguous ones in the same message legacy too.
-        var legacy = false
-        for f in m.headers where !legacy {
-            guard let k = KnownField.classify(f.name), k != .date, k != .messageID, k != .inReplyTo, k != .references else { continue }
-            legacy = f.value.withUnsafeBufferPointer { !TextDecoder.isASCII($0) && !TextDecoder.isValidUTF8($0) }
-        }
+        let legacy = Self.hasLegacyHeader(m.headers)
         // The MIME tree first: the charset of undeclared 8-bit text (raw header bytes, unlabelled
         // parts) is one decision for the whole message, and a label elsewhere in it wins.
         var body = BodyParser(options: options, raw: RawCharset(name: fallbackName, legacy: legacy), buf: buf, defects: [])
@@ -40,6 +35,52 @@ public struct MIMEParser: Sendable {
         let undeclared = UndeclaredCharset.decide(headers: m.headers, root: root, buf: buf, fallback: fallbackName,
                                                   legacyHeaders: legacy, defects: &defects)
         let fallback = RawCharset(name: undeclared, legacy: legacy)
+        readFields(&m, fallback: fallback, defects: &defects)
+        m.defects = defects
+        body.defects = defects + body.defects
+        BodyDecoder.decode(&m, buf, options: options, parser: body, root: root, undeclared: undeclared)
+        if m.defects.count > Self.maxDefects {
+            let extra = m.defects.count - Self.maxDefects
+            m.defects.removeLast(extra)
+            m.defects.append("\(extra) more defects not listed")
+        }
+    }
+
+    /// A header section alone (a bounce's copy of the message it returns, or its `text/rfc822-headers`
+    /// part): the fields and what `parse` reads from them (subject, addresses, Message-ID, date,
+    /// content type), without a MIME tree or body text. When the bytes hold a body after the
+    /// header section, or a raw 8-bit header that is not UTF-8 (then the charset of the header
+    /// text is decided with the body's), it is `parse`: the fields are always the values `parse` gives.
+    public func parseHeaderSection(_ bytes: [UInt8]) -> Message {
+        var m = Message(raw: bytes)
+        let read: Bool = bytes.withUnsafeBufferPointer { buf in
+            var defects: [String] = []
+            let split = HeaderSplitter.split(buf, maxHeaderBytes: options.maxHeaderBytes, defects: &defects)
+            guard split.bodyStart >= buf.count else { return false }
+            m.headers = HeaderLimits.cut(split.fields, maxLineLength: options.maxLineLength, defects: &defects)
+            guard !Self.hasLegacyHeader(m.headers) else { return false }
+            m.headerRange = 0..<split.headerEnd
+            m.bodyRange = buf.count..<buf.count
+            // No body and no legacy header: nothing for the undeclared-charset decision to pool, so
+            // `parse` would read the fields with the configured fallback.
+            readFields(&m, fallback: RawCharset(name: options.fallbackCharset, legacy: false), defects: &defects)
+            m.defects = Array(defects.prefix(Self.maxDefects))
+            return true
+        }
+        return read ? m : parse(bytes)
+    }
+
+    /// One legacy (non-UTF-8) 8-bit header makes ambiguous ones in the same message legacy too.
+    static func hasLegacyHeader(_ headers: [HeaderField]) -> Bool {
+        for f in headers {
+            guard let k = KnownField.classify(f.name), k != .date, k != .messageID, k != .inReplyTo, k != .references else { continue }
+            if f.value.withUnsafeBufferPointer({ !TextDecoder.isASCII($0) && !TextDecoder.isValidUTF8($0) }) { return true }
+        }
+        return false
+    }
+
+    /// The known header fields read into the message (subject, addresses, Message-ID, date, content type).
+    private func readFields(_ m: inout Message, fallback: RawCharset, defects: inout [String]) {
         var seen = [Bool](repeating: false, count: KnownField.allCases.count)
         for f in m.headers {
             guard let known = KnownField.classify(f.name) else { continue }
@@ -98,14 +139,6 @@ public struct MIMEParser: Sendable {
             case .contentTransferEncoding, .contentID:
                 break
             }
-        }
-        m.defects = defects
-        body.defects = defects + body.defects
-        BodyDecoder.decode(&m, buf, options: options, parser: body, root: root, undeclared: undeclared)
-        if m.defects.count > Self.maxDefects {
-            let extra = m.defects.count - Self.maxDefects
-            m.defects.removeLast(extra)
-            m.defects.append("\(extra) more defects not listed")
         }
     }
 

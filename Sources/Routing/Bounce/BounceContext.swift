@@ -146,10 +146,11 @@ struct BounceContext {
 
         var original: OriginalMessage?
         if let part = originalPart {
-            // Only the header section is copied out of the attached message.
+            // Only the header section is copied out of the attached message, and only its fields are
+            // read (no MIME tree, no body text: `parseHeaderSection`).
             let header = part.children.first.map { Self.headerSection(message.raw[$0.range]) }
                 ?? Self.headerSection(part.decodedBody(in: message.raw)[...])
-            let o = OriginalMessage(MIMEParser().parse(header))
+            let o = OriginalMessage(MIMEParser().parseHeaderSection(header))
             if !o.isEmpty { original = o }
         }
         if original == nil, sectionEnd < text.endIndex {
@@ -157,7 +158,7 @@ struct BounceContext {
             // Skip the marker line and blank lines to reach the header block.
             if let nl = rest.firstIndex(of: "\n"), !rest.hasPrefix("\n") { rest = rest[rest.index(after: nl)...] }
             while let f = rest.first, f == "\n" || f == " " { rest = rest.dropFirst() }
-            let o = OriginalMessage(MIMEParser().parse(Self.headerSection(Array(rest.utf8)[...])))
+            let o = OriginalMessage(MIMEParser().parseHeaderSection(Self.headerSection(Array(rest.utf8)[...])))
             if !o.isEmpty { original = o }
         }
         self.original = original
