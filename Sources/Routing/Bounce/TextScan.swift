@@ -27,21 +27,25 @@ enum TextScan {
     /// Whether the UTF-8 bytes of `text` hold those of `needle` (a byte scan: memchr for the
     /// first byte, memcmp for the rest; no Foundation string search).
     static func containsBytes(_ text: String, _ needle: String) -> Bool {
-        var t = text, n = needle
-        return t.withUTF8 { tb in
-            n.withUTF8 { nb in
-                guard let first = nb.first else { return true }
-                guard tb.count >= nb.count, let base = tb.baseAddress else { return false }
-                var i = 0
-                let last = tb.count - nb.count
-                while i <= last {
-                    guard let hit = memchr(base + i, Int32(first), last - i + 1) else { return false }
-                    let at = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
-                    if memcmp(base + at, nb.baseAddress!, nb.count) == 0 { return true }
-                    i = at + 1
-                }
-                return false
+        var t = text
+        return t.withUTF8 { contains($0, needle) }
+    }
+
+    /// Whether the bytes hold those of `needle` (memchr for the first byte, memcmp for the rest).
+    static func contains(_ tb: UnsafeBufferPointer<UInt8>, _ needle: String) -> Bool {
+        var n = needle
+        return n.withUTF8 { nb in
+            guard let first = nb.first else { return true }
+            guard tb.count >= nb.count, let base = tb.baseAddress else { return false }
+            var i = 0
+            let last = tb.count - nb.count
+            while i <= last {
+                guard let hit = memchr(base + i, Int32(first), last - i + 1) else { return false }
+                let at = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+                if memcmp(base + at, nb.baseAddress!, nb.count) == 0 { return true }
+                i = at + 1
             }
+            return false
         }
     }
 
@@ -161,7 +165,7 @@ enum TextScan {
 
     /// The length of the `CharacterSet.whitespaces` character (tab and Unicode Zs: U+0020, U+00A0,
     /// U+1680, U+2000–U+200A, U+202F, U+205F, U+3000) whose UTF-8 starts at `i`, 0 for none.
-    static func whitespaceWidth(_ u: Substring.UTF8View, at i: Substring.UTF8View.Index) -> Int {
+    static func whitespaceWidth<C: Collection>(_ u: C, at i: C.Index) -> Int where C.Element == UInt8 {
         let b = u[i]
         if b == 0x20 || b == 0x09 { return 1 }
         guard b == 0xC2 || b == 0xE1 || b == 0xE2 || b == 0xE3 else { return 0 }
