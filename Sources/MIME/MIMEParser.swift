@@ -51,7 +51,9 @@ public struct MIMEParser: Sendable {
     /// content type), without a MIME tree or body text. When the bytes hold a body after the
     /// header section, or a raw 8-bit header that is not UTF-8 (then the charset of the header
     /// text is decided with the body's), it is `parse`: the fields are always the values `parse` gives.
-    public func parseHeaderSection(_ bytes: [UInt8]) -> Message {
+    /// `reading` (lower-case field names) limits the fields read to those a caller uses: a returned
+    /// message's Date, Content-Type or References cost time and say nothing to a bounce reader.
+    public func parseHeaderSection(_ bytes: [UInt8], reading names: Set<String>? = nil) -> Message {
         var m = Message(raw: bytes)
         let read: Bool = bytes.withUnsafeBufferPointer { buf in
             var defects: [String] = []
@@ -63,7 +65,9 @@ public struct MIMEParser: Sendable {
             m.bodyRange = buf.count..<buf.count
             // No body and no legacy header: nothing for the undeclared-charset decision to pool, so
             // `parse` would read the fields with the configured fallback.
-            readFields(&m, fallback: RawCharset(name: options.fallbackCharset, legacy: false), defects: &defects)
+            readFields(&m, fallback: RawCharset(name: options.fallbackCharset, legacy: false), defects: &defects) { f in
+                names.map { $0.contains(f.name.lowercased()) } ?? true
+            }
             m.defects = Array(defects.prefix(Self.maxDefects))
             return true
         }
@@ -80,10 +84,11 @@ public struct MIMEParser: Sendable {
     }
 
     /// The known header fields read into the message (subject, addresses, Message-ID, date, content type).
-    private func readFields(_ m: inout Message, fallback: RawCharset, defects: inout [String]) {
+    private func readFields(_ m: inout Message, fallback: RawCharset, defects: inout [String],
+                            wanted: (HeaderField) -> Bool = { _ in true }) {
         var seen = [Bool](repeating: false, count: KnownField.allCases.count)
         for f in m.headers {
-            guard let known = KnownField.classify(f.name) else { continue }
+            guard let known = KnownField.classify(f.name), wanted(f) else { continue }
             let first = !seen[known.rawValue]
             seen[known.rawValue] = true
             if known.isDecodedText, f.value.withUnsafeBufferPointer({ !TextDecoder.isASCII($0) }) {

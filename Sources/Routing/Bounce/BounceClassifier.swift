@@ -69,6 +69,9 @@ public enum BounceClassifier {
     static let autoReplySubjects = ["automatic reply", "auto:", "out of office", "autoreply", "auto-reply",
                                     "auto reply", "abwesenheitsnotiz", "réponse automatique", "vacation"]
 
+    /// Every daemon-like local part, strong or weak, in one pass.
+    static let daemonLocalMatcher = AhoCorasick((BounceContext.daemonLocals + BounceContext.weakDaemonLocals).map { ($0, ()) })
+
     /// A cheap look at the headers (no body text is read): ordinary mail skips the text scans.
     /// It must never turn a bounce away (BouncePretestTests: the whole shared corpus, case 23,
     /// the fixtures); a false alarm only costs the full look.
@@ -81,11 +84,9 @@ public enum BounceClassifier {
         if m.decodedHeader("Precedence")?.lowercased() == "auto_reply" { return true }
         let from = m.from.first?.address?.lowercased() ?? ""
         let local = from.split(separator: "@").first.map(String.init) ?? ""
-        if from.isEmpty || (BounceContext.daemonLocals + BounceContext.weakDaemonLocals).contains(where: { local.contains($0) }) {
-            return true
-        }
+        if from.isEmpty || daemonLocalMatcher.containsAny(in: local) { return true }
         let subject = (m.subject ?? "").lowercased()
-        return BounceContext.bounceSubjects.contains { subject.contains($0) }
+        return BounceContext.bounceSubjectMatcher.containsAny(in: subject)
             || autoReplySubjects.contains { subject.hasPrefix($0) }
     }
 

@@ -19,6 +19,9 @@ struct OriginalMessage {
     }
 
     var isEmpty: Bool { messageID == nil && subject == nil && from == nil && to.isEmpty }
+
+    /// The fields read from the returned message's header section (Return-Path is read from its fields).
+    static let fields: Set<String> = ["message-id", "subject", "from", "to", "cc"]
 }
 
 /// What every recogniser needs from one bounce, computed once.
@@ -83,6 +86,9 @@ struct BounceContext {
         "failed delivery", "delivery report", "delivery error", "message not delivered", "permanent error",
         "returned to sender", "can't be delivered", "cannot be delivered", "mail could not", "delivery failure",
     ]
+
+    /// `bounceSubjects` in one pass over a (lower-cased) subject.
+    static let bounceSubjectMatcher = AhoCorasick(bounceSubjects.map { ($0, ()) })
 
     static let daemonLocals = ["mailer-daemon", "postmaster", "mail-daemon", "maildaemon", "mailerdaemon",
                                "mail.delivery.system", "mail-delivery-system", "mdaemon", "microsoftexchange", "post_master"]
@@ -150,7 +156,7 @@ struct BounceContext {
             // read (no MIME tree, no body text: `parseHeaderSection`).
             let header = part.children.first.map { Self.headerSection(message.raw[$0.range]) }
                 ?? Self.headerSection(part.decodedBody(in: message.raw)[...])
-            let o = OriginalMessage(MIMEParser().parseHeaderSection(header))
+            let o = OriginalMessage(MIMEParser().parseHeaderSection(header, reading: OriginalMessage.fields))
             if !o.isEmpty { original = o }
         }
         if original == nil, sectionEnd < text.endIndex {
@@ -158,7 +164,7 @@ struct BounceContext {
             // Skip the marker line and blank lines to reach the header block.
             if let nl = rest.firstIndex(of: "\n"), !rest.hasPrefix("\n") { rest = rest[rest.index(after: nl)...] }
             while let f = rest.first, f == "\n" || f == " " { rest = rest.dropFirst() }
-            let o = OriginalMessage(MIMEParser().parseHeaderSection(Self.headerSection(Array(rest.utf8)[...])))
+            let o = OriginalMessage(MIMEParser().parseHeaderSection(Self.headerSection(Array(rest.utf8)[...]), reading: OriginalMessage.fields))
             if !o.isEmpty { original = o }
         }
         self.original = original
@@ -174,14 +180,14 @@ struct BounceContext {
 
         let fromName = (message.from.first?.name ?? "").lowercased()
         looksLikeBounce = message.contentType?.mimeType == "multipart/report"
-            || Self.daemonLocals.contains { fromLocal.contains($0) }
+            || Self.daemonLocals.contains { TextScan.containsBytes(fromLocal, $0) }
             // The null sender, or a daemon by name ("Mailer Daemon <postmaster@…>").
-            || from.isEmpty || ["mailer-daemon", "mailer daemon", "mail delivery"].contains { fromName.contains($0) }
+            || from.isEmpty || ["mailer-daemon", "mailer daemon", "mail delivery"].contains { TextScan.containsBytes(fromName, $0) }
             || message.header("X-Failed-Recipients") != nil
             || message.header("X-MS-Exchange-Message-Is-Ndr") != nil
             // Weaker signs (a no-reply sender, a subject that says "undeliverable") need the
             // returned message or a known MTA's wording, and a reason in the text.
-            || (Self.weakDaemonLocals.contains { fromLocal.contains($0) } || Self.bounceSubjects.contains { subject.contains($0) })
+            || (Self.weakDaemonLocals.contains { TextScan.containsBytes(fromLocal, $0) } || Self.bounceSubjectMatcher.containsAny(in: subject))
                 && (original != nil || family != nil) && TextBounce.hasEvidence(section)
 
         var not = ownAddresses
