@@ -120,6 +120,17 @@ enum TextBounce {
         let u = text.utf8
         let lineStart = u[..<at].lastIndex(of: 0x0A).map { u.index(after: $0) } ?? u.startIndex
         let lineEnd = u[at...].firstIndex(of: 0x0A) ?? u.endIndex
+        // Most lines are no summary: a line that neither starts with `<` or a digit nor holds
+        // `... ` anywhere is turned away on its bytes before any character is read.
+        let lineBytes = u[lineStart..<lineEnd]
+        guard let b0 = lineBytes.first, b0 >= 0x80 || b0 == UInt8(ascii: "<") || CodeScan.isDigit(b0) else { return nil }
+        var dots = false
+        var k = 0  // dots in a row
+        for b in lineBytes {
+            if b == 0x20, k >= 3 { dots = true; break }
+            k = b == UInt8(ascii: ".") ? k + 1 : 0
+        }
+        guard dots else { return nil }
         let line = text[lineStart..<lineEnd]
         let coded = line.count > 4 && line.prefix(3).allSatisfy(\.isNumber) && line.dropFirst(3).first == " "
         guard coded || line.hasPrefix("<"), line.contains(">... ") || coded && line.contains("... ") else { return nil }
