@@ -14,7 +14,9 @@ struct AhoCorasick<Value> {
     /// Byte → class; class 0 is every byte no pattern uses.
     private let classOf: [UInt8]
     private let classCount: Int
-    /// `delta[state * classCount + class]` → next state.
+    /// `delta[row + class]` → the next state's row (`state * classCount`), bit-inverted (negative)
+    /// when patterns end in that state: a scan follows rows without a multiply and looks at the
+    /// outputs only where there are some (one dependent load per byte, not three).
     private let delta: [Int32]
     /// Per state, the patterns that end there (its own and those of its failure chain), flat:
     /// state `s`'s are `outputs[outputStart[s]..<outputStart[s + 1]]` (no array per state to
@@ -79,7 +81,7 @@ struct AhoCorasick<Value> {
         }
         self.classOf = classOf
         self.classCount = k
-        self.delta = goto
+        self.delta = goto.map { t in outputs[Int(t)].isEmpty ? t * Int32(k) : ~(t * Int32(k)) }
         var start: [Int32] = [0]
         for o in outputs { start.append(start.last! + Int32(o.count)) }
         self.outputStart = start
@@ -92,15 +94,18 @@ struct AhoCorasick<Value> {
     /// Calls `body` for every occurrence in `text`, in order of where they end (for one end, the
     /// longer pattern first when both were given in that order). Overlapping occurrences all count.
     func forEachMatch(in text: UnsafeBufferPointer<UInt8>, _ body: (Match) -> Void) {
-        var s = 0
         let k = classCount
         delta.withUnsafeBufferPointer { d in
             classOf.withUnsafeBufferPointer { cls in
                 outputStart.withUnsafeBufferPointer { os in
                     outputs.withUnsafeBufferPointer { out in
                       lengths.withUnsafeBufferPointer { len in
+                        var row = 0
                         for i in 0..<text.count {
-                            s = Int(d[s * k + Int(cls[Int(text[i])])])
+                            let next = Int(d[row + Int(cls[Int(text[i])])])
+                            guard next < 0 else { row = next; continue }
+                            row = ~next
+                            let s = row / k
                             var o = Int(os[s])
                             let end = Int(os[s + 1])
                             while o < end {
@@ -132,10 +137,13 @@ struct AhoCorasick<Value> {
         var t = text
         var first: Match?
         t.withUTF8 { buf in
-            var s = 0
+            var row = 0
             let k = classCount
             for i in 0..<buf.count {
-                s = Int(delta[s * k + Int(classOf[Int(buf[i])])])
+                let next = Int(delta[row + Int(classOf[Int(buf[i])])])
+                guard next < 0 else { row = next; continue }
+                row = ~next
+                let s = row / k
                 let range = Int(outputStart[s])..<Int(outputStart[s + 1])
                 guard let p = outputs[range].min().map(Int.init) else { continue }
                 first = Match(pattern: p, start: i + 1 - lengths[p], end: i + 1)
