@@ -35,9 +35,10 @@ public enum BounceClassifier {
 
     /// A complete recipient: status from the text when the report's is generic, a reason, hardness.
     /// `evidence` is the text the reason is read from (default: the diagnostic), `context` the
-    /// wider text the SMTP command is looked for in.
+    /// wider text the SMTP command is looked for in; `contextCommand`, when given, is that command
+    /// found once for every recipient that shares the context (the bounce's section).
     static func finish(_ r: inout BounceRecipient, temporary: Bool, hint: BounceReason?, evidence: String? = nil,
-                       context: String? = nil, diagnosticType: String? = nil) {
+                       context: String? = nil, contextCommand: (() -> String?)? = nil, diagnosticType: String? = nil) {
         let diagnostic = evidence ?? r.diagnostic ?? ""
         if r.replyCode == nil { r.replyCode = TextScan.replyCode(in: diagnostic) }
         if r.status == nil || r.status == "" { r.status = TextScan.status(in: diagnostic) }
@@ -50,7 +51,7 @@ public enum BounceClassifier {
         if let s = r.status?.first, let code = r.replyCode, code.first != s {
             r.replyCode = TextScan.replyCodes(in: diagnostic).first { $0.first == s }
         }
-        let command = TextScan.command(in: diagnostic) ?? context.flatMap(TextScan.command(in:))
+        let command = TextScan.command(in: diagnostic) ?? (contextCommand.map { $0() } ?? context.flatMap(TextScan.command(in:)))
         var judge = ReasonJudge(status: r.status, replyCode: r.replyCode, text: TextScan.masked(diagnostic),
                                 diagnosticType: diagnosticType, command: command, action: r.action, hint: hint)
         let domain = r.address.split(separator: "@").last.map(String.init) ?? ""
@@ -172,11 +173,11 @@ public enum BounceClassifier {
             var type = d.diagnosticCode.flatMap(TextScan.diagnosticType)
             // Postfix's own type still carries a remote server's answer when it quotes one.
             if type == "x-postfix", r.replyCode != nil { type = "smtp" }
-            let block = blocks[address] ?? c.section
+            let block = blocks[address]
             // The command the text names ("… (in reply to MAIL FROM command)") belongs to the diagnostic.
-            let evidence = (r.diagnostic ?? "") + (TextScan.inReplyTo(block).map { " (\($0))" } ?? "")
+            let evidence = (r.diagnostic ?? "") + ((block.map(TextScan.inReplyTo(_:)) ?? c.sectionInReplyTo()).map { " (\($0))" } ?? "")
             finish(&r, temporary: d.action?.lowercased() == "delayed", hint: hint, evidence: evidence, context: block,
-                   diagnosticType: type)
+                   contextCommand: block == nil ? c.sectionCommand : nil, diagnosticType: type)
             out.append(r)
         }
         guard !out.isEmpty else { return nil }

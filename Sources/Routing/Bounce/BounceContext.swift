@@ -232,6 +232,30 @@ struct BounceContext {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// Work that recipients share, done at most once per bounce (the context is a value, passed
+    /// to every recogniser).
+    final class Memo {
+        var sectionCommand: String??
+        var sectionInReplyTo: String??
+    }
+    let memo = Memo()
+
+    /// The SMTP command the section names (`TextScan.command`), found once.
+    func sectionCommand() -> String? {
+        if let known = memo.sectionCommand { return known }
+        let command = TextScan.command(in: section)
+        memo.sectionCommand = .some(command)
+        return command
+    }
+
+    /// Postfix's "in reply to … command" in the section (`TextScan.inReplyTo`), found once.
+    func sectionInReplyTo() -> String? {
+        if let known = memo.sectionInReplyTo { return known }
+        let phrase = TextScan.inReplyTo(section)
+        memo.sectionInReplyTo = .some(phrase)
+        return phrase
+    }
+
     /// The reason an MTA family's own phrase gives for this text.
     func familyHint(_ diagnostic: String) -> BounceReason? {
         let excluded = tables.excludedFamilies

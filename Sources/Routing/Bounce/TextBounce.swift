@@ -179,7 +179,7 @@ enum TextBounce {
                 // (not a guess). The status stays the one the reason implies: this report gave none.
                 var r = BounceRecipient(address: address)
                 BounceClassifier.finish(&r, temporary: temporary, hint: wrappedReason(c, for: address), evidence: "",
-                                        context: c.section)
+                                        contextCommand: c.sectionCommand)
                 return r
             }
             var r = BounceRecipient(address: address, status: TextScan.status(in: block),
@@ -187,7 +187,7 @@ enum TextBounce {
             r.remoteMTA = CodeScan.remoteHost(in: block)
             // The family's own words for a recipient given up after temporary failures.
             let gaveUp = r.status == nil && (c.family?.retryGiveUps ?? []).contains { TextScan.containsBytes(block, $0) }
-            BounceClassifier.finish(&r, temporary: temporary || gaveUp, hint: hint, evidence: block, context: c.section)
+            BounceClassifier.finish(&r, temporary: temporary || gaveUp, hint: hint, evidence: block, contextCommand: c.sectionCommand)
             return r
         }
     }
