@@ -8,20 +8,30 @@ struct OriginalMessage {
     var from: String?
     /// The envelope sender (`Return-Path`) of the bounced message, when it kept one.
     var returnPath: String?
-    var to: [String]
+    /// Its header section, for `to`.
+    private let header: Message
 
     init(_ m: Message) {
+        header = m
         messageID = m.messageID
         subject = m.subject
         from = m.from.first?.address?.lowercased()
         returnPath = m.addresses(inFields: "Return-Path").first?.address?.lowercased()
-        to = (m.to + m.cc).compactMap { $0.address?.lowercased() }
+    }
+
+    /// To and Cc, lower-case, read only when asked: few bounces need them (a feedback report
+    /// that names no recipient, a text bounce that names none), and addresses cost the most to read.
+    var to: [String] {
+        // A header section read in full (`parseHeaderSection` fell back to `parse`) has them already.
+        let read = header.to + header.cc
+        let list = read.isEmpty ? header.addresses(inFields: "To") + header.addresses(inFields: "Cc") : read
+        return list.compactMap { $0.address?.lowercased() }
     }
 
     var isEmpty: Bool { messageID == nil && subject == nil && from == nil && to.isEmpty }
 
-    /// The fields read from the returned message's header section (Return-Path is read from its fields).
-    static let fields: Set<String> = ["message-id", "subject", "from", "to", "cc"]
+    /// The fields `parseHeaderSection` reads (Return-Path, To and Cc are read from the fields when needed).
+    static let fields: Set<String> = ["message-id", "subject", "from"]
 }
 
 /// What every recogniser needs from one bounce, computed once.
