@@ -59,19 +59,36 @@ public struct MIMEParser: Sendable {
             var defects: [String] = []
             let split = HeaderSplitter.split(buf, maxHeaderBytes: options.maxHeaderBytes, defects: &defects)
             guard split.bodyStart >= buf.count else { return false }
-            m.headers = HeaderLimits.cut(split.fields, maxLineLength: options.maxLineLength, defects: &defects)
-            guard !Self.hasLegacyHeader(m.headers) else { return false }
             m.headerRange = 0..<split.headerEnd
             m.bodyRange = buf.count..<buf.count
-            // No body and no legacy header: nothing for the undeclared-charset decision to pool, so
-            // `parse` would read the fields with the configured fallback.
-            readFields(&m, fallback: RawCharset(name: options.fallbackCharset, legacy: false), defects: &defects) { f in
-                names.map { $0.contains(f.name.lowercased()) } ?? true
-            }
-            m.defects = Array(defects.prefix(Self.maxDefects))
-            return true
+            return readFieldsAlone(&m, HeaderLimits.cut(split.fields, maxLineLength: options.maxLineLength, defects: &defects),
+                                   names, defects)
         }
         return read ? m : parse(bytes)
+    }
+
+    /// What `parseHeaderSection` reads, from fields a parse has already split (an attached
+    /// message's `MIMEPart.headers`): no bytes are split again. Nil when a raw 8-bit header that
+    /// is not UTF-8 makes the charset of header text a decision for the whole message (read the
+    /// bytes with `parseHeaderSection` then). `raw` of the result is empty.
+    public func readHeaderFields(_ headers: [HeaderField], reading names: Set<String>? = nil) -> Message? {
+        var m = Message(raw: [])
+        return readFieldsAlone(&m, headers, names, []) ? m : nil
+    }
+
+    /// The fields of a header section with no body after it, unless one is a legacy 8-bit header.
+    private func readFieldsAlone(_ m: inout Message, _ headers: [HeaderField], _ names: Set<String>?,
+                                 _ defects: [String]) -> Bool {
+        guard !Self.hasLegacyHeader(headers) else { return false }
+        m.headers = headers
+        var defects = defects
+        // No body and no legacy header: nothing for the undeclared-charset decision to pool, so
+        // `parse` would read the fields with the configured fallback.
+        readFields(&m, fallback: RawCharset(name: options.fallbackCharset, legacy: false), defects: &defects) { f in
+            names.map { $0.contains(f.name.lowercased()) } ?? true
+        }
+        m.defects = Array(defects.prefix(Self.maxDefects))
+        return true
     }
 
     /// One legacy (non-UTF-8) 8-bit header makes ambiguous ones in the same message legacy too.

@@ -69,6 +69,8 @@ struct BounceContext {
         return Array(bytes)
     }
 
+    static let envelopeLine = Array("From ".utf8)
+
     static let copyMarkers = [
         "--- below this line is a copy of the message", "------ this is a copy of the message",
         "this is a copy of the message", "this is a copy of your message", "----- original message -----",
@@ -162,11 +164,22 @@ struct BounceContext {
 
         var original: OriginalMessage?
         if let part = originalPart {
-            // Only the header section is copied out of the attached message, and only its fields are
-            // read (no MIME tree, no body text: `parseHeaderSection`).
-            let header = part.children.first.map { Self.headerSection(message.raw[$0.range]) }
-                ?? Self.headerSection(part.decodedBody(in: message.raw)[...])
-            let o = OriginalMessage(MIMEParser().parseHeaderSection(header, reading: OriginalMessage.fields))
+            // Only the fields a verdict uses are read from the attached message: from the fields the
+            // parse split already (`readHeaderFields`), else out of its header section's bytes (no
+            // MIME tree, no body text: `parseHeaderSection`). The bytes are read again when they start
+            // with an mbox `From ` line, after a byte order mark or not (a parse of the section alone
+            // skips it, the attached part's did not), and for an encoded attachment (the part's ranges index its decoded bytes).
+            var header: Message?
+            if let child = part.children.first, part.encapsulated == nil, child.range.upperBound <= message.raw.count,
+               !message.raw[child.range].starts(with: Self.envelopeLine), message.raw[child.range].first != 0xEF {
+                header = MIMEParser().readHeaderFields(child.headers, reading: OriginalMessage.fields)
+            }
+            if header == nil {
+                let bytes = part.children.first.map { Self.headerSection(message.raw[$0.range]) }
+                    ?? Self.headerSection(part.decodedBody(in: message.raw)[...])
+                header = MIMEParser().parseHeaderSection(bytes, reading: OriginalMessage.fields)
+            }
+            let o = OriginalMessage(header!)
             if !o.isEmpty { original = o }
         }
         if original == nil, sectionEnd < text.endIndex {
