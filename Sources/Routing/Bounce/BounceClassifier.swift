@@ -54,7 +54,14 @@ public enum BounceClassifier {
         let command = TextScan.command(in: diagnostic) ?? (contextCommand.map { $0() } ?? context.flatMap(TextScan.command(in:)))
         var judge = ReasonJudge(status: r.status, replyCode: r.replyCode, text: TextScan.masked(diagnostic),
                                 diagnosticType: diagnosticType, command: command, action: r.action, hint: hint)
-        let domain = r.address.split(separator: "@").last.map(String.init) ?? ""
+        // The last non-empty piece between `@`s (an ASCII address: its bytes; else its characters).
+        let domain: String
+        if r.address.utf8.allSatisfy({ $0 < 0x80 }) {
+            let u = r.address.utf8.reversed().drop { $0 == UInt8(ascii: "@") }
+            domain = String(decoding: u.prefix { $0 != UInt8(ascii: "@") }.reversed(), as: UTF8.self)
+        } else {
+            domain = r.address.split(separator: "@").last.map(String.init) ?? ""
+        }
         judge.strictProvider = MTAFormats.isStrictProvider(domain) || r.remoteMTA.map(MTAFormats.isStrictProvider) == true
         let reason = judge.decide()
         r.reason = reason.rawValue
