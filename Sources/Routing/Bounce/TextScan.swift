@@ -189,7 +189,8 @@ enum TextScan {
             if w == 0 { break }
             lo = text.index(lo, offsetBy: w)
         }
-        // From the end: the widest space that ends at `hi` (the bytes before it decide).
+        // From the end: the space character that ends at `hi`, if any (a one-byte space cannot end a
+        // longer one, and C2 A0 cannot end a three-byte one: at most one width fits).
         while lo < hi {
             var w = 0
             for n in [1, 2, 3] where text.distance(from: lo, to: hi) >= n {
@@ -331,8 +332,10 @@ enum TextScan {
         let u = Substring(value).utf8
         guard let semi = u.firstIndex(of: UInt8(ascii: ";")) else { return String(Substring(trimmedWhitespace(u))) }
         let type = u[..<semi]
-        // At most 12 characters: 12 bytes or fewer always are; a longer ASCII type never is.
-        let short = type.count <= 12 || (!type.allSatisfy { $0 < 0x80 } && Substring(type).count <= 12)
+        // At most 12 characters: 12 bytes or fewer always are; longer ASCII without a CR (CRLF is
+        // one character) never is; anything else is counted in characters.
+        let short = type.count <= 12
+            || (!type.allSatisfy { $0 < 0x80 && $0 != 0x0D } && Substring(type).count <= 12)
         guard short, !type.contains(0x20), !type.contains(UInt8(ascii: "@")) else { return String(Substring(trimmedWhitespace(u))) }
         return String(Substring(trimmedWhitespace(u[u.index(after: semi)...])))
     }
