@@ -131,6 +131,12 @@ struct BounceContext {
             }
             guard p.contentType.type == "text" || top else { return }
             if t == "message/feedback-report" { return }
+            // The first text read is the parser's charset-decoded text when it has one: that part
+            // is not decoded (nor stripped of HTML) again.
+            if texts.isEmpty, let parsed = message.text, !parsed.isEmpty {
+                texts.append(parsed)
+                return
+            }
             let bytes = p.decodedBody(in: message.raw).prefix(Self.maxTextBytes)
             var s = String(decoding: bytes, as: UTF8.self)
             if t == "text/html" { s = TextScan.strippingHTML(s) }
@@ -138,11 +144,11 @@ struct BounceContext {
         }
         if let root = message.root { visit(root, top: true) }
         if texts.isEmpty {
-            // No readable part (a multipart whose boundary the parser did not find): the raw body.
-            texts.append(String(decoding: message.body.prefix(Self.maxTextBytes), as: UTF8.self))
+            // No readable part (a multipart whose boundary the parser did not find): the parser's
+            // text, else the raw body.
+            if let parsed = message.text, !parsed.isEmpty { texts.append(parsed) }
+            else { texts.append(String(decoding: message.body.prefix(Self.maxTextBytes), as: UTF8.self)) }
         }
-        // Prefer the parser's charset-decoded text for the first part.
-        if let t = message.text, !texts.isEmpty, !t.isEmpty { texts[0] = t }
         var text = texts.joined(separator: "\n")
         if TextScan.containsBytes(text, "\r\n") {
             // CRLF → LF; a lone CR stays.
