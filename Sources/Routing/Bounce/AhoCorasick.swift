@@ -123,6 +123,35 @@ struct AhoCorasick<Value> {
         }
     }
 
+    /// `forEachMatch` over the text as `TextScan.flattened` would write it (ASCII whitespace runs
+    /// as one space, none leading or trailing), without writing it: offsets are the flattened text's.
+    func forEachMatch(flattening text: UnsafeBufferPointer<UInt8>, _ body: (Match) -> Void) {
+        let k = classCount
+        delta.withUnsafeBufferPointer { d in
+            classOf.withUnsafeBufferPointer { cls in
+                var s = 0
+                var at = 0  // bytes of the flattened text so far
+                var space = false
+                func step(_ b: UInt8) {
+                    let next = Int(d[s &* k &+ Int(cls[Int(b)])])
+                    s = next & (Self.outputFlag - 1)
+                    at += 1
+                    guard next >= Self.outputFlag else { return }
+                    for o in Int(outputStart[s])..<Int(outputStart[s + 1]) {
+                        let p = Int(outputs[o])
+                        body(Match(pattern: p, start: at - lengths[p], end: at))
+                    }
+                }
+                for c in text {
+                    if c == 0x20 || (c >= 0x09 && c <= 0x0D) { space = true; continue }
+                    if space, at > 0 { step(0x20) }
+                    space = false
+                    step(c)
+                }
+            }
+        }
+    }
+
     /// Every occurrence in `text` (see `forEachMatch`).
     func matches(in text: String) -> [Match] {
         var out: [Match] = []

@@ -247,8 +247,9 @@ enum TextScan {
     static func command(in text: String) -> String? {
         // The phrase that starts first, whitespace collapsed; on a tie the one listed first.
         var best: (start: Int, index: Int)?
-        flattened(text).withUnsafeBufferPointer { b in
-            commandMatcher.forEachMatch(in: b) { m in
+        var t = text
+        t.withUTF8 { b in
+            commandMatcher.forEachMatch(flattening: b) { m in
                 let index = commandMatcher.patterns[m.pattern].value
                 if best.map({ (m.start, index) < ($0.start, $0.index) }) ?? true { best = (m.start, index) }
             }
