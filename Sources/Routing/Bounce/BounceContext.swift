@@ -34,8 +34,10 @@ struct OriginalMessage {
     static let fields: Set<String> = ["message-id", "subject", "from"]
 }
 
-/// What every recogniser needs from one bounce, computed once.
-struct BounceContext {
+/// What every recogniser needs from one bounce, computed once. A class: every recogniser and
+/// recipient is handed the same one (a struct this size is copied, and its references retained,
+/// at each hand-over), and the work recipients share is kept in it the first time it is done.
+final class BounceContext {
     let message: Message
     /// The human-readable text of the bounce (every text part outside the attached message).
     let text: String
@@ -261,27 +263,23 @@ struct BounceContext {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// Work that recipients share, done at most once per bounce (the context is a value, passed
-    /// to every recogniser).
-    final class Memo {
-        var sectionCommand: String??
-        var sectionInReplyTo: String??
-    }
-    let memo = Memo()
+    /// Work that recipients share, done at most once per bounce.
+    private var sectionCommandMemo: String??
+    private var sectionInReplyToMemo: String??
 
     /// The SMTP command the section names (`TextScan.command`), found once.
     func sectionCommand() -> String? {
-        if let known = memo.sectionCommand { return known }
+        if let known = sectionCommandMemo { return known }
         let command = TextScan.command(in: section)
-        memo.sectionCommand = .some(command)
+        sectionCommandMemo = .some(command)
         return command
     }
 
     /// Postfix's "in reply to … command" in the section (`TextScan.inReplyTo`), found once.
     func sectionInReplyTo() -> String? {
-        if let known = memo.sectionInReplyTo { return known }
+        if let known = sectionInReplyToMemo { return known }
         let phrase = TextScan.inReplyTo(section)
-        memo.sectionInReplyTo = .some(phrase)
+        sectionInReplyToMemo = .some(phrase)
         return phrase
     }
 
