@@ -139,7 +139,7 @@ enum TextBounce {
         while cursor > text.startIndex {
             let prevEnd = u.index(before: cursor)
             let prevStart = u[..<prevEnd].lastIndex(of: 0x0A).map { u.index(after: $0) } ?? u.startIndex
-            let prev = text[prevStart..<prevEnd].trimmingCharacters(in: .whitespaces)
+            let prev = String(Substring(TextScan.trimmedWhitespace(Substring(text).utf8[prevStart..<prevEnd])))
             guard prev.hasPrefix("<<<") || prev.hasPrefix(">>>") || prev.lowercased().hasPrefix("while talking to") else { break }
             lines.insert(prev, at: 0)
             cursor = prevStart
