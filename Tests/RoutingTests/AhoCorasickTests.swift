@@ -61,4 +61,16 @@ final class AhoCorasickTests: XCTestCase {
         XCTAssertTrue(a.matches(in: "\u{0}\u{ff}zz").isEmpty)
         XCTAssertEqual(a.matches(in: "Diagnostic-Code: X-Unix; 67").map(\.start), [17])
     }
+
+    /// The scan that collapses whitespace as it reads finds what a scan of the flattened copy finds.
+    func testFlatteningScanMatchesAScanOfTheFlattenedText() {
+        let p = ["in reply to rcpt to command", "after data", " command", "rcpt to:"]
+        let a = AhoCorasick(p.enumerated().map { ($0.element, $0.offset) })
+        for text in ["  550 5.1.1 (in\n  reply to RCPT TO\tcommand)  ", "after\r\n\r\nDATA", "", " \t\n", "RCPT  TO: <a@b>"] {
+            var streamed: [String] = []
+            Array(text.utf8).withUnsafeBufferPointer { b in a.forEachMatch(flattening: b) { streamed.append("\($0.pattern)@\($0.start)") } }
+            let flat = String(decoding: TextScan.flattened(text), as: UTF8.self)
+            XCTAssertEqual(streamed.sorted(), found(a, flat), text)
+        }
+    }
 }

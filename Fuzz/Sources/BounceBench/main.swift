@@ -3,6 +3,8 @@ import MIME
 import Routing
 
 // BounceBench [--min-seconds S] FILE|DIR...
+// BounceBench --dump FILE|DIR...: one line per message (its path and every field of its report, or
+// "nil"), untimed: the verdicts to compare before and after a change to the classifier.
 // Parses every message once (not timed), then classifies them all with BounceClassifier.classify,
 // repeating the whole set until at least S seconds have passed (default 2), and prints one line of
 // JSON: messages, rounds, seconds (best round), messages_per_s (best round), mean_messages_per_s,
@@ -11,11 +13,15 @@ import Routing
 
 var minSeconds = 2.0
 var paths: [String] = []
+var dump = false
+var slowest = 0
 var args = CommandLine.arguments.dropFirst()
 while let a = args.first {
     args = args.dropFirst()
     switch a {
     case "--min-seconds": minSeconds = Double(args.first ?? "2") ?? 2; args = args.dropFirst()
+    case "--dump": dump = true
+    case "--slowest": slowest = Int(args.first ?? "10") ?? 10; args = args.dropFirst()
     default: paths.append(a)
     }
 }
@@ -43,7 +49,36 @@ func now() -> Double {
 }
 
 let parser = MIMEParser()
-let messages = paths.flatMap(files).compactMap { FileManager.default.contents(atPath: $0) }.map { parser.parse([UInt8]($0)) }
+if dump {
+    for f in paths.flatMap(files) {
+        guard let data = FileManager.default.contents(atPath: f) else { continue }
+        print(f, BounceClassifier.classify(parser.parse([UInt8](data))).map { String(describing: $0) } ?? "nil")
+    }
+    exit(0)
+}
+let names = paths.flatMap(files)
+let messages = names.compactMap { FileManager.default.contents(atPath: $0) }.map { parser.parse([UInt8]($0)) }
+if slowest > 0 {
+    // Each message classified alone, repeatedly (best of 20 runs of 20): where the time goes.
+    var cost: [(Double, String)] = []
+    var sink = 0
+    for (m, name) in zip(messages, names) {
+        var best = Double.infinity
+        for _ in 0..<20 {
+            let t = now()
+            for _ in 0..<20 { if let r = BounceClassifier.classify(m) { sink &+= r.recipients.count } }
+            best = min(best, (now() - t) / 20)
+        }
+        cost.append((best, name))
+    }
+    let total = cost.reduce(0) { $0 + $1.0 }
+    print(String(format: "total %.1f ms for %d messages, mean %.1f us", total * 1e3, cost.count, total / Double(cost.count) * 1e6))
+    for (t, name) in cost.sorted(by: { $0.0 > $1.0 }).prefix(slowest) {
+        print(String(format: "%8.1f us %5.1f%%  %@", t * 1e6, t / total * 100, (name as NSString).lastPathComponent))
+    }
+    if sink == -1 { print(sink) }
+    exit(0)
+}
 var checksum = 0
 var reports = 0
 var recipients = 0

@@ -35,9 +35,10 @@ public enum BounceClassifier {
 
     /// A complete recipient: status from the text when the report's is generic, a reason, hardness.
     /// `evidence` is the text the reason is read from (default: the diagnostic), `context` the
-    /// wider text the SMTP command is looked for in.
+    /// wider text the SMTP command is looked for in; `contextCommand`, when given, is that command
+    /// found once for every recipient that shares the context (the bounce's section).
     static func finish(_ r: inout BounceRecipient, temporary: Bool, hint: BounceReason?, evidence: String? = nil,
-                       context: String? = nil, diagnosticType: String? = nil) {
+                       context: String? = nil, contextCommand: (() -> String?)? = nil, diagnosticType: String? = nil) {
         let diagnostic = evidence ?? r.diagnostic ?? ""
         if r.replyCode == nil { r.replyCode = TextScan.replyCode(in: diagnostic) }
         if r.status == nil || r.status == "" { r.status = TextScan.status(in: diagnostic) }
@@ -50,10 +51,17 @@ public enum BounceClassifier {
         if let s = r.status?.first, let code = r.replyCode, code.first != s {
             r.replyCode = TextScan.replyCodes(in: diagnostic).first { $0.first == s }
         }
-        let command = TextScan.command(in: diagnostic) ?? context.flatMap(TextScan.command(in:))
+        let command = TextScan.command(in: diagnostic) ?? (contextCommand.map { $0() } ?? context.flatMap(TextScan.command(in:)))
         var judge = ReasonJudge(status: r.status, replyCode: r.replyCode, text: TextScan.masked(diagnostic),
                                 diagnosticType: diagnosticType, command: command, action: r.action, hint: hint)
-        let domain = r.address.split(separator: "@").last.map(String.init) ?? ""
+        // The last non-empty piece between `@`s (an ASCII address: its bytes; else its characters).
+        let domain: String
+        if r.address.utf8.allSatisfy({ $0 < 0x80 }) {
+            let u = r.address.utf8.reversed().drop { $0 == UInt8(ascii: "@") }
+            domain = String(decoding: u.prefix { $0 != UInt8(ascii: "@") }.reversed(), as: UTF8.self)
+        } else {
+            domain = r.address.split(separator: "@").last.map(String.init) ?? ""
+        }
         judge.strictProvider = MTAFormats.isStrictProvider(domain) || r.remoteMTA.map(MTAFormats.isStrictProvider) == true
         let reason = judge.decide()
         r.reason = reason.rawValue
@@ -69,6 +77,9 @@ public enum BounceClassifier {
     static let autoReplySubjects = ["automatic reply", "auto:", "out of office", "autoreply", "auto-reply",
                                     "auto reply", "abwesenheitsnotiz", "réponse automatique", "vacation"]
 
+    /// Every daemon-like local part, strong or weak, in one pass.
+    static let daemonLocalMatcher = AhoCorasick((BounceContext.daemonLocals + BounceContext.weakDaemonLocals).map { ($0, ()) })
+
     /// A cheap look at the headers (no body text is read): ordinary mail skips the text scans.
     /// It must never turn a bounce away (BouncePretestTests: the whole shared corpus, case 23,
     /// the fixtures); a false alarm only costs the full look.
@@ -81,11 +92,9 @@ public enum BounceClassifier {
         if m.decodedHeader("Precedence")?.lowercased() == "auto_reply" { return true }
         let from = m.from.first?.address?.lowercased() ?? ""
         let local = from.split(separator: "@").first.map(String.init) ?? ""
-        if from.isEmpty || (BounceContext.daemonLocals + BounceContext.weakDaemonLocals).contains(where: { local.contains($0) }) {
-            return true
-        }
+        if from.isEmpty || daemonLocalMatcher.containsAny(in: local) { return true }
         let subject = (m.subject ?? "").lowercased()
-        return BounceContext.bounceSubjects.contains { subject.contains($0) }
+        return BounceContext.bounceSubjectMatcher.containsAny(in: subject)
             || autoReplySubjects.contains { subject.hasPrefix($0) }
     }
 
@@ -171,11 +180,11 @@ public enum BounceClassifier {
             var type = d.diagnosticCode.flatMap(TextScan.diagnosticType)
             // Postfix's own type still carries a remote server's answer when it quotes one.
             if type == "x-postfix", r.replyCode != nil { type = "smtp" }
-            let block = blocks[address] ?? c.section
+            let block = blocks[address]
             // The command the text names ("… (in reply to MAIL FROM command)") belongs to the diagnostic.
-            let evidence = (r.diagnostic ?? "") + (TextScan.inReplyTo(block).map { " (\($0))" } ?? "")
+            let evidence = (r.diagnostic ?? "") + ((block.map(TextScan.inReplyTo(_:)) ?? c.sectionInReplyTo()).map { " (\($0))" } ?? "")
             finish(&r, temporary: d.action?.lowercased() == "delayed", hint: hint, evidence: evidence, context: block,
-                   diagnosticType: type)
+                   contextCommand: block == nil ? c.sectionCommand : nil, diagnosticType: type)
             out.append(r)
         }
         guard !out.isEmpty else { return nil }

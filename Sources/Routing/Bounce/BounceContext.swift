@@ -8,21 +8,36 @@ struct OriginalMessage {
     var from: String?
     /// The envelope sender (`Return-Path`) of the bounced message, when it kept one.
     var returnPath: String?
-    var to: [String]
+    /// Its header section, for `to`.
+    private let header: Message
 
     init(_ m: Message) {
+        header = m
         messageID = m.messageID
         subject = m.subject
         from = m.from.first?.address?.lowercased()
         returnPath = m.addresses(inFields: "Return-Path").first?.address?.lowercased()
-        to = (m.to + m.cc).compactMap { $0.address?.lowercased() }
+    }
+
+    /// To and Cc, lower-case, read only when asked: few bounces need them (a feedback report
+    /// that names no recipient, a text bounce that names none), and addresses cost the most to read.
+    var to: [String] {
+        // A header section read in full (`parseHeaderSection` fell back to `parse`) has them already.
+        let read = header.to + header.cc
+        let list = read.isEmpty ? header.addresses(inFields: "To") + header.addresses(inFields: "Cc") : read
+        return list.compactMap { $0.address?.lowercased() }
     }
 
     var isEmpty: Bool { messageID == nil && subject == nil && from == nil && to.isEmpty }
+
+    /// The fields `parseHeaderSection` reads (Return-Path, To and Cc are read from the fields when needed).
+    static let fields: Set<String> = ["message-id", "subject", "from"]
 }
 
-/// What every recogniser needs from one bounce, computed once.
-struct BounceContext {
+/// What every recogniser needs from one bounce, computed once. A class: every recogniser and
+/// recipient is handed the same one (a struct this size is copied, and its references retained,
+/// at each hand-over), and the work recipients share is kept in it the first time it is done.
+final class BounceContext {
     let message: Message
     /// The human-readable text of the bounce (every text part outside the attached message).
     let text: String
@@ -56,6 +71,8 @@ struct BounceContext {
         return Array(bytes)
     }
 
+    static let envelopeLine = Array("From ".utf8)
+
     static let copyMarkers = [
         "--- below this line is a copy of the message", "------ this is a copy of the message",
         "this is a copy of the message", "this is a copy of your message", "----- original message -----",
@@ -83,6 +100,9 @@ struct BounceContext {
         "failed delivery", "delivery report", "delivery error", "message not delivered", "permanent error",
         "returned to sender", "can't be delivered", "cannot be delivered", "mail could not", "delivery failure",
     ]
+
+    /// `bounceSubjects` in one pass over a (lower-cased) subject.
+    static let bounceSubjectMatcher = AhoCorasick(bounceSubjects.map { ($0, ()) })
 
     static let daemonLocals = ["mailer-daemon", "postmaster", "mail-daemon", "maildaemon", "mailerdaemon",
                                "mail.delivery.system", "mail-delivery-system", "mdaemon", "microsoftexchange", "post_master"]
@@ -113,6 +133,12 @@ struct BounceContext {
             }
             guard p.contentType.type == "text" || top else { return }
             if t == "message/feedback-report" { return }
+            // The first text read is the parser's charset-decoded text when it has one: that part
+            // is not decoded (nor stripped of HTML) again.
+            if texts.isEmpty, let parsed = message.text, !parsed.isEmpty {
+                texts.append(parsed)
+                return
+            }
             let bytes = p.decodedBody(in: message.raw).prefix(Self.maxTextBytes)
             var s = String(decoding: bytes, as: UTF8.self)
             if t == "text/html" { s = TextScan.strippingHTML(s) }
@@ -120,11 +146,11 @@ struct BounceContext {
         }
         if let root = message.root { visit(root, top: true) }
         if texts.isEmpty {
-            // No readable part (a multipart whose boundary the parser did not find): the raw body.
-            texts.append(String(decoding: message.body.prefix(Self.maxTextBytes), as: UTF8.self))
+            // No readable part (a multipart whose boundary the parser did not find): the parser's
+            // text, else the raw body.
+            if let parsed = message.text, !parsed.isEmpty { texts.append(parsed) }
+            else { texts.append(String(decoding: message.body.prefix(Self.maxTextBytes), as: UTF8.self)) }
         }
-        // Prefer the parser's charset-decoded text for the first part.
-        if let t = message.text, !texts.isEmpty, !t.isEmpty { texts[0] = t }
         var text = texts.joined(separator: "\n")
         if TextScan.containsBytes(text, "\r\n") {
             // CRLF → LF; a lone CR stays.
@@ -146,10 +172,22 @@ struct BounceContext {
 
         var original: OriginalMessage?
         if let part = originalPart {
-            // Only the header section is copied out of the attached message.
-            let header = part.children.first.map { Self.headerSection(message.raw[$0.range]) }
-                ?? Self.headerSection(part.decodedBody(in: message.raw)[...])
-            let o = OriginalMessage(MIMEParser().parse(header))
+            // Only the fields a verdict uses are read from the attached message: from the fields the
+            // parse split already (`readHeaderFields`), else out of its header section's bytes (no
+            // MIME tree, no body text: `parseHeaderSection`). The bytes are read again when they start
+            // with an mbox `From ` line, after a byte order mark or not (a parse of the section alone
+            // skips it, the attached part's did not), and for an encoded attachment (the part's ranges index its decoded bytes).
+            var header: Message?
+            if let child = part.children.first, part.encapsulated == nil, child.range.upperBound <= message.raw.count,
+               !message.raw[child.range].starts(with: Self.envelopeLine), message.raw[child.range].first != 0xEF {
+                header = MIMEParser().readHeaderFields(child.headers, reading: OriginalMessage.fields)
+            }
+            if header == nil {
+                let bytes = part.children.first.map { Self.headerSection(message.raw[$0.range]) }
+                    ?? Self.headerSection(part.decodedBody(in: message.raw)[...])
+                header = MIMEParser().parseHeaderSection(bytes, reading: OriginalMessage.fields)
+            }
+            let o = OriginalMessage(header!)
             if !o.isEmpty { original = o }
         }
         if original == nil, sectionEnd < text.endIndex {
@@ -157,7 +195,7 @@ struct BounceContext {
             // Skip the marker line and blank lines to reach the header block.
             if let nl = rest.firstIndex(of: "\n"), !rest.hasPrefix("\n") { rest = rest[rest.index(after: nl)...] }
             while let f = rest.first, f == "\n" || f == " " { rest = rest.dropFirst() }
-            let o = OriginalMessage(MIMEParser().parse(Self.headerSection(Array(rest.utf8)[...])))
+            let o = OriginalMessage(MIMEParser().parseHeaderSection(Self.headerSection(Array(rest.utf8)[...]), reading: OriginalMessage.fields))
             if !o.isEmpty { original = o }
         }
         self.original = original
@@ -173,14 +211,14 @@ struct BounceContext {
 
         let fromName = (message.from.first?.name ?? "").lowercased()
         looksLikeBounce = message.contentType?.mimeType == "multipart/report"
-            || Self.daemonLocals.contains { fromLocal.contains($0) }
+            || Self.daemonLocals.contains { TextScan.containsBytes(fromLocal, $0) }
             // The null sender, or a daemon by name ("Mailer Daemon <postmaster@…>").
-            || from.isEmpty || ["mailer-daemon", "mailer daemon", "mail delivery"].contains { fromName.contains($0) }
+            || from.isEmpty || ["mailer-daemon", "mailer daemon", "mail delivery"].contains { TextScan.containsBytes(fromName, $0) }
             || message.header("X-Failed-Recipients") != nil
             || message.header("X-MS-Exchange-Message-Is-Ndr") != nil
             // Weaker signs (a no-reply sender, a subject that says "undeliverable") need the
             // returned message or a known MTA's wording, and a reason in the text.
-            || (Self.weakDaemonLocals.contains { fromLocal.contains($0) } || Self.bounceSubjects.contains { subject.contains($0) })
+            || (Self.weakDaemonLocals.contains { TextScan.containsBytes(fromLocal, $0) } || Self.bounceSubjectMatcher.containsAny(in: subject))
                 && (original != nil || family != nil) && TextBounce.hasEvidence(section)
 
         var not = ownAddresses
@@ -223,6 +261,26 @@ struct BounceContext {
         }
         visit(part, message.raw)
         return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Work that recipients share, done at most once per bounce.
+    private var sectionCommandMemo: String??
+    private var sectionInReplyToMemo: String??
+
+    /// The SMTP command the section names (`TextScan.command`), found once.
+    func sectionCommand() -> String? {
+        if let known = sectionCommandMemo { return known }
+        let command = TextScan.command(in: section)
+        sectionCommandMemo = .some(command)
+        return command
+    }
+
+    /// Postfix's "in reply to … command" in the section (`TextScan.inReplyTo`), found once.
+    func sectionInReplyTo() -> String? {
+        if let known = sectionInReplyToMemo { return known }
+        let phrase = TextScan.inReplyTo(section)
+        sectionInReplyToMemo = .some(phrase)
+        return phrase
     }
 
     /// The reason an MTA family's own phrase gives for this text.

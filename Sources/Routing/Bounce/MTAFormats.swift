@@ -161,9 +161,24 @@ enum MTAFormats {
     ]
 
     static func isStrictProvider(_ host: String) -> Bool {
-        let h = host.lowercased()
-        return strictProviders.contains { h.hasSuffix($0) || h.hasPrefix($0) || TextScan.containsBytes(h, "." + $0) }
+        // A host name is ASCII: its folded bytes, looked for in one pass; Unicode lower-casing
+        // only for another name.
+        guard host.utf8.allSatisfy({ $0 < 0x80 }) else {
+            let h = host.lowercased()
+            return strictProviders.contains { h.hasSuffix($0) || h.hasPrefix($0) || TextScan.containsBytes(h, "." + $0) }
+        }
+        var found = false
+        var h = host
+        h.withUTF8 { b in
+            strictProviderMatcher.forEachMatch(in: b) { m in
+                // At the start, at the end, or right after a dot.
+                if m.start == 0 || m.end == b.count || b[m.start - 1] == UInt8(ascii: ".") { found = true }
+            }
+        }
+        return found
     }
+
+    static let strictProviderMatcher = AhoCorasick(strictProviders.map { ($0, ()) })
 
     /// The first family (in table order) whose marker appears in the signature text, any case.
     static func detect(_ signature: String) -> MTAFormat? {

@@ -7,8 +7,8 @@ import Foundation
 /// an unknown user only when the server said them to RCPT (after DATA they are a filter),
 /// and a generic status is refined from the text.
 struct ReasonJudge {
-    var status: String?
-    var replyCode: String?
+    let status: String?
+    let replyCode: String?
     /// Lower-cased, addresses masked.
     let text: String
     /// The Diagnostic-Code type (`smtp`, `x-unix`, `x-postfix`, …), lower-cased.
@@ -28,6 +28,7 @@ struct ReasonJudge {
     init(status: String?, replyCode: String?, text: String, diagnosticType: String?, command: String?, action: String?,
          hint: BounceReason?) {
         self.status = status; self.replyCode = replyCode; self.text = text; self.diagnosticType = diagnosticType
+        statusReason = status.flatMap { BounceReason.fromStatus($0, replyCode: replyCode) }
         self.command = command; self.action = action; self.hint = hint
         let findings = ReasonPatterns.findings(in: text)
         named = findings.reasons
@@ -38,7 +39,8 @@ struct ReasonJudge {
 
     func has(_ r: BounceReason) -> Bool { named.contains(r) }
 
-    var statusReason: BounceReason? { status.flatMap { BounceReason.fromStatus($0, replyCode: replyCode) } }
+    /// The reason the status names, looked up once (every probe asks).
+    let statusReason: BounceReason?
 
     /// The reply code and the enhanced status code are of the same class (or one is missing).
     var codesAgree: Bool {

@@ -29,16 +29,39 @@ enum TextBounce {
             if seen.contains(a) || c.notRecipients.contains(a) { continue }
             let local = a.split(separator: "@").first.map(String.init) ?? ""
             if notRecipientLocals.contains(where: { local.hasPrefix($0) }) { continue }
-            let lineStart = text[..<range.lowerBound].lastIndex(of: "\n").map { text.index(after: $0) } ?? text.startIndex
-            let line = text[lineStart..<range.lowerBound].trimmingCharacters(in: .whitespaces).lowercased()
-            if headerLinePrefixes.contains(where: { line.hasPrefix($0) }) { continue }
-            if senderLabels.contains(where: { TextScan.containsBytes(line, $0) }) { continue }
-            // A Message-ID written in angle brackets right after "id" is no address.
-            if line.hasSuffix("id <") || line.hasSuffix("id=<") || line.hasSuffix("message-id <") { continue }
+            if !lineBeforeCanName(Substring(text).utf8[..<range.lowerBound]) { continue }
             seen.insert(a)
             out.append((a, range.lowerBound))
         }
         return out
+    }
+
+    /// Whether the line's text before an address lets it be a failed recipient: not a header line,
+    /// not a sender's label, not a Message-ID. Bytes, ASCII-folded; a line with other bytes is
+    /// lower-cased as Unicode (the labels have accents).
+    static func lineBeforeCanName(_ before: Substring.UTF8View) -> Bool {
+        // The line starts after the last LF that is a character of its own (not the end of a CRLF).
+        var lineStart = before.startIndex
+        var i = before.endIndex
+        while i > before.startIndex {
+            let p = before.index(before: i)
+            if before[p] == 0x0A, p == before.startIndex || before[before.index(before: p)] != 0x0D { lineStart = i; break }
+            i = p
+        }
+        let raw = TextScan.trimmedWhitespace(before[lineStart...])
+        let line: [UInt8]
+        if raw.allSatisfy({ $0 < 0x80 }) {
+            line = raw.map(AhoCorasick<Int>.fold)
+        } else {
+            line = Array(String(Substring(raw)).lowercased().utf8)
+        }
+        func hasPrefix(_ p: String) -> Bool { line.starts(with: p.utf8) }
+        func hasSuffix(_ p: String) -> Bool { line.count >= p.utf8.count && line.suffix(p.utf8.count).elementsEqual(p.utf8) }
+        if headerLinePrefixes.contains(where: hasPrefix) { return false }
+        if senderLabels.contains(where: { l in line.withUnsafeBufferPointer { TextScan.contains($0, l) } }) { return false }
+        // A Message-ID written in angle brackets right after "id" is no address.
+        if hasSuffix("id <") || hasSuffix("id=<") || hasSuffix("message-id <") { return false }
+        return true
     }
 
     /// Per address of a report, the text that speaks about it: from its first mention to the
@@ -97,6 +120,17 @@ enum TextBounce {
         let u = text.utf8
         let lineStart = u[..<at].lastIndex(of: 0x0A).map { u.index(after: $0) } ?? u.startIndex
         let lineEnd = u[at...].firstIndex(of: 0x0A) ?? u.endIndex
+        // Most lines are no summary: a line that neither starts with `<` or a digit nor holds
+        // `... ` anywhere is turned away on its bytes before any character is read.
+        let lineBytes = u[lineStart..<lineEnd]
+        guard let b0 = lineBytes.first, b0 >= 0x80 || b0 == UInt8(ascii: "<") || CodeScan.isDigit(b0) else { return nil }
+        var dots = false
+        var k = 0  // dots in a row
+        for b in lineBytes {
+            if b == 0x20, k >= 3 { dots = true; break }
+            k = b == UInt8(ascii: ".") ? k + 1 : 0
+        }
+        guard dots else { return nil }
         let line = text[lineStart..<lineEnd]
         let coded = line.count > 4 && line.prefix(3).allSatisfy(\.isNumber) && line.dropFirst(3).first == " "
         guard coded || line.hasPrefix("<"), line.contains(">... ") || coded && line.contains("... ") else { return nil }
@@ -105,7 +139,7 @@ enum TextBounce {
         while cursor > text.startIndex {
             let prevEnd = u.index(before: cursor)
             let prevStart = u[..<prevEnd].lastIndex(of: 0x0A).map { u.index(after: $0) } ?? u.startIndex
-            let prev = text[prevStart..<prevEnd].trimmingCharacters(in: .whitespaces)
+            let prev = String(Substring(TextScan.trimmedWhitespace(Substring(text).utf8[prevStart..<prevEnd])))
             guard prev.hasPrefix("<<<") || prev.hasPrefix(">>>") || prev.lowercased().hasPrefix("while talking to") else { break }
             lines.insert(prev, at: 0)
             cursor = prevStart
@@ -137,14 +171,15 @@ enum TextBounce {
                 return r
             }
             var block = blocks[address] ?? c.section
-            if !hasEvidence(block) { block = c.section }
+            var evidence = hasEvidence(block)
+            if !evidence { block = c.section; evidence = hasEvidence(block) }
             let hint = c.familyHint(block)
-            guard hasEvidence(block) || hint != nil else {
+            guard evidence || hint != nil else {
                 // Nothing but boilerplate says why: the report it passed on, if any, else undefined
                 // (not a guess). The status stays the one the reason implies: this report gave none.
                 var r = BounceRecipient(address: address)
                 BounceClassifier.finish(&r, temporary: temporary, hint: wrappedReason(c, for: address), evidence: "",
-                                        context: c.section)
+                                        contextCommand: c.sectionCommand)
                 return r
             }
             var r = BounceRecipient(address: address, status: TextScan.status(in: block),
@@ -152,7 +187,7 @@ enum TextBounce {
             r.remoteMTA = CodeScan.remoteHost(in: block)
             // The family's own words for a recipient given up after temporary failures.
             let gaveUp = r.status == nil && (c.family?.retryGiveUps ?? []).contains { TextScan.containsBytes(block, $0) }
-            BounceClassifier.finish(&r, temporary: temporary || gaveUp, hint: hint, evidence: block, context: c.section)
+            BounceClassifier.finish(&r, temporary: temporary || gaveUp, hint: hint, evidence: block, contextCommand: c.sectionCommand)
             return r
         }
     }
@@ -188,28 +223,62 @@ enum TextBounce {
         return !ReasonPatterns.reasons(in: TextScan.masked(block)).subtracting([.vacation]).isEmpty
     }
 
-    /// The part of a block that is the server's answer, when one can be told.
+    /// The part of a block that is the server's answer, when one can be told: from the first line
+    /// with a reply code or status to the last non-blank line before a blank one or a banner. Lines
+    /// are read in place (an LF ends one unless it ends a CRLF, as Swift's lines of characters).
     static func focus(_ block: String) -> String {
-        let lines = block.split(separator: "\n", omittingEmptySubsequences: false)
-        guard let first = lines.firstIndex(where: { l in
-            TextScan.replyCode(in: String(l)) != nil || TextScan.status(in: String(l)) != nil
-        }) else { return block }
-        var end = first
-        while end + 1 < lines.count, !lines[end + 1].trimmingCharacters(in: .whitespaces).isEmpty,
-              !isBanner(lines[end + 1]) { end += 1 }
-        return lines[first...end].joined(separator: "\n")
+        var t = block
+        let range: Range<Int>? = t.withUTF8 { b in
+            var lines: [Range<Int>] = []
+            var s = 0
+            for i in 0..<b.count where b[i] == 0x0A && (i == 0 || b[i - 1] != 0x0D) {
+                lines.append(s..<i)
+                s = i + 1
+            }
+            lines.append(s..<b.count)
+            guard let first = lines.firstIndex(where: { l in
+                let line = UnsafeBufferPointer(rebasing: b[l])
+                return CodeScan.replyCodes(in: line).contains { line[$0.lowerBound] != UInt8(ascii: "2") }
+                    || !CodeScan.statuses(in: line).isEmpty
+            }) else { return nil }
+            var end = first
+            while end + 1 < lines.count {
+                let next = UnsafeBufferPointer(rebasing: b[lines[end + 1]])
+                guard !isBlank(next), !isBanner(next) else { break }
+                end += 1
+            }
+            return lines[first].lowerBound..<lines[end].upperBound
+        }
+        guard let range else { return block }
+        let u = block.utf8
+        return String(Substring(u[u.index(u.startIndex, offsetBy: range.lowerBound)..<u.index(u.startIndex, offsetBy: range.upperBound)]))
+    }
+
+    /// Only `CharacterSet.whitespaces` characters (or nothing).
+    static func isBlank(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
+        var i = 0
+        while i < line.count {
+            let w = TextScan.whitespaceWidth(line, at: i)
+            if w == 0 { return false }
+            i += w
+        }
+        return true
     }
 
     /// A banner line that opens another section (`--- Message text follows ---`, `----- Original
     /// message -----`, `======`, `Original Message Details`): a diagnostic ends before it.
-    static func isBanner<S: StringProtocol>(_ line: S) -> Bool {
-        let t = line.utf8.drop { $0 == 0x20 || $0 == 0x09 }
+    static func isBanner(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
+        let t = line.drop { $0 == 0x20 || $0 == 0x09 }
         guard let first = t.first else { return false }
         if first == UInt8(ascii: "-") || first == UInt8(ascii: "=") || first == UInt8(ascii: "_") || first == UInt8(ascii: "*") {
             return t.prefix(3).allSatisfy { $0 == first }
         }
-        let lower = String(decoding: t.prefix(60), as: UTF8.self).lowercased()
-        return bannerPrefixes.contains { lower.hasPrefix($0) }
+        let head = t.prefix(60)
+        guard head.allSatisfy({ $0 < 0x80 }) else {
+            let lower = String(decoding: head, as: UTF8.self).lowercased()
+            return bannerPrefixes.contains { lower.hasPrefix($0) }
+        }
+        return bannerPrefixes.contains { p in head.count >= p.utf8.count && zip(head, p.utf8).allSatisfy { AhoCorasick<Int>.fold($0) == $1 } }
     }
 
     static let bannerPrefixes = ["original message details", "original message headers", "error details",

@@ -27,21 +27,25 @@ enum TextScan {
     /// Whether the UTF-8 bytes of `text` hold those of `needle` (a byte scan: memchr for the
     /// first byte, memcmp for the rest; no Foundation string search).
     static func containsBytes(_ text: String, _ needle: String) -> Bool {
-        var t = text, n = needle
-        return t.withUTF8 { tb in
-            n.withUTF8 { nb in
-                guard let first = nb.first else { return true }
-                guard tb.count >= nb.count, let base = tb.baseAddress else { return false }
-                var i = 0
-                let last = tb.count - nb.count
-                while i <= last {
-                    guard let hit = memchr(base + i, Int32(first), last - i + 1) else { return false }
-                    let at = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
-                    if memcmp(base + at, nb.baseAddress!, nb.count) == 0 { return true }
-                    i = at + 1
-                }
-                return false
+        var t = text
+        return t.withUTF8 { contains($0, needle) }
+    }
+
+    /// Whether the bytes hold those of `needle` (memchr for the first byte, memcmp for the rest).
+    static func contains(_ tb: UnsafeBufferPointer<UInt8>, _ needle: String) -> Bool {
+        var n = needle
+        return n.withUTF8 { nb in
+            guard let first = nb.first else { return true }
+            guard tb.count >= nb.count, let base = tb.baseAddress else { return false }
+            var i = 0
+            let last = tb.count - nb.count
+            while i <= last {
+                guard let hit = memchr(base + i, Int32(first), last - i + 1) else { return false }
+                let at = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+                if memcmp(base + at, nb.baseAddress!, nb.count) == 0 { return true }
+                i = at + 1
             }
+            return false
         }
     }
 
@@ -146,10 +150,57 @@ enum TextScan {
 
     /// `smtp` of `smtp; 550 …`, lower-cased; nil when the value has no type.
     static func diagnosticType(_ value: String) -> String? {
-        guard let semi = value.firstIndex(of: ";") else { return nil }
-        let type = value[..<semi].trimmingCharacters(in: .whitespaces).lowercased()
-        guard !type.isEmpty, type.count <= 12, !type.contains(" ") else { return nil }
-        return type
+        let u = value.utf8
+        guard let semi = u.firstIndex(of: UInt8(ascii: ";")) else { return nil }
+        let type = trimmedWhitespace(u[..<semi])
+        guard !type.isEmpty else { return nil }
+        // ASCII (every real type): folded bytes; otherwise Unicode lower-casing as before.
+        guard type.allSatisfy({ $0 < 0x80 }) else {
+            let t = String(Substring(type)).lowercased()
+            return t.count <= 12 && !t.contains(" ") ? t : nil
+        }
+        guard type.count <= 12, !type.contains(0x20) else { return nil }
+        return String(decoding: type.map(AhoCorasick<Int>.fold), as: UTF8.self)
+    }
+
+    /// The length of the `CharacterSet.whitespaces` character (tab and Unicode Zs: U+0020, U+00A0,
+    /// U+1680, U+2000–U+200A, U+202F, U+205F, U+3000) whose UTF-8 starts at `i`, 0 for none.
+    static func whitespaceWidth<C: Collection>(_ u: C, at i: C.Index) -> Int where C.Element == UInt8 {
+        let b = u[i]
+        if b == 0x20 || b == 0x09 { return 1 }
+        guard b == 0xC2 || b == 0xE1 || b == 0xE2 || b == 0xE3 else { return 0 }
+        let rest = u[u.index(after: i)...].prefix(2)
+        let b1 = rest.first, b2 = rest.dropFirst().first
+        switch b {
+        case 0xC2: return b1 == 0xA0 ? 2 : 0
+        case 0xE1: return b1 == 0x9A && b2 == 0x80 ? 3 : 0
+        case 0xE2:
+            if b1 == 0x80, let c = b2, (0x80...0x8A).contains(c) || c == 0xAF { return 3 }
+            return b1 == 0x81 && b2 == 0x9F ? 3 : 0
+        default: return b1 == 0x80 && b2 == 0x80 ? 3 : 0
+        }
+    }
+
+    /// `trimmingCharacters(in: .whitespaces)` on the bytes: no Foundation, no copy.
+    static func trimmedWhitespace(_ text: Substring.UTF8View) -> Substring.UTF8View {
+        var lo = text.startIndex, hi = text.endIndex
+        while lo < hi {
+            let w = whitespaceWidth(text[lo..<hi], at: lo)
+            if w == 0 { break }
+            lo = text.index(lo, offsetBy: w)
+        }
+        // From the end: the space character that ends at `hi`, if any (a one-byte space cannot end a
+        // longer one, and C2 A0 cannot end a three-byte one: at most one width fits).
+        while lo < hi {
+            var w = 0
+            for n in [1, 2, 3] where text.distance(from: lo, to: hi) >= n {
+                let s = text.index(hi, offsetBy: -n)
+                if whitespaceWidth(text[s..<hi], at: s) == n { w = n; break }
+            }
+            if w == 0 { break }
+            hi = text.index(hi, offsetBy: -w)
+        }
+        return text[lo..<hi]
     }
 
     static let commandPhrases: [(String, String)] = [
@@ -196,8 +247,9 @@ enum TextScan {
     static func command(in text: String) -> String? {
         // The phrase that starts first, whitespace collapsed; on a tie the one listed first.
         var best: (start: Int, index: Int)?
-        flattened(text).withUnsafeBufferPointer { b in
-            commandMatcher.forEachMatch(in: b) { m in
+        var t = text
+        t.withUTF8 { b in
+            commandMatcher.forEachMatch(flattening: b) { m in
                 let index = commandMatcher.patterns[m.pattern].value
                 if best.map({ (m.start, index) < ($0.start, $0.index) }) ?? true { best = (m.start, index) }
             }
@@ -278,10 +330,15 @@ enum TextScan {
 
     /// `rfc822; a@b` → `a@b`, `smtp; 550 …` → `550 …`.
     static func strippingType(_ value: String) -> String {
-        guard let semi = value.firstIndex(of: ";") else { return value.trimmingCharacters(in: .whitespaces) }
-        let type = value[..<semi]
-        guard type.count <= 12, !type.contains(" "), !type.contains("@") else { return value.trimmingCharacters(in: .whitespaces) }
-        return value[value.index(after: semi)...].trimmingCharacters(in: .whitespaces)
+        let u = Substring(value).utf8
+        guard let semi = u.firstIndex(of: UInt8(ascii: ";")) else { return String(Substring(trimmedWhitespace(u))) }
+        let type = u[..<semi]
+        // At most 12 characters: 12 bytes or fewer always are; longer ASCII without a CR (CRLF is
+        // one character) never is; anything else is counted in characters.
+        let short = type.count <= 12
+            || (!type.allSatisfy { $0 < 0x80 && $0 != 0x0D } && Substring(type).count <= 12)
+        guard short, !type.contains(0x20), !type.contains(UInt8(ascii: "@")) else { return String(Substring(trimmedWhitespace(u))) }
+        return String(Substring(trimmedWhitespace(u[u.index(after: semi)...])))
     }
 
     /// `Name: value` lines with folding undone; names lower-cased. Lines end at LF, CRLF or CR.
