@@ -50,7 +50,7 @@ extension Poller {
         let session = try POP3Session(endpoint: mailbox.endpoint, secret: secret)
         report.greeting = session.greeting
         report.capabilities = session.capabilities.sorted()
-        let listing = try session.listing()
+        let listing = POP3Listing.distinct(try session.listing()).entries
         try session.quit()
         report.messages = listing.count
         let recorded = try store.recordedUIDLs(mailbox: mailboxID)

@@ -31,7 +31,11 @@ struct POP3Poll {
 
     private func runOnce(into report: inout PollReport, secret: String) throws {
         let session = try POP3Session(endpoint: mailbox.endpoint, secret: secret)
-        let listing = try session.listing()
+        let (listing, shared) = POP3Listing.distinct(try session.listing())
+        for (uidl, count) in shared {
+            report.notices.append("the server gives \(count) messages the same UIDL \"\(uidl)\" (RFC 1939 requires them unique): "
+                                  + "they are told apart by their order in the maildrop")
+        }
         let recorded = try pipeline.store.recordedUIDLs(mailbox: mailboxID)
         let firstPoll = recorded.isEmpty
         // Messages whose RETR failed before and are due again; a failed one no longer listed is gone.
