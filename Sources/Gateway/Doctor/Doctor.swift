@@ -48,35 +48,10 @@ public struct Doctor: Sendable {
         return seen
     }
 
-    /// `body` for each of `items`, at most `workers` at a time on threads of their own (libcurl,
-    /// SQLite and the resolver block), results in the order of `items`.
+    /// `body` for each of `items`, at most `workers` at a time on threads of their own, results
+    /// in the order of `items`.
     func concurrently<T, R>(_ items: [T], _ body: @escaping @Sendable (T) -> R) -> [R] {
-        // Both are only touched under `lock`.
-        let lock = NSLock()
-        nonisolated(unsafe) var results = [R?](repeating: nil, count: items.count)
-        nonisolated(unsafe) var next = 0
-        let group = DispatchGroup()
-        for _ in 0..<max(1, min(workers, items.count)) {
-            group.enter()
-            let thread = Thread {
-                defer { group.leave() }
-                while true {
-                    lock.lock()
-                    let index = next
-                    next += 1
-                    lock.unlock()
-                    guard index < items.count else { return }
-                    let result = body(items[index])
-                    lock.lock()
-                    results[index] = result
-                    lock.unlock()
-                }
-            }
-            thread.name = "mailgate-doctor"
-            thread.start()
-        }
-        group.wait()
-        return results.map { $0! }
+        onBoundedThreads(items, workers: workers, name: "mailgate-doctor", body)
     }
 }
 

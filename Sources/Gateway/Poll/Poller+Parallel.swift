@@ -24,32 +24,6 @@ extension Poller {
     }
 
     private func poll(_ aliases: [AliasConfig], workers: Int, inOneWave each: ((PollReport) -> Void)?) -> [PollReport] {
-        // Both are only touched under `lock`.
-        let lock = NSLock()
-        nonisolated(unsafe) var reports = [PollReport?](repeating: nil, count: aliases.count)
-        nonisolated(unsafe) var next = 0
-        let group = DispatchGroup()
-        for _ in 0..<max(1, min(workers, aliases.count)) {
-            group.enter()
-            let thread = Thread {
-                defer { group.leave() }
-                while true {
-                    lock.lock()
-                    let index = next
-                    next += 1
-                    lock.unlock()
-                    guard index < aliases.count else { return }
-                    let report = self.poll(aliases[index])
-                    lock.lock()
-                    reports[index] = report
-                    each?(report)
-                    lock.unlock()
-                }
-            }
-            thread.name = "mailgate-poll"
-            thread.start()
-        }
-        group.wait()
-        return reports.map { $0! }
+        onBoundedThreads(aliases, workers: workers, name: "mailgate-poll", { self.poll($0) }, each: each)
     }
 }
