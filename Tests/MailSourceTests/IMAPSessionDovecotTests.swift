@@ -53,7 +53,7 @@ final class IMAPSessionDovecotTests: XCTestCase {
 
     private func fetchAll(_ session: IMAPSession, _ uids: [UInt32]) throws -> [UInt32: [UInt8]] {
         var bodies: [UInt32: [UInt8]] = [:]
-        try session.fetchBodies(uids, maxSize: 64 << 20) { uid, bytes in
+        _ = try session.fetchBodies(uids, maxSize: 64 << 20) { uid, bytes in
             XCTAssertNil(bodies[uid], "UID \(uid) handed over twice")
             bodies[uid] = bytes
         }
