@@ -75,6 +75,21 @@ struct FetchFixture {
         guard process.terminationStatus == 0 else { throw TestSupportError("sqlite3 could not update the store") }
     }
 
+    /// Runs one statement on the store with the sqlite3 shell; returns what it printed.
+    @discardableResult
+    func sqlite(_ sql: String) throws -> String {
+        let process = Process()
+        let output = Pipe()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        process.arguments = [directory.path + "/mailgate.sqlite", sql]
+        process.standardOutput = output
+        try process.run()
+        let printed = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw TestSupportError("sqlite3 could not run \(sql)") }
+        return String(decoding: printed, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
     /// Every raw message the store keeps (in the database or as a spool file), by content,
     /// read back the way every reader does: through the spool.
     func spooledMessages() throws -> Set<Data> {

@@ -106,6 +106,33 @@ final class FetchIMAPTests: XCTestCase {
         }
     }
 
+    /// Reading overlaps with recording (issue 13), and the server still hears "done" only for
+    /// committed batches. The store refuses UID 700 (the second batch of 500) while the reader
+    /// is already fetching the batches after it: the first batch alone is recorded and it alone
+    /// is flagged; nothing read after the failure is recorded or flagged. The next fetch takes
+    /// the rest, each message once.
+    func testRecorderFailureMidStreamFlagsExactlyTheCommittedBatches() throws {
+        let f = try FetchFixture(.imaps, alias: "sales")
+        XCTAssertEqual(try f.fetch().run.exitCode, 0, "creates the store; the mailbox is empty")
+        try f.dovecot.deliver(user: f.user, messages: (0..<2000).map { f.dovecot.sampleMessage(index: $0, size: 1_000) })
+        try f.sqlite("CREATE TRIGGER refuse_700 BEFORE INSERT ON seen WHEN NEW.uid = 700 BEGIN SELECT RAISE(ABORT, 'refused by the test'); END")
+        let (failed, report) = try f.fetch()
+        XCTAssertNotEqual(failed.exitCode, 0, failed.stderr)
+        XCTAssertTrue((report["error"] as? String)?.contains("refused by the test") == true, "\(report)")
+        XCTAssertEqual(try f.sqlite("SELECT COUNT(*) FROM seen WHERE uid IS NOT NULL"), "500", "the first batch only")
+        XCTAssertEqual(try f.sqlite("SELECT MAX(uid) FROM seen"), "500")
+        XCTAssertEqual(f.dovecot.seenCount(user: f.user), 500, "exactly the committed batch is flagged")
+
+        try f.sqlite("DROP TRIGGER refuse_700")
+        let (run, second) = try f.fetch()
+        XCTAssertEqual(run.exitCode, 0, run.stderr)
+        XCTAssertEqual(second["fetched"] as? Int, 1500)
+        let status = try f.status()
+        XCTAssertEqual(status["recorded"] as? Int, 2000)
+        XCTAssertEqual(status["done"] as? Int, 2000)
+        XCTAssertEqual(f.dovecot.seenCount(user: f.user), 2000)
+    }
+
     /// A 20 MB message is streamed from the IMAP literal into the spool (never held whole
     /// while fetching) and parsed once; the process stays within a small multiple of it.
     func testTwentyMegabyteMessageStreamsToTheSpoolWithBoundedMemory() throws {

@@ -100,7 +100,7 @@ struct BatchPipeline {
             try messages.compactMap { m -> Route.Kind? in
                 guard try !records.isRouted(seenID: m.seenID) else { return nil }
                 return try router.routeAndRecord(m.message, rawSHA256: m.sha256, seenID: m.seenID,
-                                                 arrivedVia: arrivedVia, in: records).route.kind
+                                                 arrivedVia: arrivedVia, in: records, input: m.input).route.kind
             }
         }
         for kind in kinds { report.routes[kind.rawValue, default: 0] += 1 }
@@ -118,6 +118,7 @@ final class BatchRecorder {
     private var pending: [NewSeenRow] = []
     private var raw: [String: [UInt8]] = [:]
     private var parsed: [Message] = []
+    private var inputs: [RoutingInput?] = []
 
     init(pipeline: BatchPipeline, mailboxID: Int64, arrivedVia: String) {
         self.pipeline = pipeline
@@ -127,16 +128,20 @@ final class BatchRecorder {
 
     /// Queues one message: its bytes and seen-row are written together at `commit`.
     func add(_ raw: [UInt8], uidValidity: UInt32?, uid: UInt32?, uidl: String?) throws {
-        let digest = SHA256.hex(raw)
-        self.raw[digest] = raw
-        let message = pipeline.router.parser.parse(raw)
-        let messageID = message.messageID
-        parsed.append(message)
+        try add(FetchedMessage(raw, pipeline: pipeline, arrivedVia: arrivedVia), uidValidity: uidValidity, uid: uid, uidl: uidl)
+    }
+
+    /// Queues a message hashed and parsed already (on the thread that read it).
+    func add(_ fetched: FetchedMessage, uidValidity: UInt32?, uid: UInt32?, uidl: String?) throws {
+        raw[fetched.sha256] = fetched.raw
+        parsed.append(fetched.message)
+        inputs.append(fetched.input)
+        let messageID = fetched.message.messageID
         if let uid, let uidValidity {
             pending.append(NewSeenRow(mailbox: mailboxID, uidValidity: uidValidity, uid: uid,
-                                      size: Int64(raw.count), sha256: digest, messageID: messageID))
+                                      size: Int64(fetched.raw.count), sha256: fetched.sha256, messageID: messageID))
         } else if let uidl {
-            pending.append(NewSeenRow(mailbox: mailboxID, uidl: uidl, size: Int64(raw.count), sha256: digest,
+            pending.append(NewSeenRow(mailbox: mailboxID, uidl: uidl, size: Int64(fetched.raw.count), sha256: fetched.sha256,
                                       messageID: messageID))
         }
     }
@@ -147,6 +152,7 @@ final class BatchRecorder {
         let raw = try pipeline.spool.read(sha256: sha256)
         let message = pipeline.router.parser.parse(raw)
         parsed.append(message)
+        inputs.append(nil)
         pending.append(NewSeenRow(mailbox: mailboxID, uidValidity: uidValidity, uid: uid, size: Int64(raw.count),
                                   sha256: sha256, messageID: message.messageID))
     }
@@ -159,9 +165,12 @@ final class BatchRecorder {
         raw.removeAll(keepingCapacity: true)
         CrashPoint.reach(.committed)
         report.fetched += pending.count
-        let batch = zip(ids, zip(pending, parsed)).map { ParsedMessage(seenID: $0, sha256: $1.0.sha256, message: $1.1) }
+        let batch = zip(ids, zip(pending, zip(parsed, inputs))).map {
+            ParsedMessage(seenID: $0, sha256: $1.0.sha256, message: $1.1.0, input: $1.1.1)
+        }
         pending.removeAll(keepingCapacity: true)
         parsed.removeAll(keepingCapacity: true)
+        inputs.removeAll(keepingCapacity: true)
         try pipeline.route(batch, arrivedVia: arrivedVia, into: &report)
     }
 }
@@ -171,4 +180,24 @@ struct ParsedMessage {
     var seenID: Int64
     var sha256: String
     var message: Message
+    /// Its routing facts when worked out before the records transaction.
+    var input: RoutingInput?
+}
+
+/// A fetched message with the work that needs no store done: hashed, parsed and its routing
+/// facts worked out (the bounce classifier's verdict among them). Pure, so it runs on whichever
+/// thread has the time: an IMAP poll does it on the reading thread while the recording thread
+/// commits and routes the messages before (issue 13).
+struct FetchedMessage {
+    var raw: [UInt8]
+    var sha256: String
+    var message: Message
+    var input: RoutingInput
+
+    init(_ raw: [UInt8], pipeline: BatchPipeline, arrivedVia: String) {
+        self.raw = raw
+        sha256 = SHA256.hex(raw)
+        message = pipeline.router.parser.parse(raw)
+        input = pipeline.router.input(message, rawSHA256: sha256, arrivedVia: arrivedVia)
+    }
 }

@@ -130,45 +130,68 @@ struct IMAPPoll {
         let small = wanted.filter { ($0.size ?? 0) <= pipeline.streamThreshold }
         let limit = Int(clamping: alias.maxMessageSize)
         var failures: [UInt32: IMAPFetchFailure] = [:]
-        for batch in pipeline.batches(small, size: { $0.size ?? 0 }) + pipeline.batches(large, size: { $0.size ?? 0 }) {
-            // Stopping: leave before the next batch; the UIDNEXT saved stays below what is left.
-            if pipeline.shouldStop() { report.interrupted = true; break }
-            let recorder = pipeline.recorder(mailboxID: mailboxID, arrivedVia: alias.name)
-            var got: [UInt32] = []
-            do {
-                if batch.first.map({ ($0.size ?? 0) > pipeline.streamThreshold }) == true {
-                    for item in batch {
-                        if case let .failed(failure) = try fetchLarge(item.uid, session, limit: limit, into: recorder,
-                                                                      uidValidity: uidValidity) {
-                            failures[item.uid] = failure
-                        } else {
-                            got.append(item.uid)
-                        }
-                    }
-                } else {
-                    let sizes = Dictionary(uniqueKeysWithValues: batch.compactMap { item in item.size.map { (item.uid, UInt64($0)) } })
-                    let failed = try session.fetchBodies(batch.map(\.uid), maxSize: limit, sizes: sizes) { uid, raw in
-                        try recorder.add(raw, uidValidity: uidValidity, uid: uid, uidl: nil)
-                        got.append(uid)
-                    }
-                    failures.merge(failed) { first, _ in first }
-                }
-            } catch let interrupted as IMAPFetchInterrupted {
-                // What arrived whole is kept (acknowledged by the next session); the message
-                // being read is skipped (too large) or failed; the rest is fetched later.
-                try recorder.commit(into: &report)
-                accounting.settle(got, .recorded)
-                try settle(failures, session: nil, retryRows: retryRows, uidValidity: uidValidity, &accounting, &report)
-                let identified = try settle(interrupted, uidValidity: uidValidity, &accounting, &report)
-                try saveUIDNext(accounting, selected, uidValidity)
-                if interrupted.literalTooLarge != nil { throw ReconnectForTheRest(identified: identified, reason: interrupted.underlying) }
-                throw interrupted.underlying
+        // Reading overlaps with recording: this thread reads and frames the pipelined FETCH and does
+        // each message's pure work (hash, parse, routing facts: about half the CPU), the recording
+        // thread commits and routes (the other half) and hands back each batch once committed.
+        let recording = RecordingThread(pipeline: pipeline, mailboxID: mailboxID, arrivedVia: alias.name,
+                                        uidValidity: uidValidity, mailbox: report.mailbox,
+                                        capacity: min(pipeline.batchBytes, 8_000_000))
+        /// Counts committed batches as recorded and, with a `session`, tells the server (only now:
+        /// guarantee 1). Without one (it broke), the next poll acknowledges them: they stay `recorded`.
+        func acknowledge(_ done: [RecordingThread.Committed], _ session: IMAPSession?) throws {
+            for batch in done {
+                report.add(batch.report)
+                accounting.settle(batch.uids, .recorded)
+                pipeline.progress?(alias.name, report.fetched, wanted.count)
             }
-            try recorder.commit(into: &report)
-            accounting.settle(got, .recorded)
-            pipeline.progress?(alias.name, report.fetched, wanted.count)
-            try finish(got, session, uidValidity: uidValidity)
+            guard let session else { return }
+            for batch in done { try finish(batch.uids, session, uidValidity: uidValidity) }
         }
+        do {
+            for batch in pipeline.batches(small, size: { $0.size ?? 0 }) + pipeline.batches(large, size: { $0.size ?? 0 }) {
+                // Stopping: leave before the next batch; the UIDNEXT saved stays below what is left.
+                if pipeline.shouldStop() { report.interrupted = true; break }
+                do {
+                    if batch.first.map({ ($0.size ?? 0) > pipeline.streamThreshold }) == true {
+                        for item in batch {
+                            if case let .failed(failure) = try fetchLarge(item.uid, session, limit: limit, into: recording) {
+                                failures[item.uid] = failure
+                            }
+                        }
+                    } else {
+                        let sizes = Dictionary(uniqueKeysWithValues: batch.compactMap { item in item.size.map { (item.uid, UInt64($0)) } })
+                        let failed = try session.fetchBodies(batch.map(\.uid), maxSize: limit, sizes: sizes) { uid, raw in
+                            try recording.add(uid: uid, FetchedMessage(raw, pipeline: pipeline, arrivedVia: alias.name))
+                        }
+                        failures.merge(failed) { first, _ in first }
+                    }
+                    try recording.endBatch()
+                } catch let interrupted as IMAPFetchInterrupted {
+                    // What arrived whole is kept (acknowledged by the next session); the message
+                    // being read is skipped (too large) or failed; the rest is fetched later.
+                    try? recording.endBatch()
+                    let (done, failure) = recording.finish()
+                    try acknowledge(done, nil)
+                    if let failure { throw failure }
+                    try settle(failures, session: nil, retryRows: retryRows, uidValidity: uidValidity, &accounting, &report)
+                    let identified = try settle(interrupted, uidValidity: uidValidity, &accounting, &report)
+                    try saveUIDNext(accounting, selected, uidValidity)
+                    if interrupted.literalTooLarge != nil { throw ReconnectForTheRest(identified: identified, reason: interrupted.underlying) }
+                    throw interrupted.underlying
+                }
+                // Batches the recorder committed while this one was read: tell the server now.
+                try acknowledge(recording.takeCommitted(), session)
+            }
+        } catch {
+            // What was committed stays so; the server hears of it now if the session still works,
+            // else from the next poll (its rows stay `recorded`). The first error is the one reported.
+            let (done, _) = recording.finish()
+            try? acknowledge(done, session)
+            throw error
+        }
+        let (done, failure) = recording.finish()
+        try acknowledge(done, session)
+        if let failure { throw failure }
         try settle(failures, session: session, retryRows: retryRows, uidValidity: uidValidity, &accounting, &report)
         // UIDNEXT is saved last, and never past a candidate that is not accounted for.
         try saveUIDNext(accounting, selected, uidValidity)
@@ -179,9 +202,10 @@ struct IMAPPoll {
                                  uidNext: accounting.uidNextToSave(selectedUIDNext: selected.uidNext))
     }
 
-    /// Streams one large message into the spool and queues it in `recorder`.
-    private func fetchLarge(_ uid: UInt32, _ session: IMAPSession, limit: Int, into recorder: BatchRecorder,
-                            uidValidity: UInt32) throws -> IMAPSession.BodyFetch {
+    /// Streams one large message into the spool (durable once `finish` returns) and queues it
+    /// for recording.
+    private func fetchLarge(_ uid: UInt32, _ session: IMAPSession, limit: Int,
+                            into recording: RecordingThread) throws -> IMAPSession.BodyFetch {
         let writer = try pipeline.spool.beginWrite()
         var hasher = SHA256.Hasher256()
         let outcome: IMAPSession.BodyFetch
@@ -197,7 +221,7 @@ struct IMAPPoll {
         guard case .fetched = outcome else { writer.abort(); return outcome }
         let digest = SHA256.hexString(hasher.finish())
         try writer.finish(sha256: digest)
-        try recorder.addSpooled(sha256: digest, uidValidity: uidValidity, uid: uid)
+        try recording.addSpooled(uid: uid, sha256: digest)
         return outcome
     }
 

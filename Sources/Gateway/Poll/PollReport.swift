@@ -40,6 +40,16 @@ public struct PollReport: Sendable {
         self.mailbox = mailbox
     }
 
+    /// Counts what a part of this poll counted on its own (a batch committed on the recording thread).
+    mutating func add(_ part: PollReport) {
+        fetched += part.fetched
+        skipped += part.skipped
+        failed += part.failed
+        dropped += part.dropped
+        notices += part.notices
+        routes.merge(part.routes, uniquingKeysWith: +)
+    }
+
     /// Most serious first: a config problem hides everything else, then a refused login, then
     /// an unknown host, then a temporary failure.
     public static func mostSerious(_ codes: [Int32]) -> Int32 {

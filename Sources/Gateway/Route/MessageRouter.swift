@@ -28,11 +28,17 @@ struct MessageRouter {
         var messageRow: Int64?
     }
 
-    /// Decides without recording anything (`mailgate route`).
+    /// The routing facts of a message (the bounce classifier's verdict among them): pure, so a
+    /// poll works them out on whichever thread has the time, before the records transaction.
+    func input(_ message: Message, rawSHA256: String, arrivedVia: String?) -> RoutingInput {
+        RoutingInput(message, rawSHA256: rawSHA256, arrivedVia: arrivedVia, ownAddresses: ownAddresses)
+    }
+
+    /// Decides without recording anything (`mailgate route`). `input`: the message's facts when
+    /// already worked out (`input(_:rawSHA256:arrivedVia:)`).
     func decide(_ message: Message, rawSHA256: String, arrivedVia: String?, in records: RecordsTransaction,
-                excluding: Int64? = nil, now: Date = Date()) throws -> Outcome {
-        let input = RoutingInput(message, rawSHA256: rawSHA256, arrivedVia: arrivedVia,
-                                 ownAddresses: ownAddresses)
+                excluding: Int64? = nil, input known: RoutingInput? = nil, now: Date = Date()) throws -> Outcome {
+        let input = known ?? self.input(message, rawSHA256: rawSHA256, arrivedVia: arrivedVia)
         let (route, steps) = try Router(rules: rules, lookup: StoreLookup(records: records, excluding: excluding))
             .route(input, now: now)
         return Outcome(route: route, steps: steps, messageID: input.messageID)
@@ -40,9 +46,10 @@ struct MessageRouter {
 
     /// Decides and records; `replacing` re-routes an existing message row (replay).
     func routeAndRecord(_ message: Message, rawSHA256: String, seenID: Int64?, arrivedVia: String?,
-                        in records: RecordsTransaction, replacing: Int64? = nil, now: Date = Date()) throws -> Outcome {
+                        in records: RecordsTransaction, replacing: Int64? = nil, input: RoutingInput? = nil,
+                        now: Date = Date()) throws -> Outcome {
         var outcome = try decide(message, rawSHA256: rawSHA256, arrivedVia: arrivedVia, in: records,
-                                 excluding: replacing, now: now)
+                                 excluding: replacing, input: input, now: now)
         let record = MessageRecord(
             seenID: seenID,
             messageID: outcome.messageID,
