@@ -29,7 +29,11 @@ struct FetchCommand: ParsableCommand {
     func run() throws {
         let config = try selection.configOption.load()
         let aliases = try selectAliases(config, names: selection.alias, requireURL: true)
+        // The first polls' logins run while the store opens (a first run migrates it).
+        let early = EarlyLogins(Poller.pollingOrder(aliases), limit: workers)
+        defer { early.closeUntaken() }
         let poller = try exitingOnFailure { try Poller(config: config) }
+        poller.earlyLogins = early
         if standardOutputIsTerminal && !selection.json {
             // A progress line on a terminal when a backlog is large (on stderr, overwritten in place).
             poller.progress = { alias, done, total in

@@ -25,13 +25,16 @@ struct IMAPPoll {
     /// Reconnections one poll may make to get past messages whose literal was too large.
     static let maxReconnects = 16
 
-    /// Logs in with a session of its own and logs out at the end. A session closed to skip
-    /// a message too large to download is replaced by a new one for the rest.
-    func run(into report: inout PollReport, secret: String) throws {
+    /// Logs in with a session of its own (or starts with `firstSession`, logged in already)
+    /// and logs out at the end. A session closed to skip a message too large to download is
+    /// replaced by a new one for the rest.
+    func run(into report: inout PollReport, secret: String, firstSession: IMAPSession? = nil) throws {
         var poll = self
         var reconnects = 0
+        var first = firstSession
         while true {
-            let session = try IMAPSession(endpoint: mailbox.endpoint, secret: secret)
+            let session = try first ?? IMAPSession(endpoint: mailbox.endpoint, secret: secret)
+            first = nil
             defer {
                 report.roundTrips += session.roundTrips
                 session.logout()

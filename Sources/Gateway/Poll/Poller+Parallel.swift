@@ -11,16 +11,25 @@ extension Poller {
     /// aliases, so that in a backlog a reply (which arrives at the catchall) is routed after
     /// the lead it answers has been recorded, as when they are polled one after another.
     public func poll(_ aliases: [AliasConfig], workers: Int, each: ((PollReport) -> Void)? = nil) -> [PollReport] {
-        let secondWave: Set<String> = ["catchall", "bounce"]
-        let first = aliases.indices.filter { !secondWave.contains(aliases[$0].routing.role ?? "") }
-        let second = aliases.indices.filter { secondWave.contains(aliases[$0].routing.role ?? "") }
         var reports = [PollReport?](repeating: nil, count: aliases.count)
-        for wave in [first, second] where !wave.isEmpty {
+        for wave in Self.waves(aliases) where !wave.isEmpty {
             for (index, report) in zip(wave, poll(wave.map { aliases[$0] }, workers: workers, inOneWave: each)) {
                 reports[index] = report
             }
         }
         return reports.map { $0! }
+    }
+
+    /// The indices of `aliases` in the two waves `poll(_:workers:each:)` polls them in.
+    static func waves(_ aliases: [AliasConfig]) -> [[Int]] {
+        let secondWave: Set<String> = ["catchall", "bounce"]
+        return [aliases.indices.filter { !secondWave.contains(aliases[$0].routing.role ?? "") },
+                aliases.indices.filter { secondWave.contains(aliases[$0].routing.role ?? "") }]
+    }
+
+    /// `aliases` in the order their polls start.
+    public static func pollingOrder(_ aliases: [AliasConfig]) -> [AliasConfig] {
+        waves(aliases).joined().map { aliases[$0] }
     }
 
     private func poll(_ aliases: [AliasConfig], workers: Int, inOneWave each: ((PollReport) -> Void)?) -> [PollReport] {

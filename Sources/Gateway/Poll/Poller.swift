@@ -26,6 +26,8 @@ public final class Poller {
     public var leaseWait: TimeInterval = 5
     /// Asked before each batch; true ends the poll after the batch in hand (graceful stop).
     public var shouldStop: @Sendable () -> Bool = { false }
+    /// Logins `mailgate fetch` started before opening the store; a poll takes its alias's.
+    public var earlyLogins: EarlyLogins?
 
     public init(config: Config) throws {
         self.config = config
@@ -102,6 +104,11 @@ public final class Poller {
                 // The kept session was closed to skip a message: the rest over sessions of the poll's own.
                 throw reconnect.reason
             }
+        }
+        if mailbox.isIMAP, let early = try earlyLogins?.take(alias.name) {
+            try IMAPPoll(alias: alias, mailbox: mailbox, mailboxID: id, pipeline: pipeline)
+                .run(into: &report, secret: early.secret, firstSession: early.session)
+            return
         }
         // The secret is read at every connect: a password_command may hand out fresh tokens;
         // an OAuth2 token is refreshed when due, and once more if the server refuses it.
