@@ -21,7 +21,7 @@ final class BounceCounterTests: TemporaryDirectoryTestCase {
                                     recipients: [], date: nil, subject: nil, text: nil, html: nil,
                                     rawSHA256: key(n), arrivedVia: "bounce")
         let route = RouteRecord(kind: kind, alias: "bounce", reason: "test", bounces: bounces, countsAgainstContacts: counts)
-        try store.recordsTransaction("test") { try $0.recordRouting(message, route) }
+        _ = try store.recordsTransaction("test") { try $0.recordRouting(message, route) }
     }
 
     func bounce(_ reason: String, hard: Bool?) -> BounceRow {
