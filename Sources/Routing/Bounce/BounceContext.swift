@@ -6,9 +6,7 @@ struct OriginalMessage {
     var messageID: String?
     var subject: String?
     var from: String?
-    /// The envelope sender (`Return-Path`) of the bounced message, when it kept one.
-    var returnPath: String?
-    /// Its header section, for `to`.
+    /// Its header section, for `to` and `returnPath`.
     private let header: Message
 
     init(_ m: Message) {
@@ -16,8 +14,11 @@ struct OriginalMessage {
         messageID = m.messageID
         subject = m.subject
         from = m.from.first?.address?.lowercased()
-        returnPath = m.addresses(inFields: "Return-Path").first?.address?.lowercased()
     }
+
+    /// The envelope sender (`Return-Path`) of the bounced message, when it kept one. Read only
+    /// when asked: only a bounce read from text needs it (not a recipient), and addresses cost.
+    var returnPath: String? { header.addresses(inFields: "Return-Path").first?.address?.lowercased() }
 
     /// To and Cc, lower-case, read only when asked: few bounces need them (a feedback report
     /// that names no recipient, a text bounce that names none), and addresses cost the most to read.
@@ -51,8 +52,18 @@ final class BounceContext {
     let family: MTAFormat?
     let looksLikeBounce: Bool
     /// Addresses that are not failed recipients: the bounce's own parties, the original sender
-    /// (header and envelope) and the configured aliases.
-    let notRecipients: Set<String>
+    /// (header and envelope) and the configured aliases. Gathered on first use: only a bounce
+    /// read from text asks (a delivery-status report names its recipients in fields).
+    private(set) lazy var notRecipients: Set<String> = {
+        var not = ownAddresses
+        for a in message.to + message.cc + message.from + message.replyTo + message.sender {
+            if let x = a.address?.lowercased() { not.insert(x) }
+        }
+        if let f = original?.from { not.insert(f) }
+        if let f = original?.returnPath { not.insert(f) }
+        return not
+    }()
+    private let ownAddresses: Set<String>
 
     /// Text beyond this is not read: a bounce says why early, a returned attachment does not.
     static let maxTextBytes = 256 * 1024
@@ -117,6 +128,7 @@ final class BounceContext {
     init(_ message: Message, ownAddresses: Set<String> = [], tables: BounceTables = .all) {
         self.message = message
         self.tables = tables
+        self.ownAddresses = ownAddresses
         var texts: [String] = []
         var reports: [String] = []
         var originalPart: MIMEPart?
@@ -220,14 +232,6 @@ final class BounceContext {
             // returned message or a known MTA's wording, and a reason in the text.
             || (Self.weakDaemonLocals.contains { TextScan.containsBytes(fromLocal, $0) } || Self.bounceSubjectMatcher.containsAny(in: subject))
                 && (original != nil || family != nil) && TextBounce.hasEvidence(section)
-
-        var not = ownAddresses
-        for a in message.to + message.cc + message.from + message.replyTo + message.sender {
-            if let x = a.address?.lowercased() { not.insert(x) }
-        }
-        if let f = original?.from { not.insert(f) }
-        if let f = original?.returnPath { not.insert(f) }
-        notRecipients = not
     }
 
     /// A part that holds a message or its headers (message/rfc822 and kin): not the bounce's own text.

@@ -292,13 +292,17 @@ enum TextScan {
         return field
     }
 
+    /// The fields `deliveryStatusFields` reads.
+    static let dsnFieldNames: Set<String> = ["reporting-mta", "final-recipient", "original-recipient", "action", "status",
+                                             "remote-mta", "diagnostic-code", "last-attempt-date"]
+
     /// RFC 3464 per-recipient fields written as text (a report whose MIME structure could not
     /// be read, or pasted into a text part): each block opened by Final- or Original-Recipient.
     static func deliveryStatusFields(_ text: String) -> [DSNFields] {
         var out: [DSNFields] = []
         var current: DSNFields?
         var reporting: String?
-        for f in fields(text) {
+        for f in fields(text, only: dsnFieldNames) {
             switch f.name {
             case "reporting-mta": reporting = f.value
             case "final-recipient", "original-recipient":
@@ -342,7 +346,9 @@ enum TextScan {
     }
 
     /// `Name: value` lines with folding undone; names lower-cased. Lines end at LF, CRLF or CR.
-    static func fields(_ text: String) -> [(name: String, value: String)] {
+    /// `only`, when given, keeps the fields of those names (and their folded lines) and makes no
+    /// string of any other: a report's text is mostly lines no reader asks for.
+    static func fields(_ text: String, only: Set<String>? = nil) -> [(name: String, value: String)] {
         var out: [(name: String, value: String)] = []
         var t = text
         t.withUTF8 { b in
@@ -352,17 +358,24 @@ enum TextScan {
                 while hi > lo, b[hi - 1] == 0x20 || b[hi - 1] == 0x09 { hi -= 1 }
                 return String(decoding: UnsafeBufferPointer(rebasing: b[lo..<hi]), as: UTF8.self)
             }
+            // A folded line continues the last field line (kept or not), once there was one.
+            var anyField = false, lastKept = false
             var i = 0
             while i <= b.count {
                 var e = i
                 while e < b.count, b[e] != 0x0A, b[e] != 0x0D { e += 1 }
                 let line = i..<e
-                if let f = line.first.map({ b[$0] }), f == 0x20 || f == 0x09, !out.isEmpty {
-                    out[out.count - 1].value += " " + trimmed(line)
+                if let f = line.first.map({ b[$0] }), f == 0x20 || f == 0x09, anyField {
+                    if lastKept { out[out.count - 1].value += " " + trimmed(line) }
                 } else if let colon = line.first(where: { b[$0] == UInt8(ascii: ":") }),
                           !b[i..<colon].contains(0x20) {
-                    let name = String(decoding: b[i..<colon].map(AhoCorasick<Int>.fold), as: UTF8.self)
-                    out.append((name, trimmed(colon + 1..<e)))
+                    let name = String(unsafeUninitializedCapacity: colon - i) { n in
+                        for k in i..<colon { n[k - i] = AhoCorasick<Int>.fold(b[k]) }
+                        return colon - i
+                    }
+                    anyField = true
+                    lastKept = only?.contains(name) ?? true
+                    if lastKept { out.append((name, trimmed(colon + 1..<e))) }
                 }
                 if e < b.count, b[e] == 0x0D, e + 1 < b.count, b[e + 1] == 0x0A { e += 1 }
                 i = e + 1
