@@ -91,7 +91,7 @@ public enum BounceClassifier {
             "X-SES-Outgoing", "Feedback-Type", "X-MLServer"].contains(where: { m.header($0) != nil }) { return true }
         if m.decodedHeader("Precedence")?.lowercased() == "auto_reply" { return true }
         let from = m.from.first?.address?.lowercased() ?? ""
-        let local = from.split(separator: "@").first.map(String.init) ?? ""
+        let local = TextScan.localPart(from)
         if from.isEmpty || daemonLocalMatcher.containsAny(in: local) { return true }
         let subject = (m.subject ?? "").lowercased()
         return BounceContext.bounceSubjectMatcher.containsAny(in: subject)

@@ -70,7 +70,7 @@ final class BounceContext {
 
     /// The header section of a message (up to its first empty line): the bounced message's
     /// body is never needed.
-    static func headerSection(_ bytes: ArraySlice<UInt8>) -> [UInt8] {
+    static func headerSection<C: RandomAccessCollection>(_ bytes: C) -> [UInt8] where C.Element == UInt8, C.Index == Int {
         var i = bytes.startIndex
         while i + 1 < bytes.endIndex {
             if bytes[i] == 0x0A, bytes[i + 1] == 0x0A { return Array(bytes[...(i + 1)]) }
@@ -165,12 +165,17 @@ final class BounceContext {
         }
         var text = texts.joined(separator: "\n")
         if TextScan.containsBytes(text, "\r\n") {
-            // CRLF → LF; a lone CR stays.
-            let u = Array(text.utf8)
-            var out: [UInt8] = []
-            out.reserveCapacity(u.count)
-            for (i, b) in u.enumerated() where !(b == 0x0D && i + 1 < u.count && u[i + 1] == 0x0A) { out.append(b) }
-            text = String(decoding: out, as: UTF8.self)
+            // CRLF → LF; a lone CR stays. Written straight into the new string (no byte arrays).
+            text = text.withUTF8 { u in
+                String(unsafeUninitializedCapacity: u.count) { out in
+                    var n = 0
+                    for i in 0..<u.count where !(u[i] == 0x0D && i + 1 < u.count && u[i + 1] == 0x0A) {
+                        out[n] = u[i]
+                        n += 1
+                    }
+                    return n
+                }
+            }
         }
         self.text = text
         self.reports = reports.joined(separator: "\n\n")
@@ -207,14 +212,17 @@ final class BounceContext {
             // Skip the marker line and blank lines to reach the header block.
             if let nl = rest.firstIndex(of: "\n"), !rest.hasPrefix("\n") { rest = rest[rest.index(after: nl)...] }
             while let f = rest.first, f == "\n" || f == " " { rest = rest.dropFirst() }
-            let o = OriginalMessage(MIMEParser().parseHeaderSection(Self.headerSection(Array(rest.utf8)[...]), reading: OriginalMessage.fields))
+            // Only the header block is copied out of the text (not the rest of it, byte by byte).
+            let header = rest.utf8.withContiguousStorageIfAvailable { Self.headerSection($0) }
+                ?? Self.headerSection(Array(rest.utf8))
+            let o = OriginalMessage(MIMEParser().parseHeaderSection(header, reading: OriginalMessage.fields))
             if !o.isEmpty { original = o }
         }
         self.original = original
 
         let from = (message.from.first?.address ?? "").lowercased()
         let subject = (message.subject ?? "").lowercased()
-        let fromLocal = from.split(separator: "@").first.map(String.init) ?? ""
+        let fromLocal = TextScan.localPart(from)
         let headerSig = ["X-Mailer", "X-Failed-Recipients", "X-SES-Outgoing", "Message-ID", "X-MS-Exchange-Message-Is-Ndr"]
             .compactMap { name in message.decodedHeader(name).map { "\(name.lowercased()) \($0)" } }
         // Markers are matched case-insensitively (ASCII): no lower-cased copy of the section.

@@ -27,7 +27,7 @@ enum TextBounce {
             let range = utf8.index(utf8.startIndex, offsetBy: r.lowerBound)..<utf8.index(utf8.startIndex, offsetBy: r.upperBound)
             let a = TextScan.trimmingAddress(String(text[range]).lowercased())
             if seen.contains(a) || c.notRecipients.contains(a) { continue }
-            let local = a.split(separator: "@").first.map(String.init) ?? ""
+            let local = TextScan.localPart(a)
             if notRecipientLocals.contains(where: { local.hasPrefix($0) }) { continue }
             if !lineBeforeCanName(Substring(text).utf8[..<range.lowerBound]) { continue }
             seen.insert(a)

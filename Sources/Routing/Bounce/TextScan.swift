@@ -59,20 +59,42 @@ enum TextScan {
                 guard tb.count - from >= nb.count, from >= 0 else { return nil }
                 let fold = AhoCorasick<Int>.fold
                 let lower = fold(first)
-                var i = from
                 let last = tb.count - nb.count
-                while i <= last {
-                    let b = fold(tb[i])
-                    if b == lower {
-                        var k = 1
-                        while k < nb.count, fold(tb[i + k]) == fold(nb[k]) { k += 1 }
-                        if k == nb.count { return i }
+                func matches(at i: Int) -> Bool {
+                    var k = 1
+                    while k < nb.count, fold(tb[i + k]) == fold(nb[k]) { k += 1 }
+                    return k == nb.count
+                }
+                // A first byte that is no letter has one case: memchr finds its candidates.
+                if !(lower >= 0x61 && lower <= 0x7A), let base = tb.baseAddress {
+                    var i = from
+                    while i <= last {
+                        guard let hit = memchr(base + i, Int32(lower), last - i + 1) else { return nil }
+                        let at = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+                        if matches(at: at) { return at }
+                        i = at + 1
                     }
+                    return nil
+                }
+                var i = from
+                while i <= last {
+                    if fold(tb[i]) == lower, matches(at: i) { return i }
                     i += 1
                 }
                 return nil
             }
         }
+    }
+
+    /// `address.split(separator: "@").first` (the first non-empty piece between `@`s, or ""), on
+    /// the bytes when the address is ASCII: a split into Characters costs more than the rest of a
+    /// header look. Other text is split as Characters as before (an `@` may carry a combining mark).
+    static func localPart(_ address: String) -> String {
+        guard address.utf8.allSatisfy({ $0 < 0x80 }) else { return address.split(separator: "@").first.map(String.init) ?? "" }
+        let u = address.utf8
+        let start = u.firstIndex { $0 != UInt8(ascii: "@") } ?? u.endIndex
+        let end = u[start...].firstIndex(of: UInt8(ascii: "@")) ?? u.endIndex
+        return String(Substring(u[start..<end]))
     }
 
     /// The text of each byte range found by `scan`, in order.
