@@ -209,8 +209,18 @@ final class BounceContext {
         }
         if original == nil, sectionEnd < text.endIndex {
             var rest = Substring(text[sectionEnd...])
-            // Skip the marker line and blank lines to reach the header block.
-            if let nl = rest.firstIndex(of: "\n"), !rest.hasPrefix("\n") { rest = rest[rest.index(after: nl)...] }
+            // Skip the marker line and blank lines to reach the header block. On bytes: with CRLF
+            // undone an LF is always a Character of its own, and so is a space an ASCII byte follows
+            // (before any other byte the Characters are read, as a combining mark joins a space).
+            let u = rest.utf8
+            if let nl = u.firstIndex(of: 0x0A), u.first != 0x0A { rest = rest[u.index(after: nl)...] }
+            var i = rest.utf8.startIndex
+            while i < rest.utf8.endIndex, rest.utf8[i] == 0x0A || rest.utf8[i] == 0x20 {
+                let next = rest.utf8.index(after: i)
+                if next < rest.utf8.endIndex, rest.utf8[next] >= 0x80 { break }
+                i = next
+            }
+            rest = rest[i...]
             while let f = rest.first, f == "\n" || f == " " { rest = rest.dropFirst() }
             // Only the header block is copied out of the text (not the rest of it, byte by byte).
             let header = rest.utf8.withContiguousStorageIfAvailable { Self.headerSection($0) }

@@ -279,6 +279,7 @@ enum TextScan {
         if let best { return commandPhrases[best.index].1 }
         // A session transcript: the last command sent (">>> RCPT To:<…>").
         guard offset(of: ">>>", in: text) != nil else { return nil }
+        if let last = lastSentCommand(asciiText: text) { return last }
         var last: String?
         for line in text.split(separator: "\n") {
             let t = line.drop { $0 == " " || $0 == "\t" }
@@ -291,6 +292,39 @@ enum TextScan {
             }
         }
         return last
+    }
+
+    /// `command`'s transcript reading on the bytes of ASCII text without CR (every transcript
+    /// seen): there each byte is a Character, so lines, prefixes and lower-casing are byte
+    /// work, and a split into Characters cost more than the rest of the classification. `.some(nil)`
+    /// when no line names a command; nil when the text is not such text (read it as Characters).
+    static func lastSentCommand(asciiText text: String) -> String?? {
+        var t = text
+        return t.withUTF8 { b -> String?? in
+            guard !b.contains(where: { $0 >= 0x80 || $0 == 0x0D }) else { return nil }
+            let names: [(String, String)] = [("rcpt", "RCPT"), ("data", "DATA"), ("mail", "MAIL"), ("ehlo", "EHLO"),
+                                             ("helo", "HELO"), ("starttls", "STARTTLS"), (".", "DATA")]
+            var last: String?
+            var i = 0
+            while i < b.count {
+                var e = i
+                while e < b.count, b[e] != 0x0A { e += 1 }
+                var s = i
+                while s < e, b[s] == 0x20 || b[s] == 0x09 { s += 1 }
+                if e - s >= 3, b[s] == UInt8(ascii: ">"), b[s + 1] == UInt8(ascii: ">"), b[s + 2] == UInt8(ascii: ">") {
+                    var c = s + 3
+                    while c < e, b[c] == 0x20 || b[c] == 0x09 { c += 1 }
+                    let cmd = UnsafeBufferPointer(rebasing: b[c..<min(e, c + 8)])
+                    for (prefix, name) in names where cmd.count >= prefix.utf8.count
+                        && zip(cmd, prefix.utf8).allSatisfy({ AhoCorasick<Int>.fold($0) == $1 }) {
+                        last = name
+                        break
+                    }
+                }
+                i = e + 1
+            }
+            return .some(last)
+        }
     }
 
     /// Which of the report's status and the one in the server's message to believe (sisimai's
