@@ -124,8 +124,12 @@ final class BounceContext {
 
     /// The family tables in use (all but a left-out family's).
     let tables: BounceTables
+    /// Which of the header fields the classifier asks about are present.
+    let asked: AskedHeaders
 
-    init(_ message: Message, ownAddresses: Set<String> = [], tables: BounceTables = .all) {
+    init(_ message: Message, ownAddresses: Set<String> = [], tables: BounceTables = .all, asked: AskedHeaders? = nil) {
+        let asked = asked ?? AskedHeaders(message)
+        self.asked = asked
         self.message = message
         self.tables = tables
         self.ownAddresses = ownAddresses
@@ -233,8 +237,8 @@ final class BounceContext {
         let from = (message.from.first?.address ?? "").lowercased()
         let subject = (message.subject ?? "").lowercased()
         let fromLocal = TextScan.localPart(from)
-        let headerSig = ["X-Mailer", "X-Failed-Recipients", "X-SES-Outgoing", "Message-ID", "X-MS-Exchange-Message-Is-Ndr"]
-            .compactMap { name in message.decodedHeader(name).map { "\(name.lowercased()) \($0)" } }
+        let headerSig = [AskedHeaders.Name.mailer, .failedRecipients, .sesOutgoing, .messageID, .exchangeNDR]
+            .filter(asked.has).compactMap { n in message.decodedHeader(n.field).map { "\(n.field.lowercased()) \($0)" } }
         // Markers are matched case-insensitively (ASCII): no lower-cased copy of the section.
         signature = ([from, subject] + headerSig + [section]).joined(separator: "\n")
         family = MTAFormats.detect(signature)
@@ -244,8 +248,8 @@ final class BounceContext {
             || Self.daemonLocals.contains { TextScan.containsBytes(fromLocal, $0) }
             // The null sender, or a daemon by name ("Mailer Daemon <postmaster@…>").
             || from.isEmpty || ["mailer-daemon", "mailer daemon", "mail delivery"].contains { TextScan.containsBytes(fromName, $0) }
-            || message.header("X-Failed-Recipients") != nil
-            || message.header("X-MS-Exchange-Message-Is-Ndr") != nil
+            || asked.has(.failedRecipients)
+            || asked.has(.exchangeNDR)
             // Weaker signs (a no-reply sender, a subject that says "undeliverable") need the
             // returned message or a known MTA's wording, and a reason in the text.
             || (Self.weakDaemonLocals.contains { TextScan.containsBytes(fromLocal, $0) } || Self.bounceSubjectMatcher.containsAny(in: subject))

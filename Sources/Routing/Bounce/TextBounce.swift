@@ -150,7 +150,7 @@ enum TextBounce {
     static func recipients(_ c: BounceContext) -> [BounceRecipient] {
         let m = mentions(c)
         var list = m.map(\.address)
-        if let failed = c.message.decodedHeader("X-Failed-Recipients") {
+        if c.asked.has(.failedRecipients), let failed = c.message.decodedHeader("X-Failed-Recipients") {
             let named = TextScan.unique(TextScan.addresses(in: failed))
             if !named.isEmpty { list = named }
         }
