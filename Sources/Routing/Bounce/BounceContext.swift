@@ -293,6 +293,17 @@ final class BounceContext {
     private var sectionCommandMemo: String??
     private var sectionInReplyToMemo: String??
 
+    private var summaryLineMemo: [String: String?] = [:]
+
+    /// The section's sendmail summary line for the address (`TextBounce.summaryLine`), found once:
+    /// a recipient's block and its verdict both ask.
+    func sectionSummaryLine(_ address: String) -> String? {
+        if let known = summaryLineMemo[address] { return known }
+        let line = TextBounce.summaryLine(section, address: address)
+        summaryLineMemo[address] = .some(line)
+        return line
+    }
+
     /// The SMTP command the section names (`TextScan.command`), found once.
     func sectionCommand() -> String? {
         if let known = sectionCommandMemo { return known }

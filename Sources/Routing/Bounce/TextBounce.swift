@@ -85,7 +85,7 @@ enum TextBounce {
     static func blocks(_ c: BounceContext, _ m: [(address: String, at: String.Index)]) -> [String: String] {
         var out: [String: String] = [:]
         for (i, x) in m.enumerated() {
-            if let line = summaryLine(c.section, address: x.address) {
+            if let line = c.sectionSummaryLine(x.address) {
                 out[x.address] = line
                 continue
             }
@@ -155,10 +155,11 @@ enum TextBounce {
             if !named.isEmpty { list = named }
         }
         if list.isEmpty, let to = c.original?.to.first { list = [to] }
-        let blocks = blocks(c)
+        // The mentions found above (finding them again cost as much as the first time).
+        let blocks = blocks(c, m)
         let temporary = temporaryMatcher.containsAny(in: c.section) && TextScan.offset(of: "permanent", in: c.section) == nil
         return list.map { address in
-            if let line = blocks[address], summaryLine(c.section, address: address) != nil {
+            if let line = blocks[address], c.sectionSummaryLine(address) != nil {
                 // A transcript line: its own words say whether it was temporary, and the server's
                 // answer (`<<< 550 …`, or the code after "... ") is the reply code.
                 var r = BounceRecipient(address: address, status: TextScan.status(in: line),
