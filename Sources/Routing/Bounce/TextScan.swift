@@ -256,6 +256,9 @@ enum TextScan {
 
     /// Postfix's "in reply to … command", whitespace collapsed and lower-cased.
     static func inReplyTo(_ text: String) -> String? {
+        // "reply" has no space to collapse: text without it (most reports) is turned away before
+        // a flattened copy of it is made.
+        guard offset(of: "reply", in: text) != nil else { return nil }
         let flat = String(decoding: flattened(text), as: UTF8.self)
         guard let start = offset(of: "in reply to ", in: flat),
               let end = offset(of: " command", in: flat, from: start + 12), end - (start + 12) < 30 else { return nil }
@@ -348,9 +351,21 @@ enum TextScan {
         return field
     }
 
+    /// Lower-case field names, and their lengths (in bytes) to turn other names away cheaply.
+    struct FieldNames {
+        let names: Set<String>
+        /// Bit n set: some name is n bytes long.
+        private let lengths: UInt64
+        init(_ names: Set<String>) {
+            self.names = names
+            lengths = names.reduce(0) { $0 | 1 << min($1.utf8.count, 63) }
+        }
+        func mayHold(length n: Int) -> Bool { lengths & 1 << min(n, 63) != 0 }
+    }
+
     /// The fields `deliveryStatusFields` reads.
-    static let dsnFieldNames: Set<String> = ["reporting-mta", "final-recipient", "original-recipient", "action", "status",
-                                             "remote-mta", "diagnostic-code", "last-attempt-date"]
+    static let dsnFieldNames = FieldNames(["reporting-mta", "final-recipient", "original-recipient", "action", "status",
+                                           "remote-mta", "diagnostic-code", "last-attempt-date"])
 
     /// RFC 3464 per-recipient fields written as text (a report whose MIME structure could not
     /// be read, or pasted into a text part): each block opened by Final- or Original-Recipient.
@@ -404,7 +419,7 @@ enum TextScan {
     /// `Name: value` lines with folding undone; names lower-cased. Lines end at LF, CRLF or CR.
     /// `only`, when given, keeps the fields of those names (and their folded lines) and makes no
     /// string of any other: a report's text is mostly lines no reader asks for.
-    static func fields(_ text: String, only: Set<String>? = nil) -> [(name: String, value: String)] {
+    static func fields(_ text: String, only: FieldNames? = nil) -> [(name: String, value: String)] {
         var out: [(name: String, value: String)] = []
         var t = text
         t.withUTF8 { b in
@@ -425,13 +440,18 @@ enum TextScan {
                     if lastKept { out[out.count - 1].value += " " + trimmed(line) }
                 } else if let colon = line.first(where: { b[$0] == UInt8(ascii: ":") }),
                           !b[i..<colon].contains(0x20) {
-                    let name = String(unsafeUninitializedCapacity: colon - i) { n in
-                        for k in i..<colon { n[k - i] = AhoCorasick<Int>.fold(b[k]) }
-                        return colon - i
-                    }
                     anyField = true
-                    lastKept = only?.contains(name) ?? true
-                    if lastKept { out.append((name, trimmed(colon + 1..<e))) }
+                    // A name no reader asks for (most lines) is turned away on its length, before
+                    // a string is made of it.
+                    lastKept = only?.mayHold(length: colon - i) ?? true
+                    if lastKept {
+                        let name = String(unsafeUninitializedCapacity: colon - i) { n in
+                            for k in i..<colon { n[k - i] = AhoCorasick<Int>.fold(b[k]) }
+                            return colon - i
+                        }
+                        lastKept = only?.names.contains(name) ?? true
+                        if lastKept { out.append((name, trimmed(colon + 1..<e))) }
+                    }
                 }
                 if e < b.count, b[e] == 0x0D, e + 1 < b.count, b[e + 1] == 0x0A { e += 1 }
                 i = e + 1
