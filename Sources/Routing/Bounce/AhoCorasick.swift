@@ -27,6 +27,8 @@ struct AhoCorasick<Value> {
     private let outputs: [Int32]
     /// Each pattern's length in bytes.
     private let lengths: [Int]
+    /// The longest pattern's length.
+    private let longest: Int
 
     /// One occurrence: which pattern, and the byte offsets it spans in the scanned text.
     struct Match {
@@ -90,6 +92,7 @@ struct AhoCorasick<Value> {
         self.outputStart = start
         self.outputs = outputs.flatMap { $0 }
         self.lengths = self.patterns.map(\.bytes.count)
+        self.longest = lengths.max() ?? 0
     }
 
     static func fold(_ b: UInt8) -> UInt8 { b >= 0x41 && b <= 0x5A ? b | 0x20 : b }
@@ -97,6 +100,12 @@ struct AhoCorasick<Value> {
     /// Calls `body` for every occurrence in `text`, in order of where they end (for one end, the
     /// longer pattern first when both were given in that order). Overlapping occurrences all count.
     func forEachMatch(in text: UnsafeBufferPointer<UInt8>, _ body: (Match) -> Void) {
+        forEachMatch(in: text, limit: nil, body)
+    }
+
+    /// `forEachMatch`, reading no byte at or after `limit()`, asked after each byte that ended
+    /// occurrences.
+    private func forEachMatch(in text: UnsafeBufferPointer<UInt8>, limit: ((Int) -> Int)?, _ body: (Match) -> Void) {
         let k = classCount
         delta.withUnsafeBufferPointer { d in
             classOf.withUnsafeBufferPointer { cls in
@@ -104,7 +113,10 @@ struct AhoCorasick<Value> {
                     outputs.withUnsafeBufferPointer { out in
                       lengths.withUnsafeBufferPointer { len in
                         var s = 0
-                        for i in 0..<text.count {
+                        var stop = text.count
+                        var i = 0
+                        while i < stop {
+                            defer { i += 1 }
                             let next = Int(d[s &* k &+ Int(cls[Int(text[i])])])
                             s = next & (Self.outputFlag - 1)
                             guard next >= Self.outputFlag else { continue }
@@ -115,12 +127,23 @@ struct AhoCorasick<Value> {
                                 body(Match(pattern: p, start: i + 1 - len[p], end: i + 1))
                                 o += 1
                             }
+                            if let limit { stop = min(stop, limit(i)) }
                         }
                       }
                     }
                 }
             }
         }
+    }
+
+    /// The smallest start of any occurrence, nil for none. The scan stops as soon as no later
+    /// occurrence can start earlier (one that ends at `i` starts at `i + 1 - longest` or after):
+    /// where a bounce's quoted original begins, without reading the original through.
+    func firstStart(in text: UnsafeBufferPointer<UInt8>) -> Int? {
+        var best = Int.max
+        // `limit` is asked only after an occurrence was found: `best` is a real offset then.
+        forEachMatch(in: text, limit: { _ in best + longest - 1 }) { best = min(best, $0.start) }
+        return best == Int.max ? nil : best
     }
 
     /// `forEachMatch` over the text as `TextScan.flattened` would write it (ASCII whitespace runs

@@ -187,7 +187,7 @@ final class BounceContext {
         // Where the copy of the original message starts: the first marker, found in one pass.
         var cut = Int.max
         var t = text
-        t.withUTF8 { b in Self.copyMarkerMatcher.forEachMatch(in: b) { cut = min(cut, $0.start) } }
+        t.withUTF8 { b in cut = Self.copyMarkerMatcher.firstStart(in: b) ?? Int.max }
         let sectionEnd = cut == Int.max ? text.endIndex : text.utf8.index(text.utf8.startIndex, offsetBy: cut)
         section = String(text[..<sectionEnd])
 

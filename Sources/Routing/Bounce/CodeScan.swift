@@ -7,8 +7,9 @@ enum CodeScan {
     static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || (b >= 0x09 && b <= 0x0D) }
 
     /// Enhanced status codes `class.subject.detail` (class 2, 4 or 5; one to three digits each),
-    /// not part of a longer dotted number (a version, an IP address): byte ranges.
-    static func statuses(in b: UnsafeBufferPointer<UInt8>) -> [Range<Int>] {
+    /// not part of a longer dotted number (a version, an IP address): byte ranges. `onlyFirst`
+    /// stops at the first (all a caller asking for the first one needs).
+    static func statuses(in b: UnsafeBufferPointer<UInt8>, onlyFirst: Bool = false) -> [Range<Int>] {
         var out: [Range<Int>] = []
         var i = 0
         while i + 4 < b.count {
@@ -27,6 +28,7 @@ enum CodeScan {
             if k < b.count, isDigit(b[k]) { continue }
             if k + 1 < b.count, b[k] == UInt8(ascii: "."), isDigit(b[k + 1]) { continue }
             out.append(i..<k)
+            if onlyFirst { return out }
             i = k - 1
         }
         return out
@@ -56,8 +58,9 @@ enum CodeScan {
 
     /// Reply codes (`[245][0-5][0-9]`) written the way servers reply: at a line start or after a
     /// space or punctuation, and followed by spaces or dashes and a status or a word, by `, `/`: `,
-    /// by ` : `, or by the end of the line.
-    static func replyCodes(in b: UnsafeBufferPointer<UInt8>) -> [Range<Int>] {
+    /// by ` : `, or by the end of the line. `untilFailure` stops after the first code that is no
+    /// success (2xx): all a caller asking for the failing reply needs.
+    static func replyCodes(in b: UnsafeBufferPointer<UInt8>, untilFailure: Bool = false) -> [Range<Int>] {
         var out: [Range<Int>] = []
         var i = 0
         while i + 2 < b.count {
@@ -65,7 +68,11 @@ enum CodeScan {
             guard isClass(b[i]), b[i + 1] >= 0x30 && b[i + 1] <= 0x35, isDigit(b[i + 2]),
                   i == 0 || before[Int(b[i - 1])] else { continue }
             let e = i + 3
-            if follows(b, e) { out.append(i..<e); i = e - 1 }
+            if follows(b, e) {
+                out.append(i..<e)
+                if untilFailure, b[i] != UInt8(ascii: "2") { return out }
+                i = e - 1
+            }
         }
         return out
     }

@@ -116,7 +116,8 @@ enum TextScan {
 
     /// The first enhanced status code (`5.1.1`).
     static func status(in text: String) -> String? {
-        strings(text) { CodeScan.statuses(in: $0) }.first
+        // The scan stops at the first one: a status is asked of whole blocks and sections.
+        strings(text) { CodeScan.statuses(in: $0, onlyFirst: true) }.first
     }
 
     /// The status a server gave with its reply code (`550 5.2.2`, `550-'5.2.2`), else the first one
@@ -128,7 +129,7 @@ enum TextScan {
     /// The first SMTP reply code (`550`) written the way servers reply.
     static func replyCode(in text: String) -> String? {
         // A greeting (220) or a number that happens to look like a code is not the answer that failed.
-        replyCodes(in: text).first
+        strings(text) { CodeScan.replyCodes(in: $0, untilFailure: true) }.first { !$0.hasPrefix("2") }
     }
 
     /// Addresses replaced by a placeholder, ASCII lower-cased, whitespace runs (ASCII and
