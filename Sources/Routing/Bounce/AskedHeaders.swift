@@ -26,16 +26,22 @@ struct AskedHeaders {
         }
     }
 
-    /// The names' bytes, lower-case, by `Name.rawValue`.
-    private static let lowered: [[UInt8]] = Name.allCases.map { Array($0.field.lowercased().utf8) }
+    /// By length in bytes, the names of that length (lower-case bytes, `Name.rawValue`).
+    private static let byLength: [[(name: [UInt8], bit: Int)]] = {
+        var t = [[(name: [UInt8], bit: Int)]](repeating: [], count: 32)
+        for n in Name.allCases { t[n.field.utf8.count].append((Array(n.field.lowercased().utf8), n.rawValue)) }
+        return t
+    }()
     private var present: UInt32 = 0
 
     init(_ m: Message) {
+        let table = Self.byLength
         for f in m.headers {
             let n = f.name.utf8
-            // Field names are ASCII: compared byte by byte, folded; the length turns most away.
-            for (i, name) in Self.lowered.enumerated() where present & (1 << i) == 0 && name.count == n.count {
-                if zip(n, name).allSatisfy({ AhoCorasick<Int>.fold($0) == $1 }) { present |= 1 << i }
+            // Field names are ASCII: the length turns most away, the rest are compared folded.
+            guard n.count < table.count else { continue }
+            for (name, bit) in table[n.count] where zip(n, name).allSatisfy({ AhoCorasick<Int>.fold($0) == $1 }) {
+                present |= 1 << bit
             }
         }
     }

@@ -61,18 +61,24 @@ enum TextScan {
                 let lower = fold(first)
                 let last = tb.count - nb.count
                 func matches(at i: Int) -> Bool {
-                    var k = 1
+                    var k = 0
                     while k < nb.count, fold(tb[i + k]) == fold(nb[k]) { k += 1 }
                     return k == nb.count
                 }
-                // A first byte that is no letter has one case: memchr finds its candidates.
-                if !(lower >= 0x61 && lower <= 0x7A), let base = tb.baseAddress {
-                    var i = from
-                    while i <= last {
-                        guard let hit = memchr(base + i, Int32(lower), last - i + 1) else { return nil }
-                        let at = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+                // A byte of the needle that is no letter has one case, so memchr finds the candidates
+                // by it: an address's `@` (rare in text), else a marker's `>` or line break (a space
+                // or a dot is too common to pay for a call each).
+                if let j = nb.firstIndex(of: UInt8(ascii: "@")) ?? nb.firstIndex(where: { b in
+                    !(fold(b) >= 0x61 && fold(b) <= 0x7A) && b != 0x20 && b != 0x09 && b != UInt8(ascii: ".")
+                }), let base = tb.baseAddress {
+                    let anchor = Int32(nb[j])
+                    var i = from + j
+                    let lastHit = last + j
+                    while i <= lastHit {
+                        guard let hit = memchr(base + i, anchor, lastHit - i + 1) else { return nil }
+                        let at = base.distance(to: hit.assumingMemoryBound(to: UInt8.self)) - j
                         if matches(at: at) { return at }
-                        i = at + 1
+                        i = at + j + 1
                     }
                     return nil
                 }
@@ -437,10 +443,13 @@ enum TextScan {
                 var e = i
                 while e < b.count, b[e] != 0x0A, b[e] != 0x0D { e += 1 }
                 let line = i..<e
+                // A name runs to the colon with no space in it: a line of prose is turned away at
+                // its first space, not read to its end for a colon.
+                var colon = i
+                while colon < e, b[colon] != UInt8(ascii: ":"), b[colon] != 0x20 { colon += 1 }
                 if let f = line.first.map({ b[$0] }), f == 0x20 || f == 0x09, anyField {
                     if lastKept { out[out.count - 1].value += " " + trimmed(line) }
-                } else if let colon = line.first(where: { b[$0] == UInt8(ascii: ":") }),
-                          !b[i..<colon].contains(0x20) {
+                } else if colon < e, b[colon] == UInt8(ascii: ":") {
                     anyField = true
                     // A name no reader asks for (most lines) is turned away on its length, before
                     // a string is made of it.
