@@ -47,8 +47,6 @@ final class BounceContext {
     /// `text` up to where the copy of the original message starts.
     let section: String
     let original: OriginalMessage?
-    /// From, Subject, a few headers and the report section: what families are told by.
-    let signature: String
     let family: MTAFormat?
     let looksLikeBounce: Bool
     /// Addresses that are not failed recipients: the bounce's own parties, the original sender
@@ -239,9 +237,10 @@ final class BounceContext {
         let fromLocal = TextScan.localPart(from)
         let headerSig = [AskedHeaders.Name.mailer, .failedRecipients, .sesOutgoing, .messageID, .exchangeNDR]
             .filter(asked.has).compactMap { n in message.decodedHeader(n.field).map { "\(n.field.lowercased()) \($0)" } }
-        // Markers are matched case-insensitively (ASCII): no lower-cased copy of the section.
-        signature = ([from, subject] + headerSig + [section]).joined(separator: "\n")
-        family = MTAFormats.detect(signature)
+        // From, Subject, a few headers and the report section: what families are told by. Markers
+        // are matched case-insensitively (ASCII) and none holds a line break, so each piece is
+        // read on its own: no lower-cased or joined copy of the section is made.
+        family = MTAFormats.detect([from, subject] + headerSig + [section])
 
         let fromName = (message.from.first?.name ?? "").lowercased()
         looksLikeBounce = message.contentType?.mimeType == "multipart/report"
@@ -259,9 +258,12 @@ final class BounceContext {
     /// A part that holds a message or its headers (message/rfc822 and kin): not the bounce's own text.
     static func holdsAMessage(_ p: MIMEPart) -> Bool {
         let t = p.contentType.mimeType
-        return ["message/rfc822", "message/global", "text/rfc822-headers", "message/rfc822-headers",
-                "text/rfc822", "message/partial", "text/rfc822-header"].contains(t) || (t.hasPrefix("message/") && !p.children.isEmpty)
+        return messageTypes.contains(t) || (t.hasPrefix("message/") && !p.children.isEmpty)
     }
+
+    /// The types of parts that hold a message or its headers (a set made once, not per part).
+    static let messageTypes: Set<String> = ["message/rfc822", "message/global", "text/rfc822-headers", "message/rfc822-headers",
+                                            "text/rfc822", "message/partial", "text/rfc822-header"]
 
     /// A part that holds the bounced message (a report part holds none).
     static func isAttachedMessage(_ p: MIMEPart) -> Bool {
