@@ -137,8 +137,9 @@ final class BounceContext {
         func visit(_ p: MIMEPart, top: Bool) {
             let t = p.contentType.mimeType
             if p.isMultipart { p.children.forEach { visit($0, top: false) }; return }
-            if Self.holdsAMessage(p) {
-                if originalPart == nil, Self.isAttachedMessage(p) { originalPart = p }
+            // The type is read once (each read builds its string).
+            if Self.holdsAMessage(p, type: t) {
+                if originalPart == nil, Self.isAttachedMessage(p, type: t) { originalPart = p }
                 return
             }
             if t == "message/delivery-status" || t == "message/global-delivery-status" {
@@ -256,8 +257,8 @@ final class BounceContext {
     }
 
     /// A part that holds a message or its headers (message/rfc822 and kin): not the bounce's own text.
-    static func holdsAMessage(_ p: MIMEPart) -> Bool {
-        let t = p.contentType.mimeType
+    static func holdsAMessage(_ p: MIMEPart, type: String? = nil) -> Bool {
+        let t = type ?? p.contentType.mimeType
         return messageTypes.contains(t) || (t.hasPrefix("message/") && !p.children.isEmpty)
     }
 
@@ -266,9 +267,9 @@ final class BounceContext {
                                             "text/rfc822", "message/partial", "text/rfc822-header"]
 
     /// A part that holds the bounced message (a report part holds none).
-    static func isAttachedMessage(_ p: MIMEPart) -> Bool {
-        let t = p.contentType.mimeType
-        return holdsAMessage(p) && t != "message/delivery-status" && t != "message/feedback-report"
+    static func isAttachedMessage(_ p: MIMEPart, type: String? = nil) -> Bool {
+        let t = type ?? p.contentType.mimeType
+        return holdsAMessage(p, type: t) && t != "message/delivery-status" && t != "message/feedback-report"
     }
 
     /// The readable text of the attached message (its text/plain parts, CRLF as LF). Read only
