@@ -118,22 +118,35 @@ enum TextBounce {
     /// `<<< 501 …`): that exchange and the line are the recipient's evidence, nothing after it.
     static func sendmailSummary(_ text: String, at: String.Index) -> String? {
         let u = text.utf8
-        let lineStart = u[..<at].lastIndex(of: 0x0A).map { u.index(after: $0) } ?? u.startIndex
-        let lineEnd = u[at...].firstIndex(of: 0x0A) ?? u.endIndex
         // Most lines are no summary: a line that neither starts with `<` or a digit nor holds
-        // `... ` anywhere is turned away on its bytes before any character is read.
-        let lineBytes = u[lineStart..<lineEnd]
-        guard let b0 = lineBytes.first, b0 >= 0x80 || b0 == UInt8(ascii: "<") || CodeScan.isDigit(b0) else { return nil }
-        var dots = false
-        var k = 0  // dots in a row
-        for b in lineBytes {
-            if b == 0x20, k >= 3 { dots = true; break }
-            k = b == UInt8(ascii: ".") ? k + 1 : 0
+        // `... ` anywhere is turned away on its bytes (read in place) before any character is read.
+        var t = text
+        let span: Range<Int>? = t.withUTF8 { b in
+            let a = u.distance(from: u.startIndex, to: at)
+            var s = a
+            while s > 0, b[s - 1] != 0x0A { s -= 1 }
+            var e = a
+            while e < b.count, b[e] != 0x0A { e += 1 }
+            guard s < e, b[s] >= 0x80 || b[s] == UInt8(ascii: "<") || CodeScan.isDigit(b[s]) else { return nil }
+            var k = 0  // dots in a row
+            for i in s..<e {
+                if b[i] == 0x20, k >= 3 { return s..<e }
+                k = b[i] == UInt8(ascii: ".") ? k + 1 : 0
+            }
+            return nil
         }
-        guard dots else { return nil }
+        guard let span else { return nil }
+        let lineStart = u.index(u.startIndex, offsetBy: span.lowerBound), lineEnd = u.index(u.startIndex, offsetBy: span.upperBound)
         let line = text[lineStart..<lineEnd]
         let coded = line.count > 4 && line.prefix(3).allSatisfy(\.isNumber) && line.dropFirst(3).first == " "
-        guard coded || line.hasPrefix("<"), line.contains(">... ") || coded && line.contains("... ") else { return nil }
+        // An ASCII line's bytes are searched; any other line as Characters (a combining mark
+        // makes a space after `...` another character): no Foundation search.
+        let ascii = line.utf8.allSatisfy { $0 < 0x80 }
+        func has(_ s: String) -> Bool {
+            ascii ? line.utf8.withContiguousStorageIfAvailable { TextScan.contains($0, s) } ?? (line.firstRange(of: s) != nil)
+                : line.firstRange(of: s) != nil
+        }
+        guard coded || line.hasPrefix("<"), has(">... ") || coded && has("... ") else { return nil }
         var lines = [String(line)]
         var cursor = lineStart
         while cursor > text.startIndex {

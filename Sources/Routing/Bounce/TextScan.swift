@@ -347,10 +347,11 @@ enum TextScan {
             if reply == inMessage.first { return inMessage }
         }
         if field == inMessage { return field }
-        let fieldZero = field.contains(".0"), messageZero = inMessage.contains(".0")
-        if field.contains(".0.0") { return inMessage.contains(".0.0") ? field : inMessage }
+        // Statuses are ASCII (CodeScan's digits and dots): their bytes are searched, not with Foundation.
+        let fieldZero = containsBytes(field, ".0"), messageZero = containsBytes(inMessage, ".0")
+        if containsBytes(field, ".0.0") { return containsBytes(inMessage, ".0.0") ? field : inMessage }
         if fieldZero && !messageZero { return inMessage }
-        if inMessage.contains(".0.0") { return field }
+        if containsBytes(inMessage, ".0.0") { return field }
         if field == "4.4.7" || field == "4.7.0" || field.hasPrefix("5.3.") { return inMessage }
         for p in [".5.1", ".5.2", ".5.4", ".5.5"] where field.dropFirst().hasPrefix(p) { return inMessage }
         if field == "5.1.1" { return messageZero || inMessage.hasPrefix("5.5.") ? field : inMessage }
