@@ -105,7 +105,8 @@ public enum BounceClassifier {
     static func feedbackReport(_ c: BounceContext) -> BounceReport? {
         var report: MIMEPart?
         c.message.root?.walk { p in
-            if report == nil, p.contentType.mimeType == "message/feedback-report" { report = p }
+            // The type compared in its two pieces: `mimeType` would build a string for every part.
+            if report == nil, Self.isFeedbackReport(p.contentType) { report = p }
         }
         let isARF = c.message.contentType?.parameter("report-type")?.lowercased() == "feedback-report"
         guard isARF || report != nil else { return nil }
@@ -123,6 +124,11 @@ public enum BounceClassifier {
                             hard: false)
         }
         return c.report(.feedback, format: "arf", recipients)
+    }
+
+    /// `type.mimeType == "message/feedback-report"`, without building the string.
+    static func isFeedbackReport(_ type: ContentType) -> Bool {
+        type.subtype.isEmpty ? type.type == "message/feedback-report" : type.type == "message" && type.subtype == "feedback-report"
     }
 
     static func autoReply(_ c: BounceContext) -> BounceReport? {

@@ -31,19 +31,22 @@ enum TextScan {
         return t.withUTF8 { contains($0, needle) }
     }
 
-    /// Whether the bytes hold those of `needle` (memchr for the first byte, memcmp for the rest).
+    /// Whether the bytes hold those of `needle`: memchr for one of its bytes, memcmp for the whole.
+    /// The byte memchr looks for is the first that is no lower-case letter or space when there is
+    /// one (`T` of "notificationType", CR of CRLF): text is mostly those, and each hit costs a call.
     static func contains(_ tb: UnsafeBufferPointer<UInt8>, _ needle: String) -> Bool {
         var n = needle
         return n.withUTF8 { nb in
-            guard let first = nb.first else { return true }
+            guard !nb.isEmpty else { return true }
             guard tb.count >= nb.count, let base = tb.baseAddress else { return false }
-            var i = 0
-            let last = tb.count - nb.count
-            while i <= last {
-                guard let hit = memchr(base + i, Int32(first), last - i + 1) else { return false }
-                let at = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+            let j = nb.firstIndex { !($0 >= 0x61 && $0 <= 0x7A) && $0 != 0x20 } ?? 0
+            var i = j
+            let lastHit = tb.count - nb.count + j
+            while i <= lastHit {
+                guard let hit = memchr(base + i, Int32(nb[j]), lastHit - i + 1) else { return false }
+                let at = base.distance(to: hit.assumingMemoryBound(to: UInt8.self)) - j
                 if memcmp(base + at, nb.baseAddress!, nb.count) == 0 { return true }
-                i = at + 1
+                i = at + j + 1
             }
             return false
         }
