@@ -252,8 +252,9 @@ enum TextBounce {
             lines.append(s..<b.count)
             guard let first = lines.firstIndex(where: { l in
                 let line = UnsafeBufferPointer(rebasing: b[l])
-                return CodeScan.replyCodes(in: line).contains { line[$0.lowerBound] != UInt8(ascii: "2") }
-                    || !CodeScan.statuses(in: line).isEmpty
+                // Each scan stops at the first code that settles it.
+                return CodeScan.replyCodes(in: line, untilFailure: true).contains { line[$0.lowerBound] != UInt8(ascii: "2") }
+                    || !CodeScan.statuses(in: line, onlyFirst: true).isEmpty
             }) else { return nil }
             var end = first
             while end + 1 < lines.count {
