@@ -1,3 +1,5 @@
+import Foundation
+
 /// SMTP reply codes (RFC 5321 4.2: `550`) and enhanced status codes (RFC 3463: `5.1.1`) in
 /// report text, and the remote host a report names (`host mx.example.com[192.0.2.1]`), found
 /// by byte scans (no regular expression), in order of appearance.
@@ -11,8 +13,13 @@ enum CodeScan {
     /// stops at the first (all a caller asking for the first one needs).
     static func statuses(in b: UnsafeBufferPointer<UInt8>, onlyFirst: Bool = false) -> [Range<Int>] {
         var out: [Range<Int>] = []
+        guard let base = b.baseAddress else { return out }
         var i = 0
         while i + 4 < b.count {
+            // A status's class is followed by a dot: memchr finds the dots (up to the last that can
+            // follow a class), each a candidate the byte before it, instead of a test at every byte.
+            guard let dot = memchr(base + i + 1, Int32(UInt8(ascii: ".")), b.count - 4 - i) else { break }
+            i = base.distance(to: dot.assumingMemoryBound(to: UInt8.self)) - 1
             defer { i += 1 }
             guard isClass(b[i]), b[i + 1] == UInt8(ascii: "."),
                   i == 0 || !(isDigit(b[i - 1]) || b[i - 1] == UInt8(ascii: ".")) else { continue }
