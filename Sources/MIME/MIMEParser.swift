@@ -93,9 +93,11 @@ public struct MIMEParser: Sendable {
 
     /// One legacy (non-UTF-8) 8-bit header makes ambiguous ones in the same message legacy too.
     static func hasLegacyHeader(_ headers: [HeaderField]) -> Bool {
-        for f in headers {
-            guard let k = KnownField.classify(f.name), k != .date, k != .messageID, k != .inReplyTo, k != .references else { continue }
-            if f.value.withUnsafeBufferPointer({ !TextDecoder.isASCII($0) && !TextDecoder.isValidUTF8($0) }) { return true }
+        // By index: the fields are read in place, not copied (and retained) one by one.
+        for i in headers.indices {
+            guard let k = KnownField.classify(headers[i].name), k != .date, k != .messageID, k != .inReplyTo, k != .references
+            else { continue }
+            if headers[i].value.withUnsafeBufferPointer({ !TextDecoder.isASCII($0) && !TextDecoder.isValidUTF8($0) }) { return true }
         }
         return false
     }

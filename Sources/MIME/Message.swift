@@ -118,7 +118,9 @@ public struct Message: Sendable {
 
     /// The first field of that name.
     public func header(_ name: String) -> HeaderField? {
-        headers.first { $0.name.caseInsensitiveEquals(name) }
+        // By index: each field's name is compared in place, no field is copied (and retained) to do it.
+        for i in headers.indices where headers[i].name.caseInsensitiveEquals(name) { return headers[i] }
+        return nil
     }
 
     /// The first field of that name as decoded text (RFC 2047 words, raw 8-bit), whitespace unfolded.

@@ -12,8 +12,9 @@ public enum BounceClassifier {
     /// text never names one of them as a failed recipient (they are who sent the mail).
     /// `tables` switches family-specific tables off (the leave-one-family-out measurement).
     public static func classify(_ message: Message, ownAddresses: Set<String> = [], tables: BounceTables = .all) -> BounceReport? {
-        guard mayBeReport(message) else { return nil }
-        let context = BounceContext(message, ownAddresses: ownAddresses, tables: tables)
+        let asked = AskedHeaders(message)
+        guard mayBeReport(message, asked: asked) else { return nil }
+        let context = BounceContext(message, ownAddresses: ownAddresses, tables: tables, asked: asked)
         if let r = feedbackReport(context) { return r }
         if let r = autoReply(context) { return r }
         if let r = AmazonSESNotice.read(context) { return r }
@@ -83,15 +84,16 @@ public enum BounceClassifier {
     /// A cheap look at the headers (no body text is read): ordinary mail skips the text scans.
     /// It must never turn a bounce away (BouncePretestTests: the whole shared corpus, case 23,
     /// the fixtures); a false alarm only costs the full look.
-    static func mayBeReport(_ m: Message) -> Bool {
+    static func mayBeReport(_ m: Message, asked: AskedHeaders? = nil) -> Bool {
         if m.deliveryStatus != nil || m.contentType?.type == "multipart" && m.contentType?.subtype == "report" { return true }
+        let h = asked ?? AskedHeaders(m)
         // X-MLServer: fml's error notices (loop alerts, refusals) come from the list's admin
         // address with no other mark; its list traffic only costs the full look.
-        if ["X-Failed-Recipients", "Auto-Submitted", "X-Autoreply", "X-Autorespond", "X-MS-Exchange-Message-Is-Ndr",
-            "X-SES-Outgoing", "Feedback-Type", "X-MLServer"].contains(where: { m.header($0) != nil }) { return true }
-        if m.decodedHeader("Precedence")?.lowercased() == "auto_reply" { return true }
+        if [.failedRecipients, .autoSubmitted, .autoreply, .autorespond, .exchangeNDR, .sesOutgoing, .feedbackType,
+            .mlServer].contains(where: h.has) { return true }
+        if h.has(.precedence), m.decodedHeader("Precedence")?.lowercased() == "auto_reply" { return true }
         let from = m.from.first?.address?.lowercased() ?? ""
-        let local = from.split(separator: "@").first.map(String.init) ?? ""
+        let local = TextScan.localPart(from)
         if from.isEmpty || daemonLocalMatcher.containsAny(in: local) { return true }
         let subject = (m.subject ?? "").lowercased()
         return BounceContext.bounceSubjectMatcher.containsAny(in: subject)
@@ -103,7 +105,8 @@ public enum BounceClassifier {
     static func feedbackReport(_ c: BounceContext) -> BounceReport? {
         var report: MIMEPart?
         c.message.root?.walk { p in
-            if report == nil, p.contentType.mimeType == "message/feedback-report" { report = p }
+            // The type compared in its two pieces: `mimeType` would build a string for every part.
+            if report == nil, Self.isFeedbackReport(p.contentType) { report = p }
         }
         let isARF = c.message.contentType?.parameter("report-type")?.lowercased() == "feedback-report"
         guard isARF || report != nil else { return nil }
@@ -123,12 +126,18 @@ public enum BounceClassifier {
         return c.report(.feedback, format: "arf", recipients)
     }
 
+    /// `type.mimeType == "message/feedback-report"`, without building the string.
+    static func isFeedbackReport(_ type: ContentType) -> Bool {
+        type.subtype.isEmpty ? type.type == "message/feedback-report" : type.type == "message" && type.subtype == "feedback-report"
+    }
+
     static func autoReply(_ c: BounceContext) -> BounceReport? {
         let m = c.message
-        let submitted = m.decodedHeader("Auto-Submitted")?.lowercased() ?? ""
+        let h = c.asked
+        let submitted = h.has(.autoSubmitted) ? m.decodedHeader("Auto-Submitted")?.lowercased() ?? "" : ""
         let flagged = submitted.hasPrefix("auto-replied")
-            || m.header("X-Autoreply") != nil || m.header("X-Autorespond") != nil
-            || (m.decodedHeader("Precedence")?.lowercased() == "auto_reply")
+            || h.has(.autoreply) || h.has(.autorespond)
+            || (h.has(.precedence) && m.decodedHeader("Precedence")?.lowercased() == "auto_reply")
         let subject = (m.subject ?? "").lowercased()
         let vacationSubject = autoReplySubjects.contains { subject.hasPrefix($0) }
         // Exim marks its bounces auto-replied too: a bounce is no vacation notice.

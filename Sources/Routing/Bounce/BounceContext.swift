@@ -6,9 +6,7 @@ struct OriginalMessage {
     var messageID: String?
     var subject: String?
     var from: String?
-    /// The envelope sender (`Return-Path`) of the bounced message, when it kept one.
-    var returnPath: String?
-    /// Its header section, for `to`.
+    /// Its header section, for `to` and `returnPath`.
     private let header: Message
 
     init(_ m: Message) {
@@ -16,8 +14,11 @@ struct OriginalMessage {
         messageID = m.messageID
         subject = m.subject
         from = m.from.first?.address?.lowercased()
-        returnPath = m.addresses(inFields: "Return-Path").first?.address?.lowercased()
     }
+
+    /// The envelope sender (`Return-Path`) of the bounced message, when it kept one. Read only
+    /// when asked: only a bounce read from text needs it (not a recipient), and addresses cost.
+    var returnPath: String? { header.addresses(inFields: "Return-Path").first?.address?.lowercased() }
 
     /// To and Cc, lower-case, read only when asked: few bounces need them (a feedback report
     /// that names no recipient, a text bounce that names none), and addresses cost the most to read.
@@ -46,20 +47,28 @@ final class BounceContext {
     /// `text` up to where the copy of the original message starts.
     let section: String
     let original: OriginalMessage?
-    /// From, Subject, a few headers and the report section: what families are told by.
-    let signature: String
     let family: MTAFormat?
     let looksLikeBounce: Bool
     /// Addresses that are not failed recipients: the bounce's own parties, the original sender
-    /// (header and envelope) and the configured aliases.
-    let notRecipients: Set<String>
+    /// (header and envelope) and the configured aliases. Gathered on first use: only a bounce
+    /// read from text asks (a delivery-status report names its recipients in fields).
+    private(set) lazy var notRecipients: Set<String> = {
+        var not = ownAddresses
+        for a in message.to + message.cc + message.from + message.replyTo + message.sender {
+            if let x = a.address?.lowercased() { not.insert(x) }
+        }
+        if let f = original?.from { not.insert(f) }
+        if let f = original?.returnPath { not.insert(f) }
+        return not
+    }()
+    private let ownAddresses: Set<String>
 
     /// Text beyond this is not read: a bounce says why early, a returned attachment does not.
     static let maxTextBytes = 256 * 1024
 
     /// The header section of a message (up to its first empty line): the bounced message's
     /// body is never needed.
-    static func headerSection(_ bytes: ArraySlice<UInt8>) -> [UInt8] {
+    static func headerSection<C: RandomAccessCollection>(_ bytes: C) -> [UInt8] where C.Element == UInt8, C.Index == Int {
         var i = bytes.startIndex
         while i + 1 < bytes.endIndex {
             if bytes[i] == 0x0A, bytes[i + 1] == 0x0A { return Array(bytes[...(i + 1)]) }
@@ -113,18 +122,24 @@ final class BounceContext {
 
     /// The family tables in use (all but a left-out family's).
     let tables: BounceTables
+    /// Which of the header fields the classifier asks about are present.
+    let asked: AskedHeaders
 
-    init(_ message: Message, ownAddresses: Set<String> = [], tables: BounceTables = .all) {
+    init(_ message: Message, ownAddresses: Set<String> = [], tables: BounceTables = .all, asked: AskedHeaders? = nil) {
+        let asked = asked ?? AskedHeaders(message)
+        self.asked = asked
         self.message = message
         self.tables = tables
+        self.ownAddresses = ownAddresses
         var texts: [String] = []
         var reports: [String] = []
         var originalPart: MIMEPart?
         func visit(_ p: MIMEPart, top: Bool) {
             let t = p.contentType.mimeType
             if p.isMultipart { p.children.forEach { visit($0, top: false) }; return }
-            if Self.holdsAMessage(p) {
-                if originalPart == nil, Self.isAttachedMessage(p) { originalPart = p }
+            // The type is read once (each read builds its string).
+            if Self.holdsAMessage(p, type: t) {
+                if originalPart == nil, Self.isAttachedMessage(p, type: t) { originalPart = p }
                 return
             }
             if t == "message/delivery-status" || t == "message/global-delivery-status" {
@@ -153,12 +168,17 @@ final class BounceContext {
         }
         var text = texts.joined(separator: "\n")
         if TextScan.containsBytes(text, "\r\n") {
-            // CRLF → LF; a lone CR stays.
-            let u = Array(text.utf8)
-            var out: [UInt8] = []
-            out.reserveCapacity(u.count)
-            for (i, b) in u.enumerated() where !(b == 0x0D && i + 1 < u.count && u[i + 1] == 0x0A) { out.append(b) }
-            text = String(decoding: out, as: UTF8.self)
+            // CRLF → LF; a lone CR stays. Written straight into the new string (no byte arrays).
+            text = text.withUTF8 { u in
+                String(unsafeUninitializedCapacity: u.count) { out in
+                    var n = 0
+                    for i in 0..<u.count where !(u[i] == 0x0D && i + 1 < u.count && u[i + 1] == 0x0A) {
+                        out[n] = u[i]
+                        n += 1
+                    }
+                    return n
+                }
+            }
         }
         self.text = text
         self.reports = reports.joined(separator: "\n\n")
@@ -166,7 +186,7 @@ final class BounceContext {
         // Where the copy of the original message starts: the first marker, found in one pass.
         var cut = Int.max
         var t = text
-        t.withUTF8 { b in Self.copyMarkerMatcher.forEachMatch(in: b) { cut = min(cut, $0.start) } }
+        t.withUTF8 { b in cut = Self.copyMarkerMatcher.firstStart(in: b) ?? Int.max }
         let sectionEnd = cut == Int.max ? text.endIndex : text.utf8.index(text.utf8.startIndex, offsetBy: cut)
         section = String(text[..<sectionEnd])
 
@@ -192,55 +212,64 @@ final class BounceContext {
         }
         if original == nil, sectionEnd < text.endIndex {
             var rest = Substring(text[sectionEnd...])
-            // Skip the marker line and blank lines to reach the header block.
-            if let nl = rest.firstIndex(of: "\n"), !rest.hasPrefix("\n") { rest = rest[rest.index(after: nl)...] }
+            // Skip the marker line and blank lines to reach the header block. On bytes: with CRLF
+            // undone an LF is always a Character of its own, and so is a space an ASCII byte follows
+            // (before any other byte the Characters are read, as a combining mark joins a space).
+            let u = rest.utf8
+            if let nl = u.firstIndex(of: 0x0A), u.first != 0x0A { rest = rest[u.index(after: nl)...] }
+            var i = rest.utf8.startIndex
+            while i < rest.utf8.endIndex, rest.utf8[i] == 0x0A || rest.utf8[i] == 0x20 {
+                let next = rest.utf8.index(after: i)
+                if next < rest.utf8.endIndex, rest.utf8[next] >= 0x80 { break }
+                i = next
+            }
+            rest = rest[i...]
             while let f = rest.first, f == "\n" || f == " " { rest = rest.dropFirst() }
-            let o = OriginalMessage(MIMEParser().parseHeaderSection(Self.headerSection(Array(rest.utf8)[...]), reading: OriginalMessage.fields))
+            // Only the header block is copied out of the text (not the rest of it, byte by byte).
+            let header = rest.utf8.withContiguousStorageIfAvailable { Self.headerSection($0) }
+                ?? Self.headerSection(Array(rest.utf8))
+            let o = OriginalMessage(MIMEParser().parseHeaderSection(header, reading: OriginalMessage.fields))
             if !o.isEmpty { original = o }
         }
         self.original = original
 
         let from = (message.from.first?.address ?? "").lowercased()
         let subject = (message.subject ?? "").lowercased()
-        let fromLocal = from.split(separator: "@").first.map(String.init) ?? ""
-        let headerSig = ["X-Mailer", "X-Failed-Recipients", "X-SES-Outgoing", "Message-ID", "X-MS-Exchange-Message-Is-Ndr"]
-            .compactMap { name in message.decodedHeader(name).map { "\(name.lowercased()) \($0)" } }
-        // Markers are matched case-insensitively (ASCII): no lower-cased copy of the section.
-        signature = ([from, subject] + headerSig + [section]).joined(separator: "\n")
-        family = MTAFormats.detect(signature)
+        let fromLocal = TextScan.localPart(from)
+        let headerSig = [AskedHeaders.Name.mailer, .failedRecipients, .sesOutgoing, .messageID, .exchangeNDR]
+            .filter(asked.has).compactMap { n in message.decodedHeader(n.field).map { "\(n.field.lowercased()) \($0)" } }
+        // From, Subject, a few headers and the report section: what families are told by. Markers
+        // are matched case-insensitively (ASCII) and none holds a line break, so each piece is
+        // read on its own: no lower-cased or joined copy of the section is made.
+        family = MTAFormats.detect([from, subject] + headerSig + [section])
 
         let fromName = (message.from.first?.name ?? "").lowercased()
         looksLikeBounce = message.contentType?.mimeType == "multipart/report"
             || Self.daemonLocals.contains { TextScan.containsBytes(fromLocal, $0) }
             // The null sender, or a daemon by name ("Mailer Daemon <postmaster@…>").
             || from.isEmpty || ["mailer-daemon", "mailer daemon", "mail delivery"].contains { TextScan.containsBytes(fromName, $0) }
-            || message.header("X-Failed-Recipients") != nil
-            || message.header("X-MS-Exchange-Message-Is-Ndr") != nil
+            || asked.has(.failedRecipients)
+            || asked.has(.exchangeNDR)
             // Weaker signs (a no-reply sender, a subject that says "undeliverable") need the
             // returned message or a known MTA's wording, and a reason in the text.
             || (Self.weakDaemonLocals.contains { TextScan.containsBytes(fromLocal, $0) } || Self.bounceSubjectMatcher.containsAny(in: subject))
                 && (original != nil || family != nil) && TextBounce.hasEvidence(section)
-
-        var not = ownAddresses
-        for a in message.to + message.cc + message.from + message.replyTo + message.sender {
-            if let x = a.address?.lowercased() { not.insert(x) }
-        }
-        if let f = original?.from { not.insert(f) }
-        if let f = original?.returnPath { not.insert(f) }
-        notRecipients = not
     }
 
     /// A part that holds a message or its headers (message/rfc822 and kin): not the bounce's own text.
-    static func holdsAMessage(_ p: MIMEPart) -> Bool {
-        let t = p.contentType.mimeType
-        return ["message/rfc822", "message/global", "text/rfc822-headers", "message/rfc822-headers",
-                "text/rfc822", "message/partial", "text/rfc822-header"].contains(t) || (t.hasPrefix("message/") && !p.children.isEmpty)
+    static func holdsAMessage(_ p: MIMEPart, type: String? = nil) -> Bool {
+        let t = type ?? p.contentType.mimeType
+        return messageTypes.contains(t) || (t.hasPrefix("message/") && !p.children.isEmpty)
     }
 
+    /// The types of parts that hold a message or its headers (a set made once, not per part).
+    static let messageTypes: Set<String> = ["message/rfc822", "message/global", "text/rfc822-headers", "message/rfc822-headers",
+                                            "text/rfc822", "message/partial", "text/rfc822-header"]
+
     /// A part that holds the bounced message (a report part holds none).
-    static func isAttachedMessage(_ p: MIMEPart) -> Bool {
-        let t = p.contentType.mimeType
-        return holdsAMessage(p) && t != "message/delivery-status" && t != "message/feedback-report"
+    static func isAttachedMessage(_ p: MIMEPart, type: String? = nil) -> Bool {
+        let t = type ?? p.contentType.mimeType
+        return holdsAMessage(p, type: t) && t != "message/delivery-status" && t != "message/feedback-report"
     }
 
     /// The readable text of the attached message (its text/plain parts, CRLF as LF). Read only
@@ -266,6 +295,17 @@ final class BounceContext {
     /// Work that recipients share, done at most once per bounce.
     private var sectionCommandMemo: String??
     private var sectionInReplyToMemo: String??
+
+    private var summaryLineMemo: [String: String?] = [:]
+
+    /// The section's sendmail summary line for the address (`TextBounce.summaryLine`), found once:
+    /// a recipient's block and its verdict both ask.
+    func sectionSummaryLine(_ address: String) -> String? {
+        if let known = summaryLineMemo[address] { return known }
+        let line = TextBounce.summaryLine(section, address: address)
+        summaryLineMemo[address] = .some(line)
+        return line
+    }
 
     /// The SMTP command the section names (`TextScan.command`), found once.
     func sectionCommand() -> String? {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// SMTP reply codes (RFC 5321 4.2: `550`) and enhanced status codes (RFC 3463: `5.1.1`) in
 /// report text, and the remote host a report names (`host mx.example.com[192.0.2.1]`), found
 /// by byte scans (no regular expression), in order of appearance.
@@ -7,11 +9,17 @@ enum CodeScan {
     static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || (b >= 0x09 && b <= 0x0D) }
 
     /// Enhanced status codes `class.subject.detail` (class 2, 4 or 5; one to three digits each),
-    /// not part of a longer dotted number (a version, an IP address): byte ranges.
-    static func statuses(in b: UnsafeBufferPointer<UInt8>) -> [Range<Int>] {
+    /// not part of a longer dotted number (a version, an IP address): byte ranges. `onlyFirst`
+    /// stops at the first (all a caller asking for the first one needs).
+    static func statuses(in b: UnsafeBufferPointer<UInt8>, onlyFirst: Bool = false) -> [Range<Int>] {
         var out: [Range<Int>] = []
+        guard let base = b.baseAddress else { return out }
         var i = 0
         while i + 4 < b.count {
+            // A status's class is followed by a dot: memchr finds the dots (up to the last that can
+            // follow a class), each a candidate the byte before it, instead of a test at every byte.
+            guard let dot = memchr(base + i + 1, Int32(UInt8(ascii: ".")), b.count - 4 - i) else { break }
+            i = base.distance(to: dot.assumingMemoryBound(to: UInt8.self)) - 1
             defer { i += 1 }
             guard isClass(b[i]), b[i + 1] == UInt8(ascii: "."),
                   i == 0 || !(isDigit(b[i - 1]) || b[i - 1] == UInt8(ascii: ".")) else { continue }
@@ -27,6 +35,7 @@ enum CodeScan {
             if k < b.count, isDigit(b[k]) { continue }
             if k + 1 < b.count, b[k] == UInt8(ascii: "."), isDigit(b[k + 1]) { continue }
             out.append(i..<k)
+            if onlyFirst { return out }
             i = k - 1
         }
         return out
@@ -56,8 +65,9 @@ enum CodeScan {
 
     /// Reply codes (`[245][0-5][0-9]`) written the way servers reply: at a line start or after a
     /// space or punctuation, and followed by spaces or dashes and a status or a word, by `, `/`: `,
-    /// by ` : `, or by the end of the line.
-    static func replyCodes(in b: UnsafeBufferPointer<UInt8>) -> [Range<Int>] {
+    /// by ` : `, or by the end of the line. `untilFailure` stops after the first code that is no
+    /// success (2xx): all a caller asking for the failing reply needs.
+    static func replyCodes(in b: UnsafeBufferPointer<UInt8>, untilFailure: Bool = false) -> [Range<Int>] {
         var out: [Range<Int>] = []
         var i = 0
         while i + 2 < b.count {
@@ -65,7 +75,11 @@ enum CodeScan {
             guard isClass(b[i]), b[i + 1] >= 0x30 && b[i + 1] <= 0x35, isDigit(b[i + 2]),
                   i == 0 || before[Int(b[i - 1])] else { continue }
             let e = i + 3
-            if follows(b, e) { out.append(i..<e); i = e - 1 }
+            if follows(b, e) {
+                out.append(i..<e)
+                if untilFailure, b[i] != UInt8(ascii: "2") { return out }
+                i = e - 1
+            }
         }
         return out
     }

@@ -181,8 +181,10 @@ enum MTAFormats {
     static let strictProviderMatcher = AhoCorasick(strictProviders.map { ($0, ()) })
 
     /// The first family (in table order) whose marker appears in the signature text, any case.
-    static func detect(_ signature: String) -> MTAFormat? {
-        markerMatcher.firstListed(in: signature).map { all[$0] }
+    /// The family whose marker is listed first among those in the pieces of text (no marker holds
+    /// a line break, so the pieces read alone are the pieces joined by line breaks).
+    static func detect(_ pieces: [String]) -> MTAFormat? {
+        pieces.compactMap { markerMatcher.firstListed(in: $0) }.min().map { all[$0] }
     }
 
     /// Every family's markers, valued by the family's index: one pass finds them all.

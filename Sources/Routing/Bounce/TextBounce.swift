@@ -27,7 +27,7 @@ enum TextBounce {
             let range = utf8.index(utf8.startIndex, offsetBy: r.lowerBound)..<utf8.index(utf8.startIndex, offsetBy: r.upperBound)
             let a = TextScan.trimmingAddress(String(text[range]).lowercased())
             if seen.contains(a) || c.notRecipients.contains(a) { continue }
-            let local = a.split(separator: "@").first.map(String.init) ?? ""
+            let local = TextScan.localPart(a)
             if notRecipientLocals.contains(where: { local.hasPrefix($0) }) { continue }
             if !lineBeforeCanName(Substring(text).utf8[..<range.lowerBound]) { continue }
             seen.insert(a)
@@ -85,7 +85,7 @@ enum TextBounce {
     static func blocks(_ c: BounceContext, _ m: [(address: String, at: String.Index)]) -> [String: String] {
         var out: [String: String] = [:]
         for (i, x) in m.enumerated() {
-            if let line = summaryLine(c.section, address: x.address) {
+            if let line = c.sectionSummaryLine(x.address) {
                 out[x.address] = line
                 continue
             }
@@ -118,22 +118,35 @@ enum TextBounce {
     /// `<<< 501 …`): that exchange and the line are the recipient's evidence, nothing after it.
     static func sendmailSummary(_ text: String, at: String.Index) -> String? {
         let u = text.utf8
-        let lineStart = u[..<at].lastIndex(of: 0x0A).map { u.index(after: $0) } ?? u.startIndex
-        let lineEnd = u[at...].firstIndex(of: 0x0A) ?? u.endIndex
         // Most lines are no summary: a line that neither starts with `<` or a digit nor holds
-        // `... ` anywhere is turned away on its bytes before any character is read.
-        let lineBytes = u[lineStart..<lineEnd]
-        guard let b0 = lineBytes.first, b0 >= 0x80 || b0 == UInt8(ascii: "<") || CodeScan.isDigit(b0) else { return nil }
-        var dots = false
-        var k = 0  // dots in a row
-        for b in lineBytes {
-            if b == 0x20, k >= 3 { dots = true; break }
-            k = b == UInt8(ascii: ".") ? k + 1 : 0
+        // `... ` anywhere is turned away on its bytes (read in place) before any character is read.
+        var t = text
+        let span: Range<Int>? = t.withUTF8 { b in
+            let a = u.distance(from: u.startIndex, to: at)
+            var s = a
+            while s > 0, b[s - 1] != 0x0A { s -= 1 }
+            var e = a
+            while e < b.count, b[e] != 0x0A { e += 1 }
+            guard s < e, b[s] >= 0x80 || b[s] == UInt8(ascii: "<") || CodeScan.isDigit(b[s]) else { return nil }
+            var k = 0  // dots in a row
+            for i in s..<e {
+                if b[i] == 0x20, k >= 3 { return s..<e }
+                k = b[i] == UInt8(ascii: ".") ? k + 1 : 0
+            }
+            return nil
         }
-        guard dots else { return nil }
+        guard let span else { return nil }
+        let lineStart = u.index(u.startIndex, offsetBy: span.lowerBound), lineEnd = u.index(u.startIndex, offsetBy: span.upperBound)
         let line = text[lineStart..<lineEnd]
         let coded = line.count > 4 && line.prefix(3).allSatisfy(\.isNumber) && line.dropFirst(3).first == " "
-        guard coded || line.hasPrefix("<"), line.contains(">... ") || coded && line.contains("... ") else { return nil }
+        // An ASCII line's bytes are searched; any other line as Characters (a combining mark
+        // makes a space after `...` another character): no Foundation search.
+        let ascii = line.utf8.allSatisfy { $0 < 0x80 }
+        func has(_ s: String) -> Bool {
+            ascii ? line.utf8.withContiguousStorageIfAvailable { TextScan.contains($0, s) } ?? (line.firstRange(of: s) != nil)
+                : line.firstRange(of: s) != nil
+        }
+        guard coded || line.hasPrefix("<"), has(">... ") || coded && has("... ") else { return nil }
         var lines = [String(line)]
         var cursor = lineStart
         while cursor > text.startIndex {
@@ -150,15 +163,16 @@ enum TextBounce {
     static func recipients(_ c: BounceContext) -> [BounceRecipient] {
         let m = mentions(c)
         var list = m.map(\.address)
-        if let failed = c.message.decodedHeader("X-Failed-Recipients") {
+        if c.asked.has(.failedRecipients), let failed = c.message.decodedHeader("X-Failed-Recipients") {
             let named = TextScan.unique(TextScan.addresses(in: failed))
             if !named.isEmpty { list = named }
         }
         if list.isEmpty, let to = c.original?.to.first { list = [to] }
-        let blocks = blocks(c)
+        // The mentions found above (finding them again cost as much as the first time).
+        let blocks = blocks(c, m)
         let temporary = temporaryMatcher.containsAny(in: c.section) && TextScan.offset(of: "permanent", in: c.section) == nil
         return list.map { address in
-            if let line = blocks[address], summaryLine(c.section, address: address) != nil {
+            if let line = blocks[address], c.sectionSummaryLine(address) != nil {
                 // A transcript line: its own words say whether it was temporary, and the server's
                 // answer (`<<< 550 …`, or the code after "... ") is the reply code.
                 var r = BounceRecipient(address: address, status: TextScan.status(in: line),
@@ -238,8 +252,9 @@ enum TextBounce {
             lines.append(s..<b.count)
             guard let first = lines.firstIndex(where: { l in
                 let line = UnsafeBufferPointer(rebasing: b[l])
-                return CodeScan.replyCodes(in: line).contains { line[$0.lowerBound] != UInt8(ascii: "2") }
-                    || !CodeScan.statuses(in: line).isEmpty
+                // Each scan stops at the first code that settles it.
+                return CodeScan.replyCodes(in: line, untilFailure: true).contains { line[$0.lowerBound] != UInt8(ascii: "2") }
+                    || !CodeScan.statuses(in: line, onlyFirst: true).isEmpty
             }) else { return nil }
             var end = first
             while end + 1 < lines.count {

@@ -31,19 +31,22 @@ enum TextScan {
         return t.withUTF8 { contains($0, needle) }
     }
 
-    /// Whether the bytes hold those of `needle` (memchr for the first byte, memcmp for the rest).
+    /// Whether the bytes hold those of `needle`: memchr for one of its bytes, memcmp for the whole.
+    /// The byte memchr looks for is the first that is no lower-case letter or space when there is
+    /// one (`T` of "notificationType", CR of CRLF): text is mostly those, and each hit costs a call.
     static func contains(_ tb: UnsafeBufferPointer<UInt8>, _ needle: String) -> Bool {
         var n = needle
         return n.withUTF8 { nb in
-            guard let first = nb.first else { return true }
+            guard !nb.isEmpty else { return true }
             guard tb.count >= nb.count, let base = tb.baseAddress else { return false }
-            var i = 0
-            let last = tb.count - nb.count
-            while i <= last {
-                guard let hit = memchr(base + i, Int32(first), last - i + 1) else { return false }
-                let at = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+            let j = nb.firstIndex { !($0 >= 0x61 && $0 <= 0x7A) && $0 != 0x20 } ?? 0
+            var i = j
+            let lastHit = tb.count - nb.count + j
+            while i <= lastHit {
+                guard let hit = memchr(base + i, Int32(nb[j]), lastHit - i + 1) else { return false }
+                let at = base.distance(to: hit.assumingMemoryBound(to: UInt8.self)) - j
                 if memcmp(base + at, nb.baseAddress!, nb.count) == 0 { return true }
-                i = at + 1
+                i = at + j + 1
             }
             return false
         }
@@ -59,20 +62,48 @@ enum TextScan {
                 guard tb.count - from >= nb.count, from >= 0 else { return nil }
                 let fold = AhoCorasick<Int>.fold
                 let lower = fold(first)
-                var i = from
                 let last = tb.count - nb.count
-                while i <= last {
-                    let b = fold(tb[i])
-                    if b == lower {
-                        var k = 1
-                        while k < nb.count, fold(tb[i + k]) == fold(nb[k]) { k += 1 }
-                        if k == nb.count { return i }
+                func matches(at i: Int) -> Bool {
+                    var k = 0
+                    while k < nb.count, fold(tb[i + k]) == fold(nb[k]) { k += 1 }
+                    return k == nb.count
+                }
+                // A byte of the needle that is no letter has one case, so memchr finds the candidates
+                // by it: an address's `@` (rare in text), else a marker's `>` or line break (a space
+                // or a dot is too common to pay for a call each).
+                if let j = nb.firstIndex(of: UInt8(ascii: "@")) ?? nb.firstIndex(where: { b in
+                    !(fold(b) >= 0x61 && fold(b) <= 0x7A) && b != 0x20 && b != 0x09 && b != UInt8(ascii: ".")
+                }), let base = tb.baseAddress {
+                    let anchor = Int32(nb[j])
+                    var i = from + j
+                    let lastHit = last + j
+                    while i <= lastHit {
+                        guard let hit = memchr(base + i, anchor, lastHit - i + 1) else { return nil }
+                        let at = base.distance(to: hit.assumingMemoryBound(to: UInt8.self)) - j
+                        if matches(at: at) { return at }
+                        i = at + j + 1
                     }
+                    return nil
+                }
+                var i = from
+                while i <= last {
+                    if fold(tb[i]) == lower, matches(at: i) { return i }
                     i += 1
                 }
                 return nil
             }
         }
+    }
+
+    /// `address.split(separator: "@").first` (the first non-empty piece between `@`s, or ""), on
+    /// the bytes when the address is ASCII: a split into Characters costs more than the rest of a
+    /// header look. Other text is split as Characters as before (an `@` may carry a combining mark).
+    static func localPart(_ address: String) -> String {
+        guard address.utf8.allSatisfy({ $0 < 0x80 }) else { return address.split(separator: "@").first.map(String.init) ?? "" }
+        let u = address.utf8
+        let start = u.firstIndex { $0 != UInt8(ascii: "@") } ?? u.endIndex
+        let end = u[start...].firstIndex(of: UInt8(ascii: "@")) ?? u.endIndex
+        return String(Substring(u[start..<end]))
     }
 
     /// The text of each byte range found by `scan`, in order.
@@ -94,7 +125,8 @@ enum TextScan {
 
     /// The first enhanced status code (`5.1.1`).
     static func status(in text: String) -> String? {
-        strings(text) { CodeScan.statuses(in: $0) }.first
+        // The scan stops at the first one: a status is asked of whole blocks and sections.
+        strings(text) { CodeScan.statuses(in: $0, onlyFirst: true) }.first
     }
 
     /// The status a server gave with its reply code (`550 5.2.2`, `550-'5.2.2`), else the first one
@@ -106,7 +138,7 @@ enum TextScan {
     /// The first SMTP reply code (`550`) written the way servers reply.
     static func replyCode(in text: String) -> String? {
         // A greeting (220) or a number that happens to look like a code is not the answer that failed.
-        replyCodes(in: text).first
+        strings(text) { CodeScan.replyCodes(in: $0, untilFailure: true) }.first { !$0.hasPrefix("2") }
     }
 
     /// Addresses replaced by a placeholder, ASCII lower-cased, whitespace runs (ASCII and
@@ -234,6 +266,9 @@ enum TextScan {
 
     /// Postfix's "in reply to … command", whitespace collapsed and lower-cased.
     static func inReplyTo(_ text: String) -> String? {
+        // "reply" has no space to collapse: text without it (most reports) is turned away before
+        // a flattened copy of it is made.
+        guard offset(of: "reply", in: text) != nil else { return nil }
         let flat = String(decoding: flattened(text), as: UTF8.self)
         guard let start = offset(of: "in reply to ", in: flat),
               let end = offset(of: " command", in: flat, from: start + 12), end - (start + 12) < 30 else { return nil }
@@ -257,6 +292,7 @@ enum TextScan {
         if let best { return commandPhrases[best.index].1 }
         // A session transcript: the last command sent (">>> RCPT To:<…>").
         guard offset(of: ">>>", in: text) != nil else { return nil }
+        if let last = lastSentCommand(asciiText: text) { return last }
         var last: String?
         for line in text.split(separator: "\n") {
             let t = line.drop { $0 == " " || $0 == "\t" }
@@ -271,6 +307,39 @@ enum TextScan {
         return last
     }
 
+    /// `command`'s transcript reading on the bytes of ASCII text without CR (every transcript
+    /// seen): there each byte is a Character, so lines, prefixes and lower-casing are byte
+    /// work, and a split into Characters cost more than the rest of the classification. `.some(nil)`
+    /// when no line names a command; nil when the text is not such text (read it as Characters).
+    static func lastSentCommand(asciiText text: String) -> String?? {
+        var t = text
+        return t.withUTF8 { b -> String?? in
+            guard !b.contains(where: { $0 >= 0x80 || $0 == 0x0D }) else { return nil }
+            let names: [(String, String)] = [("rcpt", "RCPT"), ("data", "DATA"), ("mail", "MAIL"), ("ehlo", "EHLO"),
+                                             ("helo", "HELO"), ("starttls", "STARTTLS"), (".", "DATA")]
+            var last: String?
+            var i = 0
+            while i < b.count {
+                var e = i
+                while e < b.count, b[e] != 0x0A { e += 1 }
+                var s = i
+                while s < e, b[s] == 0x20 || b[s] == 0x09 { s += 1 }
+                if e - s >= 3, b[s] == UInt8(ascii: ">"), b[s + 1] == UInt8(ascii: ">"), b[s + 2] == UInt8(ascii: ">") {
+                    var c = s + 3
+                    while c < e, b[c] == 0x20 || b[c] == 0x09 { c += 1 }
+                    let cmd = UnsafeBufferPointer(rebasing: b[c..<min(e, c + 8)])
+                    for (prefix, name) in names where cmd.count >= prefix.utf8.count
+                        && zip(cmd, prefix.utf8).allSatisfy({ AhoCorasick<Int>.fold($0) == $1 }) {
+                        last = name
+                        break
+                    }
+                }
+                i = e + 1
+            }
+            return .some(last)
+        }
+    }
+
     /// Which of the report's status and the one in the server's message to believe (sisimai's
     /// rule): the one agreeing with the reply code's class, else the more specific one.
     static func preferredStatus(_ field: String?, inMessage: String?, replyCode: String?) -> String? {
@@ -281,10 +350,11 @@ enum TextScan {
             if reply == inMessage.first { return inMessage }
         }
         if field == inMessage { return field }
-        let fieldZero = field.contains(".0"), messageZero = inMessage.contains(".0")
-        if field.contains(".0.0") { return inMessage.contains(".0.0") ? field : inMessage }
+        // Statuses are ASCII (CodeScan's digits and dots): their bytes are searched, not with Foundation.
+        let fieldZero = containsBytes(field, ".0"), messageZero = containsBytes(inMessage, ".0")
+        if containsBytes(field, ".0.0") { return containsBytes(inMessage, ".0.0") ? field : inMessage }
         if fieldZero && !messageZero { return inMessage }
-        if inMessage.contains(".0.0") { return field }
+        if containsBytes(inMessage, ".0.0") { return field }
         if field == "4.4.7" || field == "4.7.0" || field.hasPrefix("5.3.") { return inMessage }
         for p in [".5.1", ".5.2", ".5.4", ".5.5"] where field.dropFirst().hasPrefix(p) { return inMessage }
         if field == "5.1.1" { return messageZero || inMessage.hasPrefix("5.5.") ? field : inMessage }
@@ -292,13 +362,29 @@ enum TextScan {
         return field
     }
 
+    /// Lower-case field names, and their lengths (in bytes) to turn other names away cheaply.
+    struct FieldNames {
+        let names: Set<String>
+        /// Bit n set: some name is n bytes long.
+        private let lengths: UInt64
+        init(_ names: Set<String>) {
+            self.names = names
+            lengths = names.reduce(0) { $0 | 1 << min($1.utf8.count, 63) }
+        }
+        func mayHold(length n: Int) -> Bool { lengths & 1 << min(n, 63) != 0 }
+    }
+
+    /// The fields `deliveryStatusFields` reads.
+    static let dsnFieldNames = FieldNames(["reporting-mta", "final-recipient", "original-recipient", "action", "status",
+                                           "remote-mta", "diagnostic-code", "last-attempt-date"])
+
     /// RFC 3464 per-recipient fields written as text (a report whose MIME structure could not
     /// be read, or pasted into a text part): each block opened by Final- or Original-Recipient.
     static func deliveryStatusFields(_ text: String) -> [DSNFields] {
         var out: [DSNFields] = []
         var current: DSNFields?
         var reporting: String?
-        for f in fields(text) {
+        for f in fields(text, only: dsnFieldNames) {
             switch f.name {
             case "reporting-mta": reporting = f.value
             case "final-recipient", "original-recipient":
@@ -342,7 +428,9 @@ enum TextScan {
     }
 
     /// `Name: value` lines with folding undone; names lower-cased. Lines end at LF, CRLF or CR.
-    static func fields(_ text: String) -> [(name: String, value: String)] {
+    /// `only`, when given, keeps the fields of those names (and their folded lines) and makes no
+    /// string of any other: a report's text is mostly lines no reader asks for.
+    static func fields(_ text: String, only: FieldNames? = nil) -> [(name: String, value: String)] {
         var out: [(name: String, value: String)] = []
         var t = text
         t.withUTF8 { b in
@@ -352,17 +440,32 @@ enum TextScan {
                 while hi > lo, b[hi - 1] == 0x20 || b[hi - 1] == 0x09 { hi -= 1 }
                 return String(decoding: UnsafeBufferPointer(rebasing: b[lo..<hi]), as: UTF8.self)
             }
+            // A folded line continues the last field line (kept or not), once there was one.
+            var anyField = false, lastKept = false
             var i = 0
             while i <= b.count {
                 var e = i
                 while e < b.count, b[e] != 0x0A, b[e] != 0x0D { e += 1 }
                 let line = i..<e
-                if let f = line.first.map({ b[$0] }), f == 0x20 || f == 0x09, !out.isEmpty {
-                    out[out.count - 1].value += " " + trimmed(line)
-                } else if let colon = line.first(where: { b[$0] == UInt8(ascii: ":") }),
-                          !b[i..<colon].contains(0x20) {
-                    let name = String(decoding: b[i..<colon].map(AhoCorasick<Int>.fold), as: UTF8.self)
-                    out.append((name, trimmed(colon + 1..<e)))
+                // A name runs to the colon with no space in it: a line of prose is turned away at
+                // its first space, not read to its end for a colon.
+                var colon = i
+                while colon < e, b[colon] != UInt8(ascii: ":"), b[colon] != 0x20 { colon += 1 }
+                if let f = line.first.map({ b[$0] }), f == 0x20 || f == 0x09, anyField {
+                    if lastKept { out[out.count - 1].value += " " + trimmed(line) }
+                } else if colon < e, b[colon] == UInt8(ascii: ":") {
+                    anyField = true
+                    // A name no reader asks for (most lines) is turned away on its length, before
+                    // a string is made of it.
+                    lastKept = only?.mayHold(length: colon - i) ?? true
+                    if lastKept {
+                        let name = String(unsafeUninitializedCapacity: colon - i) { n in
+                            for k in i..<colon { n[k - i] = AhoCorasick<Int>.fold(b[k]) }
+                            return colon - i
+                        }
+                        lastKept = only?.names.contains(name) ?? true
+                        if lastKept { out.append((name, trimmed(colon + 1..<e))) }
+                    }
                 }
                 if e < b.count, b[e] == 0x0D, e + 1 < b.count, b[e + 1] == 0x0A { e += 1 }
                 i = e + 1
