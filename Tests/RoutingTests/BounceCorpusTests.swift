@@ -51,7 +51,7 @@ final class BounceCorpusTests: XCTestCase {
         func pct(_ n: Int) -> Double { (Double(n) * 1000 / Double(total)).rounded() / 10 }
         print("bounce corpus: \(total) recipients; status \(status) (\(pct(status))%), replycode \(reply) (\(pct(reply))%), "
               + "reason \(reason) (\(pct(reason))%), hard/soft \(hard) (\(pct(hard))%)")
-        let worst = confusion.sorted { $0.value > $1.value }.prefix(12).map { "\($0.key): \($0.value)" }
+        let worst = confusion.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(12).map { "\($0.key): \($0.value)" }
         print("bounce corpus, commonest reason disagreements (expected ← got): \(worst.joined(separator: ", "))")
         if let path = ProcessInfo.processInfo.environment["BOUNCE_DISAGREEMENTS"] {
             try lines.joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
