@@ -16,7 +16,8 @@ import GRDB
 ///    `setUIDValidity`; first poll with `start = unseen|new`: `recordBaseline`.
 /// 2. Decide what to fetch with the saved UIDNEXT and `recordedUIDs` (IMAP) or `recordedUIDLs` (POP3);
 ///    oversized: `recordSkipped` (report when it returns true).
-/// 3. `Spool.write` each message, `Spool.sync()` once, then `record(batch)` (one transaction).
+/// 3. `record(batch, raw:)`: small messages' bytes and their seen rows in one FULL commit;
+///    a large message is streamed to the spool first (`Spool.beginWrite`, synced by `finish`).
 /// 4. Only now flag/delete/move on the server (also re-flag rows recorded earlier).
 /// 5. Hand each `notDone(mailbox:dueBy:)` row to its target: `markDone` or `markFailed`.
 /// 6. `recordPoll(...)`; now and then `removeRaw(doneBefore:from:)` and `prunePolls`.
