@@ -30,8 +30,9 @@ public final class EarlyLogins: @unchecked Sendable {
             if case .oauth = mailbox.secret { return false }
             return true
         }.prefix(limit)
+        // Every entry exists before the first thread can write one (they write under the lock).
+        for alias in eligible { results[alias.name] = .some(nil) }
         for alias in eligible {
-            results[alias.name] = .some(nil)
             let thread = Thread { [self] in
                 let result = Result { () throws -> Login in
                     let secret = try alias.resolveSecret()
