@@ -106,6 +106,21 @@ final class FetchIMAPTests: XCTestCase {
         }
     }
 
+    /// The last batch is flagged as soon as it is committed, while it is still being routed
+    /// (issue 13: at 20 ms that hides a round trip). Killed right after those flags, its
+    /// messages are on the server as seen and in the store, maybe not routed: the next fetch
+    /// routes each of them once, from the stored bytes.
+    func testKillNineAfterTheLastFlagsStillRoutesEveryMessageOnce() throws {
+        let f = try FetchFixture(.imaps, alias: "sales")
+        try f.dovecot.deliver(user: f.user, messages: (0..<2000).map { f.dovecot.sampleMessage(index: $0, size: 1_000) })
+        XCTAssertEqual(try f.fetch(environment: ["MAILGATE_CRASH_AT": "acknowledged:4"]).run.exitCode, 137)
+        XCTAssertEqual(f.dovecot.seenCount(user: f.user), 2000, "the fourth batch of 500 was flagged before the kill")
+        let (run, _) = try f.fetch()
+        XCTAssertEqual(run.exitCode, 0, run.stderr)
+        XCTAssertEqual(try f.sqlite("SELECT COUNT(*), COUNT(DISTINCT seen_id) FROM messages"), "2000|2000")
+        XCTAssertEqual(try f.status()["done"] as? Int, 2000)
+    }
+
     /// Reading overlaps with recording (issue 13), and the server still hears "done" only for
     /// committed batches. The store refuses UID 700 (the second batch of 500) while the reader
     /// is already fetching the batches after it: the first batch alone is recorded and it alone

@@ -159,7 +159,14 @@ final class BatchRecorder {
 
     /// Makes the batch durable (bytes and rows in one commit), then routes it.
     func commit(into report: inout PollReport) throws {
-        guard !pending.isEmpty else { return }
+        try pipeline.route(try record(into: &report), arrivedVia: arrivedVia, into: &report)
+    }
+
+    /// Makes the batch durable (bytes and rows in one commit) and returns it, to be routed.
+    /// From here the server may be told (guarantee 1): a message acknowledged but not routed
+    /// yet (a crash between) is routed from its stored bytes by the next poll.
+    func record(into report: inout PollReport) throws -> [ParsedMessage] {
+        guard !pending.isEmpty else { return [] }
         CrashPoint.reach(.spooled)
         let ids = try pipeline.store.record(pending, raw: raw)
         raw.removeAll(keepingCapacity: true)
@@ -171,7 +178,7 @@ final class BatchRecorder {
         pending.removeAll(keepingCapacity: true)
         parsed.removeAll(keepingCapacity: true)
         inputs.removeAll(keepingCapacity: true)
-        try pipeline.route(batch, arrivedVia: arrivedVia, into: &report)
+        return batch
     }
 }
 

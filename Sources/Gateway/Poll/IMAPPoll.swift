@@ -173,8 +173,9 @@ struct IMAPPoll {
                     // What arrived whole is kept (acknowledged by the next session); the message
                     // being read is skipped (too large) or failed; the rest is fetched later.
                     try? recording.endBatch()
-                    let (done, failure) = recording.finish()
+                    let (done, routed, failure) = recording.finish()
                     try acknowledge(done, nil)
+                    report.add(routed)
                     if let failure { throw failure }
                     try settle(failures, session: nil, retryRows: retryRows, uidValidity: uidValidity, &accounting, &report)
                     let identified = try settle(interrupted, uidValidity: uidValidity, &accounting, &report)
@@ -188,12 +189,25 @@ struct IMAPPoll {
         } catch {
             // What was committed stays so; the server hears of it now if the session still works,
             // else from the next poll (its rows stay `recorded`). The first error is the one reported.
-            let (done, _) = recording.finish()
+            let (done, routed, _) = recording.finish()
             try? acknowledge(done, session)
+            report.add(routed)
             throw error
         }
-        let (done, failure) = recording.finish()
+        // The last batch's flags go out while it is routed: at 20 ms that hides a round trip.
+        // If they cannot, the routing still ends before the poll does (a retry must not route
+        // the same rows at the same time).
+        do {
+            try acknowledge(recording.waitCommitted(), session)
+        } catch {
+            let (done, routed, _) = recording.finish()
+            try? acknowledge(done, nil)
+            report.add(routed)
+            throw error
+        }
+        let (done, routed, failure) = recording.finish()
         try acknowledge(done, session)
+        report.add(routed)
         if let failure { throw failure }
         try settle(failures, session: session, retryRows: retryRows, uidValidity: uidValidity, &accounting, &report)
         // UIDNEXT is saved last, and never past a candidate that is not accounted for.

@@ -7,17 +7,18 @@ import Foundation
 /// it: each side about half of the CPU of a fetch of ordinary mail.
 ///
 /// Batches keep their meaning: the reader closes one with `endBatch()`, this thread makes it
-/// durable (`BatchRecorder.commit`: raw bytes and seen rows in one FULL commit, then routes)
-/// and hands its UIDs back (`takeCommitted`, `finish`). Only UIDs handed back may be flagged,
-/// deleted or moved on the server (DESIGN.md guarantee 1), so the reader acknowledges a batch
-/// one fetch later than it used to, never earlier than its commit.
+/// durable (`BatchRecorder.record`: raw bytes and seen rows in one FULL commit), hands its UIDs
+/// back (`takeCommitted`, `waitCommitted`, `finish`) and then routes it. Only UIDs handed back
+/// may be flagged, deleted or moved on the server (DESIGN.md guarantee 1), so the reader
+/// acknowledges a batch one fetch later than it used to, never earlier than its commit; the
+/// last batch's flags go out while it is being routed (`waitCommitted`), not after.
 ///
 /// The queue between them is bounded by bytes: the reader waits while the recorder is behind,
 /// so a fast server cannot fill the memory. After a failure the thread stops: the batches
 /// committed before it are still handed back, `add` throws the failure (the reader stops
 /// fetching), and `finish` returns it.
 final class RecordingThread: @unchecked Sendable {
-    /// One committed batch: its UIDs and what committing it counted (fetched, routes, failures).
+    /// One committed batch: its UIDs and what committing it counted (fetched).
     struct Committed {
         var uids: [UInt32]
         var report: PollReport
@@ -49,6 +50,11 @@ final class RecordingThread: @unchecked Sendable {
     private var head = 0
     private var queuedBytes = 0
     private var committed: [Committed] = []
+    /// Batches the reader ended, and those committed (or given up on after a failure).
+    private var ended = 0
+    private var settled = 0
+    /// What routing counted (routes, failures), handed over by `finish`.
+    private var routed: PollReport
     private var failure: Error?
     private var closed = false
     private var running = true
@@ -61,6 +67,7 @@ final class RecordingThread: @unchecked Sendable {
         self.uidValidity = uidValidity
         self.mailbox = mailbox
         self.capacity = max(capacity, 1)
+        routed = PollReport(alias: arrivedVia, mailbox: mailbox)
         let thread = Thread { [self] in run() }
         thread.name = "mailgate-record"
         thread.start()
@@ -82,6 +89,18 @@ final class RecordingThread: @unchecked Sendable {
         try put(.endBatch)
     }
 
+    /// Waits until every batch ended so far is committed (or the thread failed), not for their
+    /// routing, and returns the batches not taken yet: the reader acknowledges them while the
+    /// last one is routed.
+    func waitCommitted() -> [Committed] {
+        condition.lock()
+        defer { condition.unlock() }
+        while settled < ended && failure == nil && running { condition.wait() }
+        let done = committed
+        committed = []
+        return done
+    }
+
     /// Batches committed since the last call, oldest first; does not wait.
     func takeCommitted() -> [Committed] {
         condition.lock()
@@ -91,10 +110,10 @@ final class RecordingThread: @unchecked Sendable {
         return done
     }
 
-    /// Lets the thread commit every batch ended so far (messages after the last `endBatch` are
-    /// not committed: their fetch did not end) and waits for it to stop. Returns the batches
-    /// not taken yet and the failure that stopped it, if one did.
-    func finish() -> (committed: [Committed], failure: Error?) {
+    /// Lets the thread commit and route every batch ended so far (messages after the last
+    /// `endBatch` are not committed: their fetch did not end) and waits for it to stop. Returns
+    /// the batches not taken yet, what routing counted, and the failure that stopped it, if any.
+    func finish() -> (committed: [Committed], routed: PollReport, failure: Error?) {
         condition.lock()
         defer { condition.unlock() }
         closed = true
@@ -102,7 +121,7 @@ final class RecordingThread: @unchecked Sendable {
         while running { condition.wait() }
         let done = committed
         committed = []
-        return (done, failure)
+        return (done, routed, failure)
     }
 
     private func put(_ item: Item) throws {
@@ -112,6 +131,7 @@ final class RecordingThread: @unchecked Sendable {
         if let failure { throw failure }
         queue.append(item)
         queuedBytes += item.bytes
+        if case .endBatch = item { ended += 1 }
         condition.broadcast()
     }
 
@@ -147,12 +167,19 @@ final class RecordingThread: @unchecked Sendable {
                     uids.append(uid)
                 case .endBatch:
                     var report = PollReport(alias: arrivedVia, mailbox: mailbox)
-                    try recorder.commit(into: &report)
+                    let batch = try recorder.record(into: &report)
                     condition.lock()
                     committed.append(Committed(uids: uids, report: report))
+                    settled += 1
+                    condition.broadcast()
                     condition.unlock()
                     recorder = pipeline.recorder(mailboxID: mailboxID, arrivedVia: arrivedVia)
                     uids = []
+                    var routing = PollReport(alias: arrivedVia, mailbox: mailbox)
+                    try pipeline.route(batch, arrivedVia: arrivedVia, into: &routing)
+                    condition.lock()
+                    routed.add(routing)
+                    condition.unlock()
                 }
             }
         } catch {
