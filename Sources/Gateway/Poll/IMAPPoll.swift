@@ -150,6 +150,14 @@ struct IMAPPoll {
             guard let session else { return }
             for batch in done { try finish(batch.uids, session, uidValidity: uidValidity) }
         }
+        /// Lets the recording thread commit and route what was ended and stop, counts what it did,
+        /// and acknowledges the batches not acknowledged yet. Returns the failure that stopped it.
+        func stopRecording(acknowledgingWith session: IMAPSession?) throws -> Error? {
+            let (done, routed, failure) = recording.finish()
+            report.add(routed)
+            try acknowledge(done, session)
+            return failure
+        }
         do {
             for batch in pipeline.batches(small, size: { $0.size ?? 0 }) + pipeline.batches(large, size: { $0.size ?? 0 }) {
                 // Stopping: leave before the next batch; the UIDNEXT saved stays below what is left.
@@ -173,10 +181,7 @@ struct IMAPPoll {
                     // What arrived whole is kept (acknowledged by the next session); the message
                     // being read is skipped (too large) or failed; the rest is fetched later.
                     try? recording.endBatch()
-                    let (done, routed, failure) = recording.finish()
-                    try acknowledge(done, nil)
-                    report.add(routed)
-                    if let failure { throw failure }
+                    if let failure = try stopRecording(acknowledgingWith: nil) { throw failure }
                     try settle(failures, session: nil, retryRows: retryRows, uidValidity: uidValidity, &accounting, &report)
                     let identified = try settle(interrupted, uidValidity: uidValidity, &accounting, &report)
                     try saveUIDNext(accounting, selected, uidValidity)
@@ -189,9 +194,7 @@ struct IMAPPoll {
         } catch {
             // What was committed stays so; the server hears of it now if the session still works,
             // else from the next poll (its rows stay `recorded`). The first error is the one reported.
-            let (done, routed, _) = recording.finish()
-            try? acknowledge(done, session)
-            report.add(routed)
+            _ = try? stopRecording(acknowledgingWith: session)
             throw error
         }
         // The last batch's flags go out while it is routed: at 20 ms that hides a round trip.
@@ -200,15 +203,10 @@ struct IMAPPoll {
         do {
             try acknowledge(recording.waitCommitted(), session)
         } catch {
-            let (done, routed, _) = recording.finish()
-            try? acknowledge(done, nil)
-            report.add(routed)
+            _ = try? stopRecording(acknowledgingWith: nil)
             throw error
         }
-        let (done, routed, failure) = recording.finish()
-        try acknowledge(done, session)
-        report.add(routed)
-        if let failure { throw failure }
+        if let failure = try stopRecording(acknowledgingWith: session) { throw failure }
         try settle(failures, session: session, retryRows: retryRows, uidValidity: uidValidity, &accounting, &report)
         // UIDNEXT is saved last, and never past a candidate that is not accounted for.
         try saveUIDNext(accounting, selected, uidValidity)

@@ -12,21 +12,18 @@ enum AmazonSESNotice {
     /// The bytes with every "!" + LF + space removed (a relay's folding), in one pass: no
     /// Foundation string search on a message's path.
     static func unfolded(_ text: Substring) -> Data {
-        var s = String(text)
-        return s.withUTF8 { b in
-            var out = [UInt8]()
-            out.reserveCapacity(b.count)
-            var i = 0
-            while i < b.count {
-                if b[i] == UInt8(ascii: "!"), i + 2 < b.count, b[i + 1] == 0x0A, b[i + 2] == 0x20 {
-                    i += 3
-                    continue
-                }
-                out.append(b[i])
-                i += 1
+        let b = Array(text.utf8)
+        var out = Data(capacity: b.count)
+        var i = 0
+        while i < b.count {
+            if b[i] == UInt8(ascii: "!"), i + 2 < b.count, b[i + 1] == 0x0A, b[i + 2] == 0x20 {
+                i += 3
+                continue
             }
-            return Data(out)
+            out.append(b[i])
+            i += 1
         }
+        return out
     }
 
     static func read(_ c: BounceContext) -> BounceReport? {
