@@ -42,6 +42,13 @@ final class AhoCorasickTests: XCTestCase {
         XCTAssertTrue(a.containsAny(in: "UNKNOWN"))
     }
 
+    /// Occurrences that end at the same byte come longest first, and a pattern given twice in
+    /// the order given: callers that keep the first of them rely on it.
+    func testOccurrencesEndingTogetherComeLongestFirstThenInPatternOrder() {
+        let a = AhoCorasick([("c", 0), ("user unknown", 1), ("unknown", 2), ("unknown", 3), ("n", 4)])
+        XCTAssertEqual(a.matches(in: "user unknown").filter { $0.end == 12 }.map(\.pattern), [1, 2, 3, 4])
+    }
+
     func testAgreesWithNaiveSearchOnGeneratedText() {
         var rng = SystemRandomNumberGenerator()
         let alphabet = Array("abc ")

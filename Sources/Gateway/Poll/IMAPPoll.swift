@@ -2,6 +2,7 @@ import Foundation
 import MIME
 import MailSource
 import MailStore
+import Routing
 
 /// One poll of an IMAP folder. Seen key: (mailbox, UIDVALIDITY, UID).
 ///
@@ -109,6 +110,9 @@ struct IMAPPoll {
         var accounting = UIDAccounting(candidates: candidates)
         let retryRows = Dictionary(retries.compactMap { row in row.uid.map { ($0, row) } }, uniquingKeysWith: { first, _ in first })
         let toFetch = Array(Set(candidates).union(retryRows.keys)).sorted()
+        // The first bounce-like message would build the classifier's tables on this thread, after
+        // its bytes arrived; built now, on another, they are ready before the FETCH answers.
+        if !toFetch.isEmpty { BounceClassifier.prepareTablesInBackground() }
 
         // Sizes first, so an oversized message is recorded as skipped without being downloaded.
         // A message without RFC822.SIZE is fetched all the same, its limit enforced as it arrives.

@@ -1,6 +1,7 @@
 import Foundation
 import MailSource
 import MailStore
+import Routing
 
 /// One poll of a POP3 mailbox. Seen key: (mailbox, UIDL).
 ///
@@ -77,6 +78,7 @@ struct POP3Poll {
         try pipeline.routePending(mailboxID: mailboxID, arrivedVia: alias.name, into: &report)
 
         var fetched: [POP3Entry] = []
+        if !toFetch.isEmpty { BounceClassifier.prepareTablesInBackground() }  // ready before RETR answers
         for batch in pipeline.batches(toFetch, size: { $0.size }) {
             // Stopping: what is committed is deleted at QUIT below; the rest waits for the next poll.
             if pipeline.shouldStop() { report.interrupted = true; break }

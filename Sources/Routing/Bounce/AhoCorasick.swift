@@ -50,40 +50,67 @@ struct AhoCorasick<Value> {
         for b in UInt8(ascii: "A")...UInt8(ascii: "Z") { classOf[Int(b)] = classOf[Int(b | 0x20)] }
         precondition(next <= 256, "more distinct pattern bytes than classes")
         let k = next
-        // The trie, with -1 for a missing edge.
-        var goto: [Int32] = Array(repeating: -1, count: k)
-        var outputs: [[Int32]] = [[]]
+        // The trie, with -1 for a missing edge: at most one state per pattern byte, plus the root,
+        // so the table is allocated once (16,000 states of the reason phrases: appending rows one
+        // by one, and an array of outputs per state, made building it the largest start-up cost of
+        // a fetch).
+        let bound = self.patterns.reduce(1) { $0 + $1.bytes.count }
+        var goto = [Int32](repeating: -1, count: bound * k)
+        // The patterns ending at each state, as lists threaded through `nextOwn`: -1 ends a list.
+        var ownHead = [Int32](repeating: -1, count: bound)
+        var nextOwn = [Int32](repeating: -1, count: self.patterns.count)
+        var states = 1
+        var endState = [Int](repeating: 0, count: self.patterns.count)
         for (i, p) in self.patterns.enumerated() {
             var s = 0
             for b in p.bytes {
-                let c = Int(classOf[Int(b)])
-                if goto[s * k + c] < 0 {
-                    goto[s * k + c] = Int32(outputs.count)
-                    goto.append(contentsOf: repeatElement(-1, count: k))
-                    outputs.append([])
+                let at = s * k + Int(classOf[Int(b)])
+                if goto[at] < 0 {
+                    goto[at] = Int32(states)
+                    states += 1
                 }
-                s = Int(goto[s * k + c])
+                s = Int(goto[at])
             }
-            outputs[s].append(Int32(i))
+            endState[i] = s
+        }
+        for i in endState.indices.reversed() {  // threaded backwards, so each list is in pattern order
+            nextOwn[i] = ownHead[endState[i]]
+            ownHead[endState[i]] = Int32(i)
         }
         // Breadth first: a state's failure is the longest proper suffix that is also a prefix;
-        // its missing edges are its failure's edges.
-        var fail = [Int](repeating: 0, count: outputs.count)
+        // its missing edges are its failure's edges, and its outputs its own and its failure's
+        // (a failure is shallower, so it is done first). Outputs are gathered in that order into
+        // `chained`, each state's as one run, then laid out by state number.
+        var fail = [Int](repeating: 0, count: states)
+        var runStart = [Int](repeating: 0, count: states)
+        var runCount = [Int](repeating: 0, count: states)
+        var chained: [Int32] = []
         var queue: [Int] = []
-        for c in 0..<k {
-            if goto[c] < 0 { goto[c] = 0 } else { queue.append(Int(goto[c])) }
-        }
-        var head = 0
-        while head < queue.count {
-            let s = queue[head]; head += 1
-            outputs[s] += outputs[fail[s]]
+        queue.reserveCapacity(states)
+        goto.withUnsafeMutableBufferPointer { g in
             for c in 0..<k {
-                let t = goto[s * k + c]
-                if t < 0 {
-                    goto[s * k + c] = goto[fail[s] * k + c]
-                } else {
-                    fail[Int(t)] = Int(goto[fail[s] * k + c])
-                    queue.append(Int(t))
+                if g[c] < 0 { g[c] = 0 } else { queue.append(Int(g[c])) }
+            }
+            var o = ownHead[0]
+            while o >= 0 { chained.append(o); runCount[0] += 1; o = nextOwn[Int(o)] }
+            var head = 0
+            while head < queue.count {
+                let s = queue[head]; head += 1
+                let f = fail[s]
+                runStart[s] = chained.count
+                var o = ownHead[s]
+                while o >= 0 { chained.append(o); o = nextOwn[Int(o)] }
+                for j in runStart[f]..<(runStart[f] + runCount[f]) { chained.append(chained[j]) }
+                runCount[s] = chained.count - runStart[s]
+                let row = s * k, failRow = f * k
+                for c in 0..<k {
+                    let t = g[row + c]
+                    if t < 0 {
+                        g[row + c] = g[failRow + c]
+                    } else {
+                        fail[Int(t)] = Int(g[failRow + c])
+                        queue.append(Int(t))
+                    }
                 }
             }
         }
@@ -91,19 +118,28 @@ struct AhoCorasick<Value> {
         var shift = 0
         while 1 << shift < k { shift += 1 }
         self.rowShift = shift
-        precondition(outputs.count <= Self.outputFlag, "more automaton states than two-byte transitions hold")
-        var delta = [UInt16](repeating: 0, count: outputs.count << shift)
-        for s in 0..<outputs.count {
-            for c in 0..<k {
-                let t = Int(goto[s * k + c])
-                delta[s << shift + c] = UInt16(outputs[t].isEmpty ? t : t | Self.outputFlag)
+        precondition(states <= Self.outputFlag, "more automaton states than two-byte transitions hold")
+        var delta = [UInt16](repeating: 0, count: states << shift)
+        delta.withUnsafeMutableBufferPointer { d in
+            goto.withUnsafeBufferPointer { g in
+                for s in 0..<states {
+                    for c in 0..<k {
+                        let t = Int(g[s * k + c])
+                        d[s << shift + c] = UInt16(runCount[t] == 0 ? t : t | Self.outputFlag)
+                    }
+                }
             }
         }
         self.delta = delta
         var start: [Int32] = [0]
-        for o in outputs { start.append(start.last! + Int32(o.count)) }
+        var flat: [Int32] = []
+        start.reserveCapacity(states + 1)
+        for s in 0..<states {
+            flat.append(contentsOf: chained[runStart[s]..<(runStart[s] + runCount[s])])
+            start.append(Int32(flat.count))
+        }
         self.outputStart = start
-        self.outputs = outputs.flatMap { $0 }
+        self.outputs = flat
         self.lengths = self.patterns.map(\.bytes.count)
         self.longest = lengths.max() ?? 0
     }
