@@ -142,6 +142,46 @@ def idle_phase(boxes, cont, proxy, work, size, repeats, with_mailgate):
     return out
 
 
+def round_trip_phase(boxes, cont, proxy, work, size, mixes, with_mailgate):
+    """{mix: {"floor": {rtt_ms: seconds}, "mailgate": {rtt_ms: seconds}}} of the SIZE-message fetch
+    through the proxy at 0 and 200 ms RTT, one run each. Like the idle poll's, the round trips are
+    read off the clock, (t200 - t0) / 200 ms, and t0 is the local work: together they say where the
+    20 ms run's time goes."""
+    out = {}
+    try:
+        for mix in mixes:
+            out[mix] = {"floor": {}, "mailgate": {}}
+            for delay in (0.0, 0.100):
+                proxy.command(f"delay {delay}")
+                rtt = str(round(delay * 2000))
+                for who in ("floor", "mailgate") if with_mailgate else ("floor",):
+                    user = f"rt-{who}-{mix[0]}{rtt}"
+                    boxes.restore(mix, size, user)
+                    rwork = work / user
+                    rwork.mkdir()
+                    res = getattr(cont, who)(proxy.port, user, str(rwork), size, mix)
+                    boxes.remove(user)
+                    shutil.rmtree(rwork, ignore_errors=True)
+                    if res.ok and not res.note:
+                        out[mix][who][rtt] = res.seconds
+                    log(f"round trips, {mix}, {rtt} ms RTT: {who} {res.messages}/{size} in {res.seconds:.3f} s"
+                        + (f"  NOTE {res.note}" if res.note else ""))
+    finally:
+        proxy.command(f"delay {DELAY}")
+    return out
+
+
+def cpu_seconds(pid=None):
+    """CPU seconds used so far: (busy, idle) of the whole machine from /proc/stat, or one live
+    process's user + system time from /proc/PID/stat."""
+    tick = os.sysconf("SC_CLK_TCK")
+    if pid is None:
+        f = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+        return (f[0] + f[1] + f[2] + f[5] + f[6] + f[7]) / tick, (f[3] + f[4]) / tick
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / tick  # utime, stime (fields 14 and 15 of proc(5))
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--env", required=True)
@@ -258,6 +298,8 @@ def main():
         # dwarfs the local cost and its noise, so the count is read off the clock, not guessed. (The
         # proxy delays data, not the TCP handshake: connect's own round trip is in neither count.)
         results["idle"] = idle_phase(boxes, cont, proxy, work, rtt_n, idle_runs, "mailgate" in only)
+        if "floor" in only:
+            results["round_trips"] = round_trip_phase(boxes, cont, proxy, work, rtt_n, mixes, "mailgate" in only)
 
         if "mailgate" in only and a.aliases:
             k = a.alias_messages
@@ -270,11 +312,21 @@ def main():
                     boxes.restore("ordinary", k, u, warm=False)
                 config = cont.mailgate_config(
                     str(awork), [(f"a{i:03d}", proxy.port, u) for i, u in enumerate(users)], "ordinary")
+                # Where the machine's CPU went during the run: this run is the one where the server
+                # (Dovecot, on the same 2 cores: a login process and an imap process per alias)
+                # and the latency proxy compete with Mailgate.
+                busy0, idle0 = cpu_seconds()
+                proxy0 = cpu_seconds(proxy.proc.pid)
                 res = cont.mailgate_fetch(str(awork), config, a.aliases * k, "aliases", workers=8)
+                busy1, idle1 = cpu_seconds()
+                cpu = {"machine_busy": busy1 - busy0, "machine_idle": idle1 - idle0,
+                       "proxy": cpu_seconds(proxy.proc.pid) - proxy0, "mailgate": res.extra["cpu_seconds"]}
                 log(f"{a.aliases} aliases x {k} messages, --workers 8, 20 ms RTT: {res.seconds:.3f} s, "
-                    f"{res.messages}/{a.aliases * k}" + (f"  NOTE {res.note}" if res.note else ""))
+                    f"{res.messages}/{a.aliases * k}; CPU s: machine busy {cpu['machine_busy']:.2f}, idle "
+                    f"{cpu['machine_idle']:.2f}, Mailgate {cpu['mailgate']:.2f}, proxy {cpu['proxy']:.2f}"
+                    + (f"  NOTE {res.note}" if res.note else ""))
                 results["aliases"].append({"seconds": res.seconds, "rss_kb": res.rss_kb, "messages": res.messages,
-                                           "expected": res.expected, "note": res.note})
+                                           "expected": res.expected, "note": res.note, "cpu": cpu})
                 for u in users:
                     boxes.remove(u)
                 shutil.rmtree(awork, ignore_errors=True)

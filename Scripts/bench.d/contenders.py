@@ -33,7 +33,8 @@ class Result:
 
 
 def timed(cmd, cwd, env=None, stdout=None, timeout=1800):
-    """(seconds, max RSS in KB, exit status) of one process tree, timed from fork to reaping."""
+    """(seconds, max RSS in KB, exit status, CPU seconds) of one process tree, timed from fork to
+    reaping; CPU is user + system time of the process and the children it reaped (wait4(2))."""
     out = open(stdout, "wb") if stdout else subprocess.DEVNULL
     err = open(os.path.join(cwd, "stderr.log"), "ab")
     t0 = time.monotonic()
@@ -53,7 +54,7 @@ def timed(cmd, cwd, env=None, stdout=None, timeout=1800):
     if stdout:
         out.close()
     err.close()
-    return seconds, usage.ru_maxrss, proc.returncode
+    return seconds, usage.ru_maxrss, proc.returncode, usage.ru_utime + usage.ru_stime
 
 
 def stderr_tail(work, lines=3):
@@ -74,7 +75,7 @@ class Contenders:
     # The raw floor: TLS + login + one pipelined UID FETCH 1:* BODY.PEEK[]; nothing parsed or kept.
     def floor(self, port, user, work, n, mix):
         out = os.path.join(work, "floor.json")
-        _, rss, code = timed([sys.executable, str(HERE / "floor.py"), str(port), user, self.cert], work, stdout=out)
+        _, rss, code, _ = timed([sys.executable, str(HERE / "floor.py"), str(port), user, self.cert], work, stdout=out)
         try:
             r = json.loads(Path(out).read_text())
         except (OSError, ValueError):
@@ -113,7 +114,7 @@ class Contenders:
         cmd = [self.binary, "fetch", "--config", config, "--json"]
         if workers:
             cmd += ["--workers", str(workers)]
-        seconds, rss, code = timed(cmd, work, env=env, stdout=out)
+        seconds, rss, code, cpu = timed(cmd, work, env=env, stdout=out)
         fetched = failed = 0
         errors = []
         for line in Path(out).read_text().splitlines():
@@ -129,7 +130,7 @@ class Contenders:
         if code != 0 or errors or failed:
             note = f"exit {code}, failed {failed}" + (f": {errors[0]}" if errors else "") + \
                    (f" | {stderr_tail(work)}" if code else "")
-        return Result(seconds, rss, fetched, expected, note)
+        return Result(seconds, rss, fetched, expected, note, extra={"cpu_seconds": cpu})
 
     def mailgate(self, port, user, work, n, mix):
         alias = "bounce" if mix == "bounce" else "catchall"
@@ -148,7 +149,7 @@ class Contenders:
         rc.chmod(0o600)
         bsmtp = os.path.join(work, "out.bsmtp")
         env = dict(os.environ, HOME=work)
-        seconds, rss, code = timed(["fetchmail", "-f", str(rc), "--bsmtp", bsmtp, "--pidfile",
+        seconds, rss, code, _ = timed(["fetchmail", "-f", str(rc), "--bsmtp", bsmtp, "--pidfile",
                                     os.path.join(work, "fm.pid"), "--nosyslog"], work, env=env)
         got = 0
         if os.path.exists(bsmtp):
@@ -172,7 +173,7 @@ class Contenders:
             f"[destination]\ntype = Maildir\npath = {maildir}/\n"
             f"[options]\nread_all = true\ndelete = false\nverbose = 0\n")
         subprocess.run(["chown", "-R", "nobody:nogroup", str(gdir), str(maildir)], check=True)
-        seconds, rss, code = timed(["taskset", "-c", "0", "runuser", "-u", "nobody", "--", "getmail", "--getmaildir", str(gdir),
+        seconds, rss, code, _ = timed(["taskset", "-c", "0", "runuser", "-u", "nobody", "--", "getmail", "--getmaildir", str(gdir),
                                     "--rcfile", "getmailrc"], work)
         got = len(os.listdir(maildir / "new")) + len(os.listdir(maildir / "cur"))
         return Result(seconds, rss, got, n, "" if got == n else f"exit {code}: {stderr_tail(work)}")
@@ -190,7 +191,7 @@ class Contenders:
                       f"MaildirStore near\nPath {local}/\nInbox {local}/INBOX\n\n"
                       f"Channel bench\nFar :far:\nNear :near:\nPatterns INBOX\nCreate Near\nSyncState *\n")
         env = dict(os.environ, HOME=work)
-        seconds, rss, code = timed(["mbsync", "-c", str(rc), "-q", "bench"], work, env=env)
+        seconds, rss, code, _ = timed(["mbsync", "-c", str(rc), "-q", "bench"], work, env=env)
         inbox = local / "INBOX"
         got = sum(len(os.listdir(inbox / d)) for d in ("new", "cur") if (inbox / d).exists())
         return Result(seconds, rss, got, n, "" if got == n else f"exit {code}: {stderr_tail(work)}")
@@ -198,7 +199,7 @@ class Contenders:
     # The Odoo-style loop: imaplib, SEARCH UNSEEN, FETCH (RFC822) one at a time, parse with email, \Seen.
     def odoo(self, port, user, work, n, mix):
         out = os.path.join(work, "odoo.json")
-        seconds, rss, code = timed([sys.executable, str(HERE / "odoo_loop.py"), str(port), user, self.cert,
+        seconds, rss, code, _ = timed([sys.executable, str(HERE / "odoo_loop.py"), str(port), user, self.cert,
                                     os.path.join(work, "odoo.sqlite")], work, stdout=out)
         try:
             r = json.loads(Path(out).read_text())
