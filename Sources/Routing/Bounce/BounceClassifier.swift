@@ -12,6 +12,13 @@ public enum BounceClassifier {
     /// text never names one of them as a failed recipient (they are who sent the mail).
     /// `tables` switches family-specific tables off (the leave-one-family-out measurement).
     public static func classify(_ message: Message, ownAddresses: Set<String> = [], tables: BounceTables = .all) -> BounceReport? {
+        guard tables.excludedPhrases.isEmpty else {
+            return BounceTables.$inEffect.withValue(tables) { classifyWith(message, ownAddresses: ownAddresses, tables: tables) }
+        }
+        return classifyWith(message, ownAddresses: ownAddresses, tables: tables)
+    }
+
+    private static func classifyWith(_ message: Message, ownAddresses: Set<String>, tables: BounceTables) -> BounceReport? {
         let asked = AskedHeaders(message)
         guard mayBeReport(message, asked: asked) else { return nil }
         let context = BounceContext(message, ownAddresses: ownAddresses, tables: tables, asked: asked)

@@ -26,10 +26,21 @@ struct MTAFormat: Sendable {
 public struct BounceTables: Sendable {
     /// Corpus family names (`postfix`, `franceptt`, …) whose own rows and phrases are not used.
     public var excludedFamilies: Set<String>
+    /// Entries of the generic reason table (`ReasonPatterns.entries` indexes) not used: the
+    /// stricter measurement switches off, with a family, the generic phrases only its mail
+    /// contains, since those were written from it too (`ReasonPatterns.entriesPresent`).
+    public var excludedPhrases: Set<Int>
 
-    public init(excludedFamilies: Set<String> = []) { self.excludedFamilies = excludedFamilies }
+    public init(excludedFamilies: Set<String> = [], excludedPhrases: Set<Int> = []) {
+        self.excludedFamilies = excludedFamilies
+        self.excludedPhrases = excludedPhrases
+    }
 
     public static let all = BounceTables()
+
+    /// The tables of the classification in progress on this thread, for the generic phrase
+    /// lookups deep in the judge that are not handed a context (only a measurement sets it).
+    @TaskLocal static var inEffect = BounceTables.all
 }
 
 enum MTAFormats {

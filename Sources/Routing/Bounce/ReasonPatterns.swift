@@ -432,9 +432,14 @@ enum ReasonPatterns {
         t.withUTF8 { bytes in pieces.forEachMatch(in: bytes) { hits.append(($0.pattern, $0.start)) } }
         guard !hits.isEmpty else { return Findings() }
         var found = Set<BounceReason>()
+        let excluded = BounceTables.inEffect.excludedPhrases
         for h in hits {
-            for r in plainReasons[h.piece] { found.insert(r) }
-            for e in alignedByFirstPiece[h.piece] where !found.contains(entries[e].reason) && aligned(entries[e], hits) {
+            if excluded.isEmpty {
+                for r in plainReasons[h.piece] { found.insert(r) }
+            } else {
+                for e in plainEntries[h.piece] where !excluded.contains(e) { found.insert(entries[e].reason) }
+            }
+            for e in alignedByFirstPiece[h.piece] where !found.contains(entries[e].reason) && !excluded.contains(e) && aligned(entries[e], hits) {
                 found.insert(entries[e].reason)
             }
         }
@@ -460,11 +465,29 @@ enum ReasonPatterns {
     private static let pieceLengths = pieces.patterns.map(\.bytes.count)
 
     /// Per piece, the reasons whose plain (one-piece) entries it is.
-    private static let plainReasons: [[BounceReason]] = {
-        var out = [[BounceReason]](repeating: [], count: pieces.patterns.count)
-        for e in entries where e.pieces.count == 1 { out[e.pieces[0]].append(e.reason) }
+    private static let plainReasons: [[BounceReason]] = plainEntries.map { $0.map { entries[$0].reason } }
+
+    /// Per piece, the plain (one-piece) entries it is (indexes into `entries`).
+    private static let plainEntries: [[Int]] = {
+        var out = [[Int]](repeating: [], count: pieces.patterns.count)
+        for (i, e) in entries.enumerated() where e.pieces.count == 1 { out[e.pieces[0]].append(i) }
         return out
     }()
+
+    /// The entries of the table whose phrase occurs in `text` (any case), for attributing the
+    /// generic phrases to the corpus families whose mail contains them (the leave-one-family-out
+    /// measurement). Indexes into `entries`.
+    static func entriesPresent(in text: String) -> Set<Int> {
+        var hits: [(piece: Int, start: Int)] = []
+        var t = text
+        t.withUTF8 { bytes in pieces.forEachMatch(in: bytes) { hits.append(($0.pattern, $0.start)) } }
+        var out = Set<Int>()
+        for h in hits {
+            out.formUnion(plainEntries[h.piece])
+            for e in alignedByFirstPiece[h.piece] where aligned(entries[e], hits) { out.insert(e) }
+        }
+        return out
+    }
 
     /// Per piece, the `a|b` entries it opens (indexes into `entries`).
     private static let alignedByFirstPiece: [[Int]] = {
