@@ -140,6 +140,11 @@ struct ReasonJudge {
             if r == .virusdetected, let c = command, Self.beforeDATA.contains(c) { continue }
             return r
         }
+        // Nothing named the reason: the words of the trade may, over a code's bare class.
+        if s == nil || s == .securityerror || s == .systemerror || s == .onhold || s == .undefined,
+           let r = ReasonKeywords.reason(in: text) {
+            if r == .virusdetected, let c = command, Self.beforeDATA.contains(c) {} else { return r }
+        }
         if let s { return s }
         if let st = status, st.count > 3 {
             let head = st.prefix(3)

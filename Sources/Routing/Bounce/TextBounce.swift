@@ -234,7 +234,8 @@ enum TextBounce {
     /// Whether a block says anything a reason can be read from.
     static func hasEvidence(_ block: String) -> Bool {
         if TextScan.status(in: block) != nil || TextScan.replyCode(in: block) != nil { return true }
-        return !ReasonPatterns.reasons(in: TextScan.masked(block)).subtracting([.vacation]).isEmpty
+        let masked = TextScan.masked(block)
+        return !ReasonPatterns.reasons(in: masked).subtracting([.vacation]).isEmpty || ReasonKeywords.reason(in: masked) != nil
     }
 
     /// The part of a block that is the server's answer, when one can be told: from the first line

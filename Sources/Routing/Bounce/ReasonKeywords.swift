@@ -1,0 +1,55 @@
+/// The last resort of the reason judge, for a diagnostic that neither its codes nor any phrase
+/// of the tables explain: the words of the trade that servers of every family use for a reason
+/// ("spam", "relay", "quota", "reverse DNS", "rate limit", …), each a whole word or words. A
+/// phrase table grows with the mail it was written from and misses wording it never saw (the
+/// leave-one-family-out measurement, issue 14); these words are few and shared, so they carry
+/// over. They decide only where the judge would otherwise keep a code's bare class
+/// (`securityerror` for X.7.X, `systemerror`) or say `onhold`: never over a code that names a
+/// reason, nor over a phrase.
+enum ReasonKeywords {
+    /// In order: the first reason one of whose words occurs wins. Narrow words before broad ones
+    /// ("spam" before "blocked", "relay" before "denied").
+    static let table: [(BounceReason, [String])] = [
+        (.virusdetected, ["virus", "malware", "infected"]),
+        (.requireptr, ["reverse dns", "rdns", "ptr", "reverse lookup"]),
+        (.blocked, ["blocked", "blacklist", "blacklisted", "blocklist", "blocklisted", "block list", "dnsbl", "rbl",
+                    "spamhaus", "spamcop", "banned"]),
+        (.spamdetected, ["spam"]),
+        (.norelaying, ["relay", "relaying"]),
+        (.toomanyconn, ["too many", "rate limit", "rate limited", "frequency", "too fast", "throttled", "throttling"]),
+        (.mailboxfull, ["quota", "mailbox full", "mailbox is full", "insufficient storage", "out of storage"]),
+        (.mesgtoobig, ["too large", "too big", "size limit", "line limit"]),
+        (.suspend, ["suspended", "deactivated", "frozen", "inactive", "disabled"]),
+        (.userunknown, ["user unknown", "unknown user", "no such user", "user not found", "no such mailbox",
+                        "mailbox not found", "invalid recipient", "unknown recipient", "recipient unknown", "does not exist"]),
+        (.networkerror, ["hop count", "routing loop", "mail loop", "loop detected"]),
+        (.notcompliantrfc, ["rfc 5322", "rfc5322", "rfc 2822", "rfc2822", "duplicate header"]),
+        (.expired, ["expired", "timed out", "timeout", "too long"]),
+        (.systemerror, ["service unavailable", "currently unavailable", "temporarily unavailable", "internal error",
+                        "try again later"]),
+    ]
+
+    private static let matcher = AhoCorasick(table.enumerated().flatMap { i, row in row.1.map { ($0, i) } })
+
+    /// The reason the first row names whose word occurs in `text` (lower-cased, addresses
+    /// masked) as a whole word: not inside a longer one ("spam" is not in "spamming").
+    static func reason(in text: String) -> BounceReason? {
+        var best: Int?
+        var t = text
+        t.withUTF8 { b in
+            matcher.forEachMatch(in: b) { m in
+                let row = matcher.patterns[m.pattern].value
+                if let best, best <= row { return }
+                let before = m.start == 0 ? 0x20 : b[m.start - 1]
+                let after = m.end == b.count ? 0x20 : b[m.end]
+                guard !isWordByte(before), !isWordByte(after) else { return }
+                best = row
+            }
+        }
+        return best.map { table[$0].0 }
+    }
+
+    private static func isWordByte(_ c: UInt8) -> Bool {
+        (c >= 0x61 && c <= 0x7A) || (c >= 0x41 && c <= 0x5A) || (c >= 0x30 && c <= 0x39) || c >= 0x80
+    }
+}
