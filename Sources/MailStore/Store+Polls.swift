@@ -9,8 +9,8 @@ extension Store {
             try db.execute(sql: """
                 INSERT INTO polls (alias, mailbox_id, started_at, finished_at, fetched, skipped, failed, error, exit_code, next_poll)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [poll.alias, poll.mailbox, poll.started, poll.finished, poll.fetched, poll.skipped,
-                                 poll.failed, poll.error, poll.exitCode, poll.nextPoll])
+                """, arguments: [poll.alias, poll.mailbox, poll.started.storeValue, poll.finished.storeValue, poll.fetched,
+                                 poll.skipped, poll.failed, poll.error, poll.exitCode, poll.nextPoll?.storeValue])
         }
     }
 
@@ -26,7 +26,7 @@ extension Store {
         try writeBookkeeping("pruning the poll history") { db in
             try db.execute(sql: """
                 DELETE FROM polls WHERE finished_at < ? AND id NOT IN (SELECT MAX(id) FROM polls GROUP BY alias)
-                """, arguments: [date])
+                """, arguments: [date.storeValue])
         }
     }
 

@@ -61,7 +61,7 @@ extension Store {
         let next: Date? = state == .failed
             ? now.addingTimeInterval(Self.backoffDelay(attempt: done, base: policy.backoff, max: policy.maxBackoff)) : nil
         try db.execute(sql: "UPDATE seen SET state = ?, attempts = ?, last_error = ?, next_attempt_at = ? WHERE id = ?",
-                       arguments: [state, done, error, next, id])
+                       arguments: [state, done, error, next?.storeValue, id])
         return state
     }
 
@@ -73,7 +73,7 @@ extension Store {
                 SELECT * FROM seen WHERE mailbox_id = ? AND state = 'failed' AND sha256 IS NULL
                   AND (next_attempt_at IS NULL OR next_attempt_at <= ?)
                 """
-            var arguments: StatementArguments = [mailbox, dueBy]
+            var arguments: StatementArguments = [mailbox, dueBy.storeValue]
             if let uidValidity {
                 sql += " AND uidvalidity = ?"
                 arguments += [Int64(uidValidity)]

@@ -72,7 +72,7 @@ extension Store {
             var arguments: StatementArguments = [mailbox]
             if let dueBy {
                 sql += " AND (next_attempt_at IS NULL OR next_attempt_at <= ?)"
-                arguments += [dueBy]
+                arguments += [dueBy.storeValue]
             }
             sql += "))"
             if let uidValidity {
@@ -159,7 +159,7 @@ extension Store {
                               now: Date = Date()) throws(StoreError) -> Bool {
         try write("recording a skipped message") { db in
             let (id, inserted) = try insert(db, mailbox: mailbox, uidValidity: uidValidity, uid: uid, uidl: uidl, size: size,
-                                            sha256: nil, messageID: messageID, state: .skipped, error: reason, now: now)
+                                            sha256: nil, messageID: messageID, state: .skipped, error: reason, now: now.storeValue)
             if inserted { return true }
             // A message whose fetch failed before turns out too large: skipped now, reported once.
             try db.execute(sql: """
@@ -176,7 +176,7 @@ extension Store {
         try write("recording the baseline of mailbox \(mailbox)") { db in
             for uid in uids {
                 _ = try insert(db, mailbox: mailbox, uidValidity: uidValidity, uid: uid, uidl: nil, size: nil, sha256: nil,
-                               messageID: nil, state: .done, error: nil, now: now)
+                               messageID: nil, state: .done, error: nil, now: now.storeValue)
             }
         }
     }
@@ -186,7 +186,7 @@ extension Store {
         try write("recording the baseline of mailbox \(mailbox)") { db in
             for uidl in uidls {
                 _ = try insert(db, mailbox: mailbox, uidValidity: nil, uid: nil, uidl: uidl, size: nil, sha256: nil,
-                               messageID: nil, state: .done, error: nil, now: now)
+                               messageID: nil, state: .done, error: nil, now: now.storeValue)
             }
         }
     }
@@ -205,7 +205,7 @@ extension Store {
                            last_error, next_attempt_at, ?, done_at, raw_removed
                     FROM seen WHERE id = ? AND mailbox_id = ?
                     ON CONFLICT DO NOTHING
-                    """, arguments: [Int64(uidValidity), Int64(match.uid), now, match.from, mailbox])
+                    """, arguments: [Int64(uidValidity), Int64(match.uid), now.storeValue, match.from, mailbox])
             }
         }
     }
@@ -217,7 +217,7 @@ extension Store {
         try writeBookkeeping("marking \(ids.count) message(s) done") { db in
             for id in ids {
                 try db.execute(sql: "UPDATE seen SET \(Self.doneAssignments) WHERE id = ? AND \(Self.doneCondition)",
-                               arguments: [now, id])
+                               arguments: [now.storeValue, id])
             }
         }
     }
@@ -241,7 +241,7 @@ extension Store {
             for uidl in uidls {
                 try db.execute(sql: """
                     UPDATE seen SET \(Self.doneAssignments) WHERE mailbox_id = ? AND uidl = ? AND \(Self.doneCondition)
-                    """, arguments: [now, mailbox, uidl])
+                    """, arguments: [now.storeValue, mailbox, uidl])
             }
         }
     }
@@ -286,7 +286,7 @@ extension Store {
                   AND NOT EXISTS (SELECT 1 FROM seen t WHERE t.sha256 = s.sha256 AND t.raw_removed = 0
                                   AND (t.state <> 'done' OR t.done_at >= ?))
                 ORDER BY s.sha256
-                """, arguments: [date, date])
+                """, arguments: [date.storeValue, date.storeValue])
         }
     }
 

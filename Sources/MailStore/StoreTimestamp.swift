@@ -39,3 +39,10 @@ enum StoreTimestamp {
         return String(decoding: text, as: UTF8.self).databaseValue
     }
 }
+
+extension Date {
+    /// The date as the store binds it (`StoreTimestamp`): every date a statement binds goes
+    /// through here, so that no store write or query builds ICU's formatter (its first use cost
+    /// a fetch about 10 ms, loading time zone data, between the SELECT and the FETCH).
+    var storeValue: DatabaseValue { StoreTimestamp.databaseValue(self) }
+}

@@ -14,7 +14,7 @@ extension RecordsTransaction {
         try db.execute(sql: """
             INSERT OR IGNORE INTO outbox (server, alias, message_id, parent_message_id, raw_sha256, queued_at)
             VALUES (?, ?, ?, ?, ?, ?)
-            """, arguments: [row.server, row.alias, row.messageID, row.parentMessageID, row.rawSHA256, now])
+            """, arguments: [row.server, row.alias, row.messageID, row.parentMessageID, row.rawSHA256, now.storeValue])
         return db.changesCount > 0
     }
 }
@@ -79,12 +79,12 @@ extension Store {
               AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.server = o.server AND p.id < o.id
                                 AND p.message_id = o.parent_message_id AND p.state IN ('queued', 'in_flight'))
             ORDER BY o.id LIMIT 1
-            """, arguments: [server, ignoringBackoff, now, drainStart]) else { return nil }
+            """, arguments: [server, ignoringBackoff, now.storeValue, drainStart.storeValue]) else { return nil }
         try db.execute(sql: """
             UPDATE outbox SET state = 'in_flight', claimed_by = ?, claimed_at = ?, last_attempt_at = ?,
                 attempts = attempts + 1, first_attempt_at = COALESCE(first_attempt_at, ?)
             WHERE id = ?
-            """, arguments: [owner, now, now, now, row.id])
+            """, arguments: [owner, now.storeValue, now.storeValue, now.storeValue, row.id])
         var taken = row
         taken.state = .inFlight
         taken.attempts += 1
@@ -103,18 +103,18 @@ extension Store {
             try db.execute(sql: """
                 UPDATE outbox SET state = 'delivered', odoo_record_id = ?, maybe_filed = 0, finished_at = ?, \(done)
                 WHERE id = ?
-                """, arguments: [recordID, now, id])
+                """, arguments: [recordID, now.storeValue, id])
             return .delivered
         case .notFiled(let text):
             try db.execute(sql: """
                 UPDATE outbox SET state = 'not_filed', last_answer = ?, maybe_filed = 0, finished_at = ?, \(done)
                 WHERE id = ?
-                """, arguments: [text, now, id])
+                """, arguments: [text, now.storeValue, id])
             return .notFiled
         case .parked(let text, let noRoute):
             try db.execute(sql: """
                 UPDATE outbox SET state = 'parked', last_answer = ?, no_route = ?, finished_at = ?, \(done) WHERE id = ?
-                """, arguments: [text, noRoute, now, id])
+                """, arguments: [text, noRoute, now.storeValue, id])
             return .parked
         case .release:
             try db.execute(sql: "UPDATE outbox SET state = 'queued', attempts = attempts - 1, last_attempt_at = NULL, \(done) WHERE id = ?",
@@ -130,13 +130,13 @@ extension Store {
                 try db.execute(sql: """
                     UPDATE outbox SET state = 'parked', last_answer = ?, same_answers = ?, maybe_filed = ?,
                         finished_at = ?, \(done) WHERE id = ?
-                    """, arguments: [why, same, maybeFiled || row.maybeFiled, now, id])
+                    """, arguments: [why, same, maybeFiled || row.maybeFiled, now.storeValue, id])
                 return .parked
             }
             try db.execute(sql: """
                 UPDATE outbox SET state = 'queued', last_answer = ?, same_answers = ?, maybe_filed = ?,
                     next_attempt_at = ?, \(done) WHERE id = ?
-                """, arguments: [answer ?? text, same, maybeFiled || row.maybeFiled, now.addingTimeInterval(delay), id])
+                """, arguments: [answer ?? text, same, maybeFiled || row.maybeFiled, now.addingTimeInterval(delay).storeValue, id])
             return .queued
         }
     }
@@ -177,7 +177,7 @@ extension Store {
                 UPDATE outbox SET state = 'queued', attempts = 0, same_answers = 0, last_answer = NULL, no_route = 0,
                     next_attempt_at = NULL, first_attempt_at = NULL, finished_at = NULL, queued_at = ?
                 WHERE state = 'parked' \(filter)
-                """, arguments: [now])
+                """, arguments: [now.storeValue])
             return db.changesCount
         }
     }
@@ -189,7 +189,7 @@ extension Store {
                 INSERT INTO odoo_servers (name, protocol, state, last_fault, updated_at) VALUES (?, ?, ?, ?, ?)
                 ON CONFLICT (name) DO UPDATE SET protocol = COALESCE(excluded.protocol, protocol), state = excluded.state,
                     last_fault = excluded.last_fault, updated_at = excluded.updated_at
-                """, arguments: [state.name, state.protocolName, state.state, state.lastFault, now])
+                """, arguments: [state.name, state.protocolName, state.state, state.lastFault, now.storeValue])
         }
     }
 

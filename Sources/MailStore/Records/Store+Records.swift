@@ -145,7 +145,7 @@ public struct RecordsTransaction {
     public func messagesFrom(_ email: String, since: Date) throws -> Int {
         try Int.fetchOne(db.cachedStatement(sql: """
             SELECT COUNT(*) FROM messages WHERE author = ? AND routed_at >= ? AND route IN ('new', 'reply')
-            """), arguments: [email.lowercased(), since]) ?? 0
+            """), arguments: [email.lowercased(), since.storeValue]) ?? 0
     }
 
     func json(_ value: some Encodable) -> String {
@@ -256,7 +256,7 @@ extension Store {
                   -- rows carried over a UIDVALIDITY change share the routed row's content
                   AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.raw_sha256 = s.sha256)
                 ORDER BY s.id
-                """, arguments: [mailbox, dueBy])
+                """, arguments: [mailbox, dueBy.storeValue])
         }
     }
 }

@@ -407,7 +407,7 @@ enum ReasonPatterns {
     }
 
     static func split(_ entry: String) -> [String] {
-        entry.contains("|") && !literalBars.contains(entry) ? entry.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
+        entry.utf8.contains(UInt8(ascii: "|")) && !literalBars.contains(entry) ? entry.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
             : [entry]
     }
 
