@@ -5,15 +5,6 @@ import GRDB
 /// the same batch recorded (a lead and its reply fetched together) and commits once.
 public struct RecordsTransaction {
     let db: Database
-    /// One encoder for the whole transaction (a batch): making one per message cost more
-    /// than the encoding.
-    private let encoder: JSONEncoder
-
-    init(db: Database) {
-        self.db = db
-        encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-    }
 
     /// Routes that put a message into the records: a later copy of it is a duplicate.
     static let routedKinds = "('new', 'reply', 'bounce')"
@@ -31,7 +22,7 @@ public struct RecordsTransaction {
                 INSERT INTO threads (model, alias, subject, contact_email, "values", created_at)
                 VALUES (?, ?, ?, ?, ?, ?)
                 """, [thread.model, thread.alias, message.subject, message.author,
-                                 json(thread.values), now])
+                                 RecordsJSON.text(thread.values), now])
             threadIDs.append(db.lastInsertedRowID)
         }
         let thread = threadIDs.first ?? route.threadID
@@ -45,7 +36,7 @@ public struct RecordsTransaction {
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, [message.seenID, route.kind == "new" || route.kind == "reply" ? thread : nil,
                              message.messageID, parent, message.author, message.authorName,
-                             json(message.recipients), message.date.map(StoreTimestamp.databaseValue), message.subject,
+                             RecordsJSON.text(message.recipients), message.date.map(StoreTimestamp.databaseValue), message.subject,
                              message.text, message.html, message.attachmentsJSON, message.rawSHA256, message.arrivedVia,
                              route.kind, route.alias, route.reason, now])
         let row = db.lastInsertedRowID
@@ -146,10 +137,6 @@ public struct RecordsTransaction {
         try Int.fetchOne(db.cachedStatement(sql: """
             SELECT COUNT(*) FROM messages WHERE author = ? AND routed_at >= ? AND route IN ('new', 'reply')
             """), arguments: [email.lowercased(), since.storeValue]) ?? 0
-    }
-
-    func json(_ value: some Encodable) -> String {
-        (try? String(decoding: encoder.encode(value), as: UTF8.self)) ?? "null"
     }
 }
 
