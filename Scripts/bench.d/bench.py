@@ -9,7 +9,7 @@ Plan: for each mix (ordinary, bounce) every contender downloads N messages over 
 (run 1 of everyone, then run 2, ... with a seeded shuffle of the contenders each time), so a burst of
 load from elsewhere on the machine spreads over all contenders instead of landing on one. Then the
 100-alias run (A mailboxes with K new messages each, one `mailgate fetch --workers 8`, 20 ms RTT) and
-the floor's cold idle poll for reference. Every mailbox is restored from its template before a run.
+the floor's cold idle poll for reference. Every mailbox is restored from its template before a run, and the disk synced after it.
 """
 import argparse
 import json

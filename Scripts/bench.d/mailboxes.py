@@ -56,6 +56,10 @@ class Mailboxes:
         self.chown(dst_user)
         if warm:
             self.warm(user, select=False)
+        # The copy's 10,000 new links and the last run's removed mailbox are dirty metadata: flushed
+        # now, they are not flushed during the next timed run, where every contender that syncs
+        # (Mailgate's commits, mbsync's per-message fsync) would wait for them.
+        os.sync()
 
     def remove(self, user):
         shutil.rmtree(self.root / user, ignore_errors=True)

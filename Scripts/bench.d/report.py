@@ -112,7 +112,8 @@ def main():
         f"their rate does not depend on N), {cfg['rtt_n']} at {cfg['rtt_ms']:.0f} ms RTT; median of "
         f"{cfg['runs']} run{'s' if cfg['runs'] > 1 else ''} (min–max in brackets), except {', '.join(NAMES[c] for c in cfg['slow'])} at 0 ms "
         f"and {', '.join(NAMES[c] for c in cfg['slow_at_rtt'])} at 20 ms: {cfg['slow_runs']} run "
-        f"(one message per round trip: 5 runs of them do not fit the time box). "
+        f"(one message per round trip: 5 runs of them do not fit the time box). Each run gets a fresh copy of "
+        f"the mailbox, and the disk is synced before it starts. "
         f"{res.get('rounds_completed', cfg['runs'])} of {cfg['runs']} rounds completed within the "
         f"{cfg.get('budget', 0)} s budget; total {res['wall_seconds']:.0f} s.")
     mixinfo = []
