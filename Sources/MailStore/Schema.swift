@@ -11,6 +11,7 @@ enum Schema {
         migrator.registerMigration("v4-oauth-tokens", migrate: v4OAuthTokens)
         migrator.registerMigration("v5-odoo-outbox", migrate: v4OdooOutbox)
         migrator.registerMigration("v6-raw-messages", migrate: v6RawMessages)
+        migrator.registerMigration("v7-author-route-index", migrate: v7AuthorRouteIndex)
         return migrator
     }()
 

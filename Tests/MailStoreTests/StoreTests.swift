@@ -27,10 +27,10 @@ final class StoreTests: TemporaryDirectoryTestCase {
 
     func testMigrationsAreNamedAndIdempotent() throws {
         let store = try Store(path: path)
-        XCTAssertEqual(try store.appliedMigrations(), ["v1-seen-state", "v2-records", "v3-service", "v4-oauth-tokens", "v5-odoo-outbox", "v6-raw-messages"])
+        XCTAssertEqual(try store.appliedMigrations(), ["v1-seen-state", "v2-records", "v3-service", "v4-oauth-tokens", "v5-odoo-outbox", "v6-raw-messages", "v7-author-route-index"])
         try store.migrate()
         let again = try Store(path: path)
-        XCTAssertEqual(try again.appliedMigrations(), ["v1-seen-state", "v2-records", "v3-service", "v4-oauth-tokens", "v5-odoo-outbox", "v6-raw-messages"])
+        XCTAssertEqual(try again.appliedMigrations(), ["v1-seen-state", "v2-records", "v3-service", "v4-oauth-tokens", "v5-odoo-outbox", "v6-raw-messages", "v7-author-route-index"])
     }
 
     func testNotADatabaseIsExit78() throws {

@@ -84,4 +84,17 @@ extension Schema {
             CREATE INDEX followers_email ON followers(email);
             """)
     }
+
+    /// The loop guard counts a sender's recent `new` and `reply` messages (`messagesFrom`): with
+    /// `route` in the author index it counts from the index alone. Without it, every recent
+    /// message of the sender was read from the table for its route, so a sender with many
+    /// messages (a mailer daemon writing to bounce@) made each of them cost more than the last.
+    /// The new index is created first: a process that finds it already there ("already exists")
+    /// knows another applied this migration meanwhile (`Store.migrate`).
+    @Sendable static func v7AuthorRouteIndex(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE INDEX messages_author_route ON messages(author, routed_at, route);
+            DROP INDEX messages_author;
+            """)
+    }
 }
