@@ -140,10 +140,12 @@ struct ReasonJudge {
             if r == .virusdetected, let c = command, Self.beforeDATA.contains(c) { continue }
             return r
         }
-        // Nothing named the reason: the words of the trade may, over a code's bare class.
+        // Nothing named the reason: the words of the trade may, over a code's bare class (a virus
+        // is found in the data, so not before DATA, as for the phrases).
         if s == nil || s == .securityerror || s == .systemerror || s == .onhold || s == .undefined,
-           let r = ReasonKeywords.reason(in: text) {
-            if r == .virusdetected, let c = command, Self.beforeDATA.contains(c) {} else { return r }
+           let r = ReasonKeywords.reason(in: text),
+           !(r == .virusdetected && command.map(Self.beforeDATA.contains) == true) {
+            return r
         }
         if let s { return s }
         if let st = status, st.count > 3 {
