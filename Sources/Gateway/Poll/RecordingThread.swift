@@ -170,11 +170,7 @@ final class RecordingThread: @unchecked Sendable {
                 let item = queue[head]
                 if case let .fetched(pending) = item, pending.fetched == nil {
                     if let mine = claim() {
-                        condition.unlock()
-                        let fetched = FetchedMessage(mine.raw, pipeline: pipeline, arrivedVia: arrivedVia)
-                        condition.lock()
-                        mine.fetched = fetched
-                        condition.broadcast()
+                        parse(mine)
                     } else {
                         condition.wait()  // the parsing thread has it in hand
                     }
@@ -208,17 +204,23 @@ final class RecordingThread: @unchecked Sendable {
         return nil
     }
 
+    /// Parses a message this thread claimed: called and returns under `condition`, released
+    /// while parsing so the other threads go on.
+    private func parse(_ mine: Pending) {
+        condition.unlock()
+        let fetched = FetchedMessage(mine.raw, pipeline: pipeline, arrivedVia: arrivedVia)
+        condition.lock()
+        mine.fetched = fetched
+        condition.broadcast()
+    }
+
     /// The parsing thread: parses messages in reading order, ahead of the recorder, until the
     /// reader has finished and nothing is left to claim, or the recorder failed.
     private func parse() {
         condition.lock()
         while failure == nil {
             if let mine = claim() {
-                condition.unlock()
-                let fetched = FetchedMessage(mine.raw, pipeline: pipeline, arrivedVia: arrivedVia)
-                condition.lock()
-                mine.fetched = fetched
-                condition.broadcast()
+                parse(mine)
             } else if closed || !running {
                 break
             } else {
