@@ -148,7 +148,7 @@ final class BounceCorpusTests: XCTestCase {
         print("bounce corpus, leave one MTA family out with its own generic phrases:\n" + lines.joined(separator: "\n"))
         print("bounce corpus, leave one MTA family out with its own generic phrases: mean drop \(String(format: "%.2f", mean)) "
               + "points over all \(drops.count) families; " + Self.pooled(pooledWith, pooledWithout))
-        XCTAssertLessThanOrEqual(mean, 6.9, "a ratchet at today's figure; issue 14's target is 2 points")
+        XCTAssertLessThanOrEqual(mean, 5.9, "a ratchet at today's figure; issue 14's target is 2 points")
     }
 
     /// Generalisation (issue 14): each MTA family's messages scored with that family's own
@@ -156,13 +156,13 @@ final class BounceCorpusTests: XCTestCase {
     /// every family's agreement (status, reason and hard/soft together) with and without its
     /// tables, and the mean drop over the families that have tables of their own.
     /// `BOUNCE_LOFO_ALL=1` prints the families without tables too, `BOUNCE_LOFO_DEBUG=1` every
-    /// recipient that differs. Issue 14 asks for a mean drop within 2 points. What is left is
-    /// family knowledge the labels encode and no code or generic wording carries: Google Groups'
-    /// notices (localised, no code; `rejected`), Mimecast's `MCSpamSignature` (`virusdetected`),
-    /// Cox's `AUP#CDRBL` (`blocked`), and qmail's "wasn't able to establish an SMTP connection …
-    /// in the queue too long", labelled `networkerror` there and `expired` for the same words
-    /// elsewhere. So the assertion is a ratchet at today's figure. The mean weighs every family
-    /// alike (one recipient of Mimecast as much as Postfix's 35): the pooled drop is printed beside it.
+    /// recipient that differs. Issue 14 asks for a mean drop within 2 points, and that is the
+    /// assertion. What still drops is family knowledge the labels encode and no code or generic
+    /// wording carries: Mimecast's `MCSpamSignature` (`virusdetected`), Cox's `AUP#CDRBL`
+    /// (`blocked`), and qmail's "wasn't able to establish an SMTP connection … in the queue too
+    /// long", labelled `networkerror` there and `expired` for the same words elsewhere. The mean
+    /// weighs every family alike (one recipient of Mimecast as much as Postfix's 35): the pooled
+    /// drop is printed beside it.
     func testLeaveOneFamilyOut() throws {
         let dir = try SharedCorpus.require("corpus/bounces")
         let expectedURL = dir.appendingPathComponent("expected.json")
@@ -195,6 +195,6 @@ final class BounceCorpusTests: XCTestCase {
         print("bounce corpus, leave one MTA family out:\n" + lines.joined(separator: "\n"))
         print("bounce corpus, leave one MTA family out: mean drop \(String(format: "%.2f", mean)) points over \(drops.count) families "
               + "with tables of their own; " + Self.pooled(pooledWith, pooledWithout))
-        XCTAssertLessThanOrEqual(mean, 4.1, "issue 14's target is 2 points")
+        XCTAssertLessThanOrEqual(mean, 2, "issue 14's target")
     }
 }

@@ -1,3 +1,4 @@
+import MIME
 import XCTest
 @testable import Routing
 
@@ -33,5 +34,51 @@ final class ReasonKeywordsTests: XCTestCase {
                        .mailboxfull)
         XCTAssertEqual(BounceClassifier.reason(status: "5.1.1", replyCode: "550", diagnostic: "550 5.1.1 gone, spam or not"),
                        .userunknown)
+    }
+
+    func testNoPermissionToSendInTheLanguagesNoticesComeIn() {
+        // Exchange's RESOLVER.RST.NotAuthorized and a list's refusal: the sender may not send there.
+        XCTAssertEqual(BounceClassifier.reason(status: "5.7.1", replyCode: "550", diagnostic: "550 5.7.1 RESOLVER.RST.NotAuthorized; not authorized"),
+                       .rejected)
+        XCTAssertEqual(ReasonKeywords.reason(in: "you do not have permission to post to this list"), .rejected)
+        // Unspaced scripts: the word inside a sentence, with no spaces around it.
+        XCTAssertEqual(ReasonKeywords.reason(in: "您没有在此群组发帖的权限。"), .rejected)
+        XCTAssertEqual(ReasonKeywords.reason(in: "グループにメッセージを投稿する権限がない可能性があります"), .rejected)
+        XCTAssertEqual(ReasonKeywords.reason(in: "у вас нет прав на отправку сообщений в эту группу"), .rejected)
+        XCTAssertEqual(ReasonKeywords.reason(in: "sie haben nicht die erforderlichen berechtigungen"), .rejected)
+        // A local delivery agent's file mode is no refusal of the sender.
+        XCTAssertNil(ReasonKeywords.reason(in: "maildrop: permission denied"))
+        XCTAssertNil(ReasonKeywords.reason(in: "550 5.0.0 insufficient permission"))
+    }
+
+    func testALocalisedNoticeWithNoCodeIsReadFromItsProse() throws {
+        // A list server of no known family refuses a post in Russian: no code, no delivery-status
+        // part, the failed recipient in X-Failed-Recipients.
+        let raw = """
+            From: Mail Delivery Subsystem <mailer-daemon@lists.example.net>
+            To: sender@example.org
+            Subject: Delivery Status Notification (Failure)
+            X-Failed-Recipients: team@lists.example.net
+            Auto-Submitted: auto-replied
+            Content-Type: text/plain; charset=utf-8
+
+            Здравствуйте!
+
+            Группа team@lists.example.net не приняла ваше сообщение: у вас нет прав на публикацию в ней.
+
+            ----- Original message -----
+
+            From: sender@example.org
+            To: team@lists.example.net
+            Subject: hello
+
+            hello
+            """
+        let m = MIMEParser().parse(Array(raw.replacingOccurrences(of: "\n", with: "\r\n").utf8))
+        let r = try XCTUnwrap(BounceClassifier.classify(m)?.recipients.first)
+        XCTAssertEqual(r.address, "team@lists.example.net")
+        XCTAssertEqual(r.reason, "rejected")
+        XCTAssertEqual(r.status, "5.0.918")
+        XCTAssertEqual(r.hard, false)
     }
 }

@@ -27,6 +27,21 @@ enum ReasonKeywords {
                         "unroutable address"]),
         (.userunknown, ["user unknown", "unknown user", "no such user", "user not found", "no such mailbox",
                         "mailbox not found", "invalid recipient", "unknown recipient", "recipient unknown", "does not exist"]),
+        // The sender may not send there: Exchange's RESOLVER.RST.NotAuthorized ("not authorized",
+        // sisimai's `rejected` too), a list's "no permission to post". Localised notices (Google's,
+        // Microsoft's) speak the account's language, so the word is here in the languages of
+        // Mailgate's users and the most written others. Not the bare English "permission": local
+        // delivery agents say "permission denied" of a file's mode.
+        (.rejected, ["not authorized", "not authorised", "permission to post", "permission to send",
+                     "not allowed to post", "not allowed to send",
+                     "nicht berechtigt", "berechtigung", "berechtigungen",      // de
+                     "pas autorisé", "non autorisé", "pas l'autorisation",    // fr
+                     "no autorizado", "permiso", "permisos",                   // es
+                     "não autorizado", "permissão",                            // pt
+                     "non autorizzato", "autorizzazione",                      // it
+                     "нет прав", "недостаточно прав", "нет разрешения",        // ru
+                     "权限", "權限", "権限", "권한",                                 // zh-Hans, zh-Hant, ja, ko
+                     "غير مصرح", "अनुमति"]),                                   // ar, hi
         (.networkerror, ["hop count", "routing loop", "mail loop", "loop detected"]),
         (.notcompliantrfc, ["rfc 5322", "rfc5322", "rfc 2822", "rfc2822", "duplicate header"]),
         (.expired, ["expired", "timed out", "timeout", "too long", "giving up", "gave up"]),
@@ -45,8 +60,9 @@ enum ReasonKeywords {
             matcher.forEachMatch(in: b) { m in
                 let row = matcher.patterns[m.pattern].value
                 if let best, best <= row { return }
-                let before = m.start == 0 ? 0x20 : b[m.start - 1]
-                let after = m.end == b.count ? 0x20 : b[m.end]
+                // A word's edge in an unspaced script (a CJK character) needs no boundary.
+                let before = m.start == 0 || b[m.start] >= 0x80 ? 0x20 : b[m.start - 1]
+                let after = m.end == b.count || b[m.end - 1] >= 0x80 ? 0x20 : b[m.end]
                 guard !isWordByte(before), !isWordByte(after) else { return }
                 best = row
             }
