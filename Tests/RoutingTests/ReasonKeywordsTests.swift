@@ -29,6 +29,22 @@ final class ReasonKeywordsTests: XCTestCase {
         XCTAssertEqual(ReasonKeywords.reason(in: "blocked: listed in spamhaus"), .blocked)
     }
 
+    func testNarrowerWordsOfTheTradeComeFirst() {
+        // The IP's reputation is the verdict, spam what it protects against.
+        XCTAssertEqual(ReasonKeywords.reason(in: "the very low reputation of the sending ip. to protect our users from spam"),
+                       .badreputation)
+        // An open relay is what the sending server is listed as: a block, not a relay refused.
+        XCTAssertEqual(ReasonKeywords.reason(in: "no access from mail server which is an open relay"), .blocked)
+        XCTAssertEqual(ReasonKeywords.reason(in: "relaying denied"), .norelaying)
+        XCTAssertEqual(BounceClassifier.reason(status: nil, replyCode: "550", diagnostic: "550 Unroutable sender address"), .rejected)
+    }
+
+    func testA451IsALocalErrorInProcessing() {
+        // RFC 5321 4.2.3: 451 "Requested action aborted: local error in processing".
+        XCTAssertEqual(BounceClassifier.reason(status: "4.0.0", replyCode: "451", diagnostic: "451 Could not load the routing table"),
+                       .systemerror)
+    }
+
     func testACodeThatNamesAReasonWins() {
         XCTAssertEqual(BounceClassifier.reason(status: "5.2.2", replyCode: "552", diagnostic: "552 5.2.2 relay says no"),
                        .mailboxfull)

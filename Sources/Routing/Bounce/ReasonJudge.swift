@@ -156,8 +156,9 @@ struct ReasonJudge {
         if type.hasPrefix("x-unix") || type.hasPrefix("x-postfix") { return .mailererror }
         if probe(.syntaxerror) { return .syntaxerror }
         if let a = action, a == "delayed" || a == "expired" { return .expired }
-        // RFC 5321's 421: the server's service is not available (it closes the channel).
-        if replyCode == "421" { return .systemerror }
+        // RFC 5321's 421: the server's service is not available (it closes the channel); 451: the
+        // action was aborted by a local error in processing.
+        if replyCode == "421" || replyCode == "451" { return .systemerror }
         if command == "EHLO" || command == "HELO" { return .blocked }
         // RFC 3463 subjects with nothing more specific: the mail system (X.3) or the protocol
         // (X.5) failed at the remote end.

@@ -13,7 +13,10 @@ enum ReasonKeywords {
         (.virusdetected, ["virus", "malware", "infected"]),
         (.requireptr, ["reverse dns", "rdns", "ptr", "reverse lookup"]),
         (.toomanyconn, ["too many", "rate limit", "rate limited", "frequency", "too fast", "throttled", "throttling"]),
-        (.blocked, ["blocked", "blacklist", "blacklisted", "blocklist", "blocklisted", "block list", "dnsbl", "rbl",
+        // A sending IP's reputation is what a spam filter judged: the reputation, not the spam.
+        (.badreputation, ["reputation"]),
+        // An "open relay" is what the sending server was listed as, not a relay refused.
+        (.blocked, ["blocked", "open relay", "blacklist", "blacklisted", "blocklist", "blocklisted", "block list", "dnsbl", "rbl",
                     "spamhaus", "spamcop", "banned"]),
         (.spamdetected, ["spam"]),
         (.norelaying, ["relay", "relaying"]),
@@ -33,7 +36,7 @@ enum ReasonKeywords {
         // Mailgate's users and the most written others. Not the bare English "permission": local
         // delivery agents say "permission denied" of a file's mode.
         (.rejected, ["not authorized", "not authorised", "permission to post", "permission to send",
-                     "not allowed to post", "not allowed to send",
+                     "not allowed to post", "not allowed to send", "sender address", "invalid sender", "unroutable sender",
                      "nicht berechtigt", "berechtigung", "berechtigungen",      // de
                      "pas autorisé", "non autorisé", "pas l'autorisation",    // fr
                      "no autorizado", "permiso", "permisos",                   // es
