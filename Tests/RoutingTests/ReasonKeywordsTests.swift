@@ -39,6 +39,15 @@ final class ReasonKeywordsTests: XCTestCase {
         XCTAssertEqual(BounceClassifier.reason(status: nil, replyCode: "550", diagnostic: "550 Unroutable sender address"), .rejected)
     }
 
+    func testABlocklistNamesTheReasonOverAnAddressStatus() {
+        // A listing is of the sending IP: an address status beside it was the server's shorthand.
+        XCTAssertEqual(BounceClassifier.reason(status: "5.1.3", replyCode: "553", diagnostic: "553 5.1.3 http://www.example.org/lookup?dnsbl=1&ip=192.0.2.1"),
+                       .blocked)
+        XCTAssertEqual(BounceClassifier.reason(status: "5.1.3", replyCode: "553", diagnostic: "553 5.1.3 Bad recipient address syntax"),
+                       .userunknown)
+        XCTAssertFalse(ReasonKeywords.namesABlocklist("550 5.7.1 your message looked like spam"))
+    }
+
     func testA451IsALocalErrorInProcessing() {
         // RFC 5321 4.2.3: 451 "Requested action aborted: local error in processing".
         XCTAssertEqual(BounceClassifier.reason(status: "4.0.0", replyCode: "451", diagnostic: "451 Could not load the routing table"),

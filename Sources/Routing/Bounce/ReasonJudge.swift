@@ -31,7 +31,7 @@ struct ReasonJudge {
         statusReason = status.flatMap { BounceReason.fromStatus($0, replyCode: replyCode) }
         self.command = command; self.action = action; self.hint = hint
         let findings = ReasonPatterns.findings(in: text)
-        named = findings.reasons
+        named = ReasonKeywords.namesABlocklist(text) ? findings.reasons.union([.blocked]) : findings.reasons
         directoryMiss = findings.directoryMiss
     }
 

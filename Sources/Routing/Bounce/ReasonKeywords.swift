@@ -16,8 +16,7 @@ enum ReasonKeywords {
         // A sending IP's reputation is what a spam filter judged: the reputation, not the spam.
         (.badreputation, ["reputation"]),
         // An "open relay" is what the sending server was listed as, not a relay refused.
-        (.blocked, ["blocked", "open relay", "blacklist", "blacklisted", "blocklist", "blocklisted", "block list", "dnsbl", "rbl",
-                    "spamhaus", "spamcop", "banned"]),
+        (.blocked, ["blocked", "open relay", "banned"] + blocklists),
         (.spamdetected, ["spam"]),
         (.norelaying, ["relay", "relaying"]),
         (.mailboxfull, ["quota", "mailbox full", "mailbox is full", "folder is full", "mailfolder is full",
@@ -52,11 +51,28 @@ enum ReasonKeywords {
                         "try again later"]),
     ]
 
+    /// DNS blocklists and the words for a listing. A listing is of the sending IP, so it names the
+    /// reason even over an address status (`553 5.1.3 …spamhaus.org/query/bl?ip=…`): the judge
+    /// counts these as a phrase naming `blocked`.
+    static let blocklists = ["blacklist", "blacklisted", "blocklist", "blocklisted", "block list", "dnsbl", "rbl",
+                             "spamhaus", "spamcop", "barracudacentral", "sorbs"]
+
     private static let matcher = AhoCorasick(table.enumerated().flatMap { i, row in row.1.map { ($0, i) } })
+    private static let blocklistMatcher = AhoCorasick(blocklists.map { ($0, 0) })
 
     /// The reason the first row names whose word occurs in `text` (lower-cased, addresses
     /// masked) as a whole word: not inside a longer one ("spam" is not in "spamming").
     static func reason(in text: String) -> BounceReason? {
+        firstWholeWord(in: text, matcher).map { table[$0].0 }
+    }
+
+    /// Whether `text` (lower-cased) names a DNS blocklist or a listing, as a whole word.
+    static func namesABlocklist(_ text: String) -> Bool {
+        firstWholeWord(in: text, blocklistMatcher) != nil
+    }
+
+    /// The smallest value of the patterns that occur in `text` as whole words.
+    private static func firstWholeWord(in text: String, _ matcher: AhoCorasick<Int>) -> Int? {
         var best: Int?
         var t = text
         t.withUTF8 { b in
@@ -70,7 +86,7 @@ enum ReasonKeywords {
                 best = row
             }
         }
-        return best.map { table[$0].0 }
+        return best
     }
 
     private static func isWordByte(_ c: UInt8) -> Bool {
