@@ -4,8 +4,17 @@ import Foundation
 enum FileModes {
     /// Creates `path` with mode 0600 if it does not exist. Returns whether it was created.
     /// An existing file keeps its mode (the admin may have chosen another one).
+    /// A missing directory on the way is created with mode 0700 (a first run with
+    /// `path = "/var/lib/mailgate/mailgate.sqlite"` needs no `mkdir` beforehand).
     static func createPrivateFile(_ path: String, action: String) throws(StoreError) -> Bool {
-        let fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
+        var fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
+        if fd < 0, errno == ENOENT {
+            let parent = (path as NSString).deletingLastPathComponent
+            if !parent.isEmpty, parent != path {
+                try createPrivateDirectory(parent, action: action)
+                fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
+            }
+        }
         if fd < 0 {
             let code = errno
             if code == EEXIST { return false }

@@ -17,6 +17,15 @@ final class StoreTests: TemporaryDirectoryTestCase {
         }
     }
 
+    func testAMissingDirectoryIsCreatedPrivate() throws {
+        // A first run with `[store] path` in a directory nobody made yet.
+        let nested = directory + "/var/lib/mailgate/mailgate.sqlite"
+        _ = try Store(path: nested)
+        XCTAssertEqual(mode(nested), 0o600)
+        XCTAssertEqual(mode(directory + "/var/lib/mailgate"), 0o700)
+        XCTAssertEqual(mode(directory + "/var"), 0o700)
+    }
+
     func testWALAndSynchronousFullAndForeignKeys() throws {
         let store = try Store(path: path)
         XCTAssertEqual(try store.pragma("journal_mode"), "wal")
@@ -44,8 +53,11 @@ final class StoreTests: TemporaryDirectoryTestCase {
     }
 
     func testCannotOpenIsExit78() throws {
-        XCTAssertThrowsError(try Store(path: directory + "/missing/dir/x.sqlite")) { error in
+        // A directory on the way that is a file (a missing one is created).
+        FileManager.default.createFile(atPath: directory + "/file", contents: Data())
+        XCTAssertThrowsError(try Store(path: directory + "/file/dir/x.sqlite")) { error in
             XCTAssertEqual((error as! StoreError).exitCode, 78)
+            XCTAssertTrue("\(error)".lowercased().contains("not a directory"), "\(error)")
         }
     }
 
