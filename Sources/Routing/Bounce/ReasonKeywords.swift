@@ -5,7 +5,8 @@
 /// leave-one-family-out measurement, issue 14); these words are few and shared, so they carry
 /// over. They decide only where the judge would otherwise keep a code's bare class
 /// (`securityerror` for X.7.X, `systemerror`) or say `onhold`: never over a code that names a
-/// reason, nor over a phrase.
+/// reason, nor over a phrase. One exception: a DNS blocklist named (`blocklists`) counts as a
+/// phrase for `blocked`.
 enum ReasonKeywords {
     /// In order: the first reason one of whose words occurs wins. Narrow words before broad ones
     /// ("spam" before "blocked", "relay" before "denied").
@@ -79,7 +80,8 @@ enum ReasonKeywords {
             matcher.forEachMatch(in: b) { m in
                 let row = matcher.patterns[m.pattern].value
                 if let best, best <= row { return }
-                // A word's edge in an unspaced script (a CJK character) needs no boundary.
+                // A word's non-ASCII edge is not checked: unspaced scripts (CJK) have no boundary
+                // there, and an accented Latin ending ("autorisé") may take an inflection.
                 let before = m.start == 0 || b[m.start] >= 0x80 ? 0x20 : b[m.start - 1]
                 let after = m.end == b.count || b[m.end - 1] >= 0x80 ? 0x20 : b[m.end]
                 guard !isWordByte(before), !isWordByte(after) else { return }
