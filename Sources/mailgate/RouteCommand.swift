@@ -9,8 +9,8 @@ struct RouteCommand: ParsableCommand {
         abstract: "Show where a message would be routed (a dry run: nothing is recorded).",
         discussion: """
             Applies Odoo's routing order — duplicate, loop headers, bounce, reply, catchall, alias, \
-            fallback — against the records in the store. --explain says for each step why it did \
-            or did not decide.
+            fallback — against the records in the store (an empty history when the store does not \
+            exist yet; none is created). --explain says for each step why it did or did not decide.
             """)
 
     @Argument(help: ArgumentHelp("The message file (- reads standard input).", valueName: "file"))
@@ -31,7 +31,7 @@ struct RouteCommand: ParsableCommand {
         let config = try configOption.load(checkingSecrets: false)
         if let alias { _ = try selectAliases(config, names: [alias], requireURL: false) }
         let raw = try readMessage(file)
-        let result = try exitingOnFailure { try LocalTarget(config: config).dryRun(raw: raw, arrivedVia: alias) }
+        let result = try exitingOnFailure { try LocalTarget.dryRun(config: config, raw: raw, arrivedVia: alias) }
         if json { print(result.json.serialized()) }
         if explain { print(result.explanation) }
         if !json && !explain { print("\(result.kind): \(result.reason)") }

@@ -8,7 +8,8 @@ struct Mailgate: ParsableCommand {
         discussion: """
             The config file is found at --config, else $MAILGATE_CONFIG, else ./mailgate.toml, \
             else /etc/mailgate/mailgate.toml.
-            Exit codes follow sysexits.h: 0 ok, 64 usage, 66 input missing, 68 host not found, \
+            Exit codes follow sysexits.h: 0 ok, 64 usage, 66 input missing, 67 refused or unrouted \
+            (deliver: the MTA bounces it), 68 host not found, \
             75 temporary failure (retry later), 77 login refused, 78 configuration error.
             """,
         subcommands: [FetchCommand.self, CheckCommand.self, StatusCommand.self, ParseCommand.self, RouteCommand.self,

@@ -104,6 +104,18 @@ final class DeliverTests: XCTestCase {
                        "the MTA's retry succeeds once the lock is gone")
     }
 
+    func testRouteBeforeAnyStoreExistsCreatesNone() throws {
+        // A first `route` (or one pointed at a production config to try a message) leaves no
+        // database and no spool behind: it routes against an empty history.
+        let file = directory.file("lead.eml")
+        try message(id: "<first@c.test>", to: "sales@acme.test").write(toFile: file, atomically: true, encoding: .utf8)
+        let dry = try mailgate("route", file, "--json")
+        XCTAssertEqual(dry.exitCode, 0, dry.stderr)
+        XCTAssertEqual(json(dry)["route"] as? String, "new")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: directory.path + "/mailgate.sqlite"))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: directory.path + "/spool"))
+    }
+
     func testRouteIsADryRunAndExplainsEveryStep() throws {
         XCTAssertEqual(try mailgate("deliver", stdin: message(id: "<lead@c.test>", to: "sales@acme.test")).exitCode, 0)
         let file = directory.file("reply.eml")

@@ -18,6 +18,21 @@ public final class LocalTarget {
         router = MessageRouter(config: config)
     }
 
+    /// `route`'s dry run, leaving nothing behind: against the store's records when it exists,
+    /// else against an empty history in a scratch store that is removed afterwards (a first
+    /// `route` creates no database at `[store] path`).
+    public static func dryRun(config: Config, raw: [UInt8], arrivedVia: String?) throws -> RoutingResult {
+        if FileManager.default.fileExists(atPath: config.storePath) {
+            return try LocalTarget(config: config).dryRun(raw: raw, arrivedVia: arrivedVia)
+        }
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("mailgate-route-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        var empty = config
+        empty.storePath = scratch + "/mailgate.sqlite"
+        empty.spoolPath = scratch + "/spool"
+        return try LocalTarget(config: empty).dryRun(raw: raw, arrivedVia: arrivedVia)
+    }
+
     /// Decides where a message would go against the current records; records nothing.
     public func dryRun(raw: [UInt8], arrivedVia: String?) throws -> RoutingResult {
         let message = router.parser.parse(raw)
