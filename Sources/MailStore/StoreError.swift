@@ -50,6 +50,7 @@ public struct StoreError: Error, CustomStringConvertible, Sendable {
         switch kind {
         case .busy: hint = " (another mailgate process holds the database; it will be tried again)"
         case .notADatabase: hint = " (not a Mailgate SQLite database, or corrupt)"
+        case .cannotOpen: hint = " (check `path` and `spool` under [store] in the config)"
         default: hint = ""
         }
         return "\(path): \(action): \(message)\(hint)"
