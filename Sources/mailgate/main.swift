@@ -7,7 +7,8 @@ struct Mailgate: ParsableCommand {
         abstract: "Fetch, parse and route an Odoo company's alias mailboxes (IMAP/POP3) into SQLite or Odoo.",
         discussion: """
             The config file is found at --config, else $MAILGATE_CONFIG, else ./mailgate.toml, \
-            else /etc/mailgate/mailgate.toml.
+            else /etc/mailgate/mailgate.toml. Most subcommands print JSON with --json; \
+            `mailgate help SUBCOMMAND` lists a subcommand's options.
             Exit codes follow sysexits.h: 0 ok, 64 usage, 66 input missing, 67 refused or unrouted \
             (deliver: the MTA bounces it), 68 host not found, \
             75 temporary failure (retry later), 77 login refused, 78 configuration error.
