@@ -141,7 +141,7 @@ extension Store {
         if batch.isEmpty { return [] }
         return try write("recording \(batch.count) message(s)") { db in
             for (sha256, bytes) in raw { try insertRaw(db, sha256: sha256, bytes: bytes) }
-            let stamp = StoreTimestamp.databaseValue(now)  // formatted once per batch, not once per row
+            let stamp = now.storeValue  // formatted once per batch, not once per row
             return try batch.map { entry in
                 try insert(db, mailbox: entry.mailbox, uidValidity: entry.uidValidity, uid: entry.uid, uidl: entry.uidl,
                            size: entry.size, sha256: entry.sha256, messageID: entry.messageID,
@@ -225,7 +225,7 @@ extension Store {
     /// IMAP: marks the UIDs of one UIDVALIDITY `done`, in one transaction.
     public func markDone(mailbox: Int64, uidValidity: UInt32, uids: [UInt32], now: Date = Date()) throws(StoreError) {
         try writeBookkeeping("marking \(uids.count) message(s) done") { db in
-            let stamp = StoreTimestamp.databaseValue(now)
+            let stamp = now.storeValue
             for uid in uids {
                 try db.executeCached("""
                     UPDATE seen SET \(Self.doneAssignments)

@@ -45,7 +45,7 @@ final class ReasonKeywordsTests: XCTestCase {
                        .blocked)
         XCTAssertEqual(BounceClassifier.reason(status: "5.1.3", replyCode: "553", diagnostic: "553 5.1.3 Bad recipient address syntax"),
                        .userunknown)
-        XCTAssertFalse(ReasonKeywords.namesABlocklist("550 5.7.1 your message looked like spam"))
+        XCTAssertFalse(ReasonKeywords.scan("550 5.7.1 your message looked like spam").namesABlocklist)
     }
 
     func testA451IsALocalErrorInProcessing() {

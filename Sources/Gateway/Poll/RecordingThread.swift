@@ -27,18 +27,16 @@ final class RecordingThread: @unchecked Sendable {
     }
 
     /// A message as read, parsed by whichever thread claims it first. `fetched` and `claimed`
-    /// only under `condition`; `raw` is read by the claimer alone.
+    /// only under `condition`; `raw` never changes.
     private final class Pending {
         let uid: UInt32
         let raw: [UInt8]
-        let size: Int
         var claimed = false
         var fetched: FetchedMessage?
 
         init(uid: UInt32, raw: [UInt8]) {
             self.uid = uid
             self.raw = raw
-            size = raw.count
         }
     }
 
@@ -49,7 +47,7 @@ final class RecordingThread: @unchecked Sendable {
         case endBatch
 
         var bytes: Int {
-            if case let .fetched(pending) = self { return pending.size }
+            if case let .fetched(pending) = self { return pending.raw.count }
             return 0
         }
     }

@@ -15,7 +15,7 @@ public struct RecordsTransaction {
     public func recordRouting(_ message: MessageRecord, _ route: RouteRecord, replacing: Int64? = nil,
                               now: Date = Date()) throws -> Int64 {
         if let old = replacing { try Self.forget(messageRow: old, db) }
-        let now = StoreTimestamp.databaseValue(now)  // formatted once, bound up to four times
+        let now = now.storeValue  // formatted once, bound up to four times
         var threadIDs: [Int64] = []
         for thread in route.newThreads {
             try db.executeCached("""
@@ -36,7 +36,7 @@ public struct RecordsTransaction {
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, [message.seenID, route.kind == "new" || route.kind == "reply" ? thread : nil,
                              message.messageID, parent, message.author, message.authorName,
-                             RecordsJSON.text(message.recipients), message.date.map(StoreTimestamp.databaseValue), message.subject,
+                             RecordsJSON.text(message.recipients), message.date?.storeValue, message.subject,
                              message.text, message.html, message.attachmentsJSON, message.rawSHA256, message.arrivedVia,
                              route.kind, route.alias, route.reason, now])
         let row = db.lastInsertedRowID

@@ -24,6 +24,8 @@ struct ReasonJudge {
     let named: Set<BounceReason>
     /// The text says the recipient is not in the reporting system's directory.
     let directoryMiss: Bool
+    /// What the words of the trade say (`ReasonKeywords`), read once.
+    let words: ReasonKeywords.Found
 
     init(status: String?, replyCode: String?, text: String, diagnosticType: String?, command: String?, action: String?,
          hint: BounceReason?) {
@@ -31,7 +33,8 @@ struct ReasonJudge {
         statusReason = status.flatMap { BounceReason.fromStatus($0, replyCode: replyCode) }
         self.command = command; self.action = action; self.hint = hint
         let findings = ReasonPatterns.findings(in: text)
-        named = ReasonKeywords.namesABlocklist(text) ? findings.reasons.union([.blocked]) : findings.reasons
+        words = ReasonKeywords.scan(text)
+        named = words.namesABlocklist ? findings.reasons.union([.blocked]) : findings.reasons
         directoryMiss = findings.directoryMiss
     }
 
@@ -143,7 +146,7 @@ struct ReasonJudge {
         // Nothing named the reason: the words of the trade may, over a code's bare class (a virus
         // is found in the data, so not before DATA, as for the phrases).
         if s == nil || s == .securityerror || s == .systemerror || s == .onhold || s == .undefined,
-           let r = ReasonKeywords.reason(in: text),
+           let r = words.reason,
            !(r == .virusdetected && command.map(Self.beforeDATA.contains) == true) {
             return r
         }

@@ -17,7 +17,7 @@ enum ReasonKeywords {
         // A sending IP's reputation is what a spam filter judged: the reputation, not the spam.
         (.badreputation, ["reputation"]),
         // An "open relay" is what the sending server was listed as, not a relay refused.
-        (.blocked, ["blocked", "open relay", "banned"] + blocklists),
+        (.blocked, ["blocked", "open relay", "banned"] + blocklists.sorted()),
         (.spamdetected, ["spam"]),
         (.norelaying, ["relay", "relaying"]),
         (.mailboxfull, ["quota", "mailbox full", "mailbox is full", "folder is full", "mailfolder is full",
@@ -55,40 +55,46 @@ enum ReasonKeywords {
     /// DNS blocklists and the words for a listing. A listing is of the sending IP, so it names the
     /// reason even over an address status (`553 5.1.3 …spamhaus.org/query/bl?ip=…`): the judge
     /// counts these as a phrase naming `blocked`.
-    static let blocklists = ["blacklist", "blacklisted", "blocklist", "blocklisted", "block list", "dnsbl", "rbl",
-                             "spamhaus", "spamcop", "barracudacentral", "sorbs"]
+    static let blocklists: Set<String> = ["blacklist", "blacklisted", "blocklist", "blocklisted", "block list", "dnsbl", "rbl",
+                                          "spamhaus", "spamcop", "barracudacentral", "sorbs"]
 
-    private static let matcher = AhoCorasick(table.enumerated().flatMap { i, row in row.1.map { ($0, i) } })
-    private static let blocklistMatcher = AhoCorasick(blocklists.map { ($0, 0) })
+    /// What the words of a text say, read in one pass.
+    struct Found {
+        /// The reason of the first row one of whose words occurs.
+        var reason: BounceReason?
+        /// Whether one of the words is a blocklist's (`blocklists`).
+        var namesABlocklist = false
+    }
+
+    /// Each word's row, and whether it is a blocklist's.
+    private static let matcher = AhoCorasick(table.enumerated().flatMap { i, row in
+        row.1.map { ($0, (row: i, blocklist: blocklists.contains($0))) }
+    })
 
     /// The reason the first row names whose word occurs in `text` (lower-cased, addresses
     /// masked) as a whole word: not inside a longer one ("spam" is not in "spamming").
-    static func reason(in text: String) -> BounceReason? {
-        firstWholeWord(in: text, matcher).map { table[$0].0 }
-    }
+    static func reason(in text: String) -> BounceReason? { scan(text).reason }
 
-    /// Whether `text` (lower-cased) names a DNS blocklist or a listing, as a whole word.
-    static func namesABlocklist(_ text: String) -> Bool {
-        firstWholeWord(in: text, blocklistMatcher) != nil
-    }
-
-    /// The smallest value of the patterns that occur in `text` as whole words.
-    private static func firstWholeWord(in text: String, _ matcher: AhoCorasick<Int>) -> Int? {
+    /// The rows' words in `text` (lower-cased, addresses masked), as whole words.
+    static func scan(_ text: String) -> Found {
         var best: Int?
+        var found = Found()
         var t = text
         t.withUTF8 { b in
             matcher.forEachMatch(in: b) { m in
-                let row = matcher.patterns[m.pattern].value
-                if let best, best <= row { return }
+                let word = matcher.patterns[m.pattern].value
+                if let best, best <= word.row, !word.blocklist || found.namesABlocklist { return }
                 // A word's non-ASCII edge is not checked: unspaced scripts (CJK) have no boundary
                 // there, and an accented Latin ending ("autorisé") may take an inflection.
                 let before = m.start == 0 || b[m.start] >= 0x80 ? 0x20 : b[m.start - 1]
                 let after = m.end == b.count || b[m.end - 1] >= 0x80 ? 0x20 : b[m.end]
                 guard !isWordByte(before), !isWordByte(after) else { return }
-                best = row
+                best = min(best ?? word.row, word.row)
+                if word.blocklist { found.namesABlocklist = true }
             }
         }
-        return best
+        found.reason = best.map { table[$0].0 }
+        return found
     }
 
     private static func isWordByte(_ c: UInt8) -> Bool {

@@ -425,11 +425,7 @@ enum ReasonPatterns {
     /// the evidence tests do not).
     static func findings(in text: String, directory: Bool = true) -> Findings {
         guard !text.isEmpty else { return Findings() }
-        // Every piece found, in the order they end.
-        var hits: [(piece: Int, start: Int)] = []
-        var t = text
-        // A piece's value is its index.
-        t.withUTF8 { bytes in pieces.forEachMatch(in: bytes) { hits.append(($0.pattern, $0.start)) } }
+        let hits = pieceHits(in: text)
         guard !hits.isEmpty else { return Findings() }
         var found = Set<BounceReason>()
         let excluded = BounceTables.inEffect.excludedPhrases
@@ -448,6 +444,14 @@ enum ReasonPatterns {
         }
         let miss = directory && found.contains(.userunknown) && directoryMissEntries.contains { aligned($0, hits) }
         return Findings(reasons: found, directoryMiss: miss)
+    }
+
+    /// Every piece found in `text`, in the order they end (a piece's value is its index).
+    private static func pieceHits(in text: String) -> [(piece: Int, start: Int)] {
+        var hits: [(piece: Int, start: Int)] = []
+        var t = text
+        t.withUTF8 { bytes in pieces.forEachMatch(in: bytes) { hits.append(($0.pattern, $0.start)) } }
+        return hits
     }
 
     /// The entry's pieces in order, each after the previous one's end (the leftmost occurrence each time).
@@ -478,9 +482,7 @@ enum ReasonPatterns {
     /// generic phrases to the corpus families whose mail contains them (the leave-one-family-out
     /// measurement). Indexes into `entries`.
     static func entriesPresent(in text: String) -> Set<Int> {
-        var hits: [(piece: Int, start: Int)] = []
-        var t = text
-        t.withUTF8 { bytes in pieces.forEachMatch(in: bytes) { hits.append(($0.pattern, $0.start)) } }
+        let hits = pieceHits(in: text)
         var out = Set<Int>()
         for h in hits {
             out.formUnion(plainEntries[h.piece])
